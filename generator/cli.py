@@ -1,0 +1,162 @@
+"""Command line: `python -m generator check | build | sample`.
+
+The only module that prints or exits. Exit codes: 0 no row rejected, 1 some rows
+rejected, 2 input or configuration unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .config import ConfigError, Config, load_config
+from .fsutil import inside, replace_dir
+from .load import DATA_SUFFIXES, data_files
+from .pipeline import Result, run
+
+EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD，实际为“{text}”") from exc
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m generator",
+                                description="信用XX：把信用办的数据文件变成静态信用信息公示网站。")
+    p.add_argument("--config", type=Path, default=Path("site.yml"), help="站点配置文件（默认 site.yml）")
+    sub = p.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="只检查数据，不生成网站")
+    check.add_argument("--data", type=Path, default=Path("data"), help="数据目录（默认 data）")
+    check.add_argument("--today", type=_date, default=None, help="数据日期 YYYY-MM-DD（默认今天）")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    build = sub.add_parser("build", help="检查数据并生成网站")
+    build.add_argument("--data", type=Path, default=Path("data"))
+    build.add_argument("--out", type=Path, default=Path("site"), help="公开输出目录（默认 site）")
+    build.add_argument("--work", type=Path, default=Path("build"),
+                       help="内部工作目录：报告与中间数据，绝不公开（默认 build）")
+    build.add_argument("--today", type=_date, default=None)
+    sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
+    sample.add_argument("--records", type=int, default=2000)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--out", type=Path, default=Path("data"))
+    sample.add_argument("--today", type=_date, default=None, help="示例数据的基准日期（默认今天）")
+    return p
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr, only when stderr is a terminal."""
+    if not enabled:
+        yield lambda name, i, n: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("开始", total=1)
+
+        def update(name: str, i: int, n: int) -> None:
+            bar.update(task, description=name, completed=i, total=n)
+
+        yield update
+
+
+def _stderr_console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _unusable(message: str) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return EXIT_UNUSABLE
+
+
+def _run(args: argparse.Namespace) -> tuple[Config, Result] | int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print("配置有误，无法继续：", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    if not args.data.is_dir():
+        return _unusable(f"找不到数据目录 {args.data}")
+    if not any(p.suffix.lower() in DATA_SUFFIXES for p in data_files(args.data)):
+        return _unusable(f"数据目录 {args.data} 中没有 CSV/XLSX/XLS 文件；"
+                         "可先运行 python -m generator sample 生成演示数据")
+    today = args.today or dt.date.today()
+    with progress_bar(sys.stderr.isatty()) as step:
+        result = run(args.data, config, today, progress=step)
+    return config, result
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .report import text_lines, write_json
+
+    outcome = _run(args)
+    if isinstance(outcome, int):
+        return outcome
+    config, result = outcome
+    if args.format == "json":
+        write_json(result, config, sys.stdout)
+    else:
+        for line in text_lines(result, config):
+            print(line)
+    return _exit_code(result)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .report import render_html, text_lines, write_json
+
+    if inside(args.work, args.out) or inside(args.out, args.work):
+        return _unusable(f"内部工作目录 {args.work} 与公开输出目录 {args.out} 不能相互包含："
+                         "报告引用原始数据，绝不能进入公开网站")
+    outcome = _run(args)
+    if isinstance(outcome, int):
+        return outcome
+    config, result = outcome
+    with replace_dir(args.work / "report") as tmp:
+        with (tmp / "report.json").open("w", encoding="utf-8") as fh:
+            write_json(result, config, fh)
+        (tmp / "index.html").write_text(render_html(result, config), encoding="utf-8")
+    with replace_dir(args.work / "records") as tmp:
+        for ds in result.records:
+            result.published(ds).write_parquet(tmp / f"{ds}.parquet")
+    for line in text_lines(result, config):
+        print(line)
+    print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
+    return _exit_code(result)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .sample import write_sample
+
+    if args.records < 1:
+        return _unusable("--records 应为正整数")
+    written = write_sample(args.out, records=args.records, seed=args.seed,
+                           anchor=args.today or dt.date.today())
+    for path, n in sorted(written.items()):
+        print(f"{path}\t{n} 行")
+    print(f"共 {sum(written.values())} 行，写入 {args.out}")
+    return EXIT_OK
+
+
+def _exit_code(result: Result) -> int:
+    """1 when any row was rejected or any file could not be read (its rows are not public)."""
+    failed = result.rejected_rows or any(i.severity == "error" for i in result.issues)
+    return EXIT_REJECTED if failed else EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    commands = {"check": cmd_check, "build": cmd_build, "sample": cmd_sample}
+    return commands[args.command](args)

@@ -1,0 +1,117 @@
+"""Stage 3 — identity: stable record ids, subject keys and duplicate merging.
+
+A record's id is derived from its identity fields (spec §1), normalised, never from
+row order: the same decision keeps its id — and its URL — across rebuilds, re-ordered
+files and re-exported drops. Personal ID numbers never enter an id unmasked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import polars as pl
+
+from .config import Config, Schema
+from .issues import Issue, make_issue, where
+from .mask import mask_id_expr
+from .validate import ERROR, FILE, ROW, SEQ, SHEET
+from .values import USCC_PATTERN, USCC_PLACEHOLDER, docno_key, name_key, nfkc_upper
+
+ID, IDKEY, SUBJECT, STATUS = "_id", "_idkey", "_subject", "_status"
+
+
+def subject_expr(schema: Schema) -> pl.Expr:
+    """Subject-page key: a valid 统一社会信用代码, else 工商注册号; never for 自然人."""
+    code, regno = schema.role("subject_code"), schema.role("subject_regno")
+    category = schema.role("subject_category")
+    parts: list[pl.Expr] = []
+    if code:
+        c = pl.col(code)
+        parts.append(pl.when(c.str.contains(USCC_PATTERN) & (c != USCC_PLACEHOLDER)).then(c))
+    if regno:
+        parts.append(pl.col(regno))
+    key = pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.Utf8)
+    if category:
+        key = pl.when(pl.col(category) == "自然人").then(None).otherwise(key)
+    return key.cast(pl.Utf8)
+
+
+def _person_key(schema: Schema, config: Config) -> pl.Expr:
+    """Identity stand-in for a natural person: masked ID number + name, as published."""
+    idcol = next((c.key for c in schema.columns if c.type == "idnum" and c.key.endswith("zjhm")
+                  and not c.key.startswith("fr_")), None)
+    name = schema.role("subject_name")
+    parts = [mask_id_expr(pl.col(idcol), config) if idcol else pl.lit(""),
+             name_key(pl.col(name)) if name else pl.lit("")]
+    return pl.concat_str(parts, separator="~", ignore_nulls=True)
+
+
+def field_key(schema: Schema, key: str, e: pl.Expr) -> pl.Expr:
+    """Normalise one identity field value for matching."""
+    if key == "subject":
+        return nfkc_upper(e)
+    col = schema.by_key[key]
+    if col.type == "docno":
+        return docno_key(e)
+    if col.type in ("uscc", "code"):
+        return nfkc_upper(e)
+    if col.type == "date":
+        return e.cast(pl.Utf8)
+    return name_key(e)
+
+
+def identity_key(schema: Schema, values: dict[str, pl.Expr]) -> pl.Expr:
+    """Joined identity key; null when a required identity field is missing."""
+    base = [field_key(schema, k, values[k]) for k in schema.identity]
+    key = pl.concat_str(base, separator="|")
+    for k in schema.identity_optional:
+        if k in values:
+            extra = field_key(schema, k, values[k])
+            key = pl.when(extra.is_not_null()).then(pl.concat_str([key, extra], separator="|#")).otherwise(key)
+    return key
+
+
+def hash_ids(dataset: str, keys: pl.Series) -> pl.Series:
+    """16 hex characters of SHA-256 over dataset and identity key (64 bits)."""
+    prefix = (dataset + "\x1f").encode()
+    out = [None if k is None else hashlib.sha256(prefix + k.encode()).hexdigest()[:16]
+           for k in keys.to_list()]
+    return pl.Series(ID, out, dtype=pl.Utf8)
+
+
+def assign_ids(frame: pl.DataFrame, schema: Schema, config: Config) -> pl.DataFrame:
+    subj = subject_expr(schema)
+    values = {k: pl.col(k) for k in schema.identity + schema.identity_optional if k != "subject"}
+    if "subject" in schema.identity:
+        values["subject"] = pl.coalesce([subj, _person_key(schema, config)])
+    frame = frame.with_columns(subj.alias(SUBJECT), identity_key(schema, values).alias(IDKEY))
+    return frame.with_columns(hash_ids(schema.id, frame.get_column(IDKEY)))
+
+
+def merge_duplicates(frame: pl.DataFrame, schema: Schema) -> tuple[pl.DataFrame, list[Issue]]:
+    """Mark all but the last row (in file order) of each identity as merged.
+
+    Files are read in sorted path order, so "last" is deterministic: a later export
+    corrects an earlier one. Identical duplicates are info; differing ones a warning.
+    """
+    content = [c.key for c in schema.columns]
+    live = frame.filter(pl.col(ERROR).is_null() & pl.col(ID).is_not_null())
+    live = live.with_columns(pl.struct(content).hash(seed=0).alias("_h"))
+    is_dup = live.select(pl.col(ID).is_duplicated()).to_series()
+    issues: list[Issue] = []
+    if not is_dup.any():
+        return frame.with_columns(pl.lit(False).alias("_merged")), issues
+    dups = live.filter(is_dup).sort(SEQ)
+    kept = dups.group_by(ID, maintain_order=True).agg(
+        pl.col(SEQ).last().alias("_kseq"), pl.col(FILE).last().alias("_kfile"),
+        pl.col(SHEET).last().alias("_ksheet"), pl.col(ROW).last().alias("_krow"),
+        pl.col("_h").last().alias("_kh"))
+    merged = dups.join(kept, on=ID).filter(pl.col(SEQ) != pl.col("_kseq"))
+    ident = "、".join(schema.label(k) for k in schema.identity)
+    for r in merged.select(FILE, SHEET, ROW, "_kfile", "_ksheet", "_krow", "_h", "_kh").iter_rows():
+        file, sheet, row, kfile, ksheet, krow, h, kh = r
+        code = "duplicate-identical" if h == kh else "duplicate-conflict"
+        issues.append(make_issue(code, dataset=schema.id, file=file, sheet=sheet, row=row,
+                                 detail=where(kfile, ksheet, krow), expected=ident))
+    merged_seq = merged.get_column(SEQ)
+    return frame.with_columns(pl.col(SEQ).is_in(merged_seq.implode()).alias("_merged")), issues

@@ -1,0 +1,305 @@
+"""Stage 1 — load: read a drop's files as they really arrive.
+
+CSV in any common Chinese encoding (detected, never assumed), XLSX and XLS with title
+rows, merged cells, trailing blank rows, Excel dates and several sheets. Every cell
+becomes text; every row keeps its provenance (file, sheet, the row number Excel shows).
+Headers are matched to schema columns through the aliases in the schema YAML.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from charset_normalizer import from_bytes
+
+from .config import Config, Schema, header_key
+from .issues import Issue, make_issue
+
+DATA_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
+HEADER_SCAN_ROWS = 30
+ROW = "_row"
+
+
+@dataclass
+class Table:
+    """One sheet (or CSV file) of one dataset, all cells as text, columns renamed to keys."""
+
+    dataset: str
+    file: str
+    sheet: str | None
+    frame: pl.DataFrame  # key columns (Utf8) + _row (Int64: the row number Excel shows)
+    headers: dict[str, str] = field(default_factory=dict)  # key -> header as written
+    missing: list[str] = field(default_factory=list)  # required keys absent from the header
+    encoding: str | None = None
+
+
+@dataclass
+class Loaded:
+    tables: list[Table]
+    issues: list[Issue]
+    rejected_tables: list[Table]  # sheets whose rows cannot be mapped (no header found)
+
+
+def cell_text(value: Any) -> str:
+    """Render a spreadsheet cell as the text a clerk would read."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.time | dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes, returning (text, encoding name). Raises UnicodeError when hopeless."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "UTF-8（带 BOM）"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "UTF-16"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    # GB18030 is a superset of GBK and GB2312: a strict decode that succeeds is reliable
+    # for Chinese office exports; charset-normalizer covers anything else (Big5 …).
+    try:
+        text = data.decode("gb18030")
+        try:
+            data.decode("gbk")
+            return text, "GBK"
+        except UnicodeDecodeError:
+            return text, "GB18030"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[: 1 << 20]).best()
+    if best is None:
+        raise UnicodeError("无法识别文件编码")
+    return data.decode(best.encoding), best.encoding
+
+
+def find_header(rows: list[list[str]], schema: Schema) -> int | None:
+    """Index of the first row that reads as this schema's header, if any."""
+    best, best_hits = None, 1
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        keys = [header_key(c) for c in row if str(c).strip()]
+        hits = sum(1 for k in keys if k in schema.header_map)
+        # A header names several known columns; a title row names one thing at most.
+        if hits > best_hits or (hits == best_hits and best is None and hits >= 2):
+            best, best_hits = i, hits
+            if hits >= 3:
+                break
+    return best
+
+
+def map_headers(header: list[str], schema: Schema, *, dataset: str, file: str,
+                sheet: str | None, row: int) -> tuple[dict[int, str], dict[str, str], list[Issue]]:
+    """Column index -> key; key -> header text; issues for unknown/duplicate columns."""
+    by_index: dict[int, str] = {}
+    written: dict[str, str] = {}
+    issues: list[Issue] = []
+    for i, raw in enumerate(header):
+        text = str(raw).strip()
+        if not text:
+            continue
+        k = header_key(text)
+        key = schema.header_map.get(k)
+        if key is None:
+            code = "column-ignored" if k in schema.ignored_headers else "column-unknown"
+            issues.append(make_issue(code, dataset=dataset, file=file, sheet=sheet, row=row,
+                                     column=text))
+        elif key in written:
+            issues.append(make_issue("column-duplicate", dataset=dataset, file=file, sheet=sheet,
+                                     row=row, column=written[key], detail=text,
+                                     label=schema.label(key)))
+        else:
+            by_index[i] = key
+            written[key] = text
+    return by_index, written, issues
+
+
+def _frame(rows: list[list[str]], row_numbers: list[int], by_index: dict[int, str],
+           schema: Schema) -> pl.DataFrame:
+    cols: dict[str, Any] = {}
+    for i, key in by_index.items():
+        cols[key] = [(r[i] if i < len(r) else "").strip() or None for r in rows]
+    cols[ROW] = row_numbers
+    frame = pl.DataFrame(cols, schema={**{k: pl.Utf8 for k in by_index.values()}, ROW: pl.Int64})
+    return _ensure_columns(frame, schema)
+
+
+def _ensure_columns(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
+    absent = [c.key for c in schema.columns if c.key not in frame.columns]
+    if absent:
+        frame = frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(k) for k in absent])
+    return frame.select([c.key for c in schema.columns] + [ROW])
+
+
+def _drop_blank(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    if not keys:
+        return frame.clear()
+    return frame.filter(~pl.all_horizontal([pl.col(k).is_null() for k in keys]))
+
+
+def _table(rows: list[list[str]], first_row: int, schema: Schema, *, dataset: str, file: str,
+           sheet: str | None, issues: list[Issue]) -> Table:
+    """Build a table from text rows whose first element is Excel row `first_row`."""
+    header_at = find_header(rows, schema)
+    if header_at is None:
+        # No header: every non-blank row is still read and accounted for (rejected).
+        data = [r for r in rows if any(str(c).strip() for c in r)]
+        nums = [first_row + i for i, r in enumerate(rows) if any(str(c).strip() for c in r)]
+        issues.append(make_issue("header-not-found", dataset=dataset, file=file, sheet=sheet,
+                                 detail=str(HEADER_SCAN_ROWS)))
+        frame = pl.DataFrame({ROW: nums}, schema={ROW: pl.Int64})
+        t = Table(dataset, file, sheet, _ensure_columns(frame, schema))
+        t.missing = ["header"] if data else []
+        return t
+    header_row = first_row + header_at
+    by_index, written, found = map_headers(rows[header_at], schema, dataset=dataset, file=file,
+                                           sheet=sheet, row=header_row)
+    issues.extend(found)
+    body = rows[header_at + 1:]
+    frame = _frame(body, list(range(header_row + 1, header_row + 1 + len(body))), by_index, schema)
+    frame = _drop_blank(frame, list(by_index.values()))
+    return _table_checked(Table(dataset, file, sheet, frame, written), schema, header_row, issues)
+
+
+def _table_checked(t: Table, schema: Schema, header_row: int, issues: list[Issue]) -> Table:
+    t.missing = [c.key for c in schema.columns if c.required and c.key not in t.headers]
+    for key in t.missing:
+        issues.append(make_issue("column-missing", dataset=t.dataset, file=t.file, sheet=t.sheet,
+                                 row=header_row, label=schema.label(key)))
+    if t.frame.height == 0:
+        issues.append(make_issue("file-empty", dataset=t.dataset, file=t.file, sheet=t.sheet))
+    return t
+
+
+def read_csv(path: Path, rel: str, schema: Schema, dataset: str, issues: list[Issue]) -> list[Table]:
+    text, encoding = decode(path.read_bytes())
+    if encoding not in ("UTF-8", "UTF-8（带 BOM）"):
+        issues.append(make_issue("file-encoding", dataset=dataset, file=rel, detail=encoding))
+    head = list(csv.reader(io.StringIO(_first_lines(text, HEADER_SCAN_ROWS))))
+    header_at = find_header(head, schema)
+    # Trailing blank lines shift no row numbers; blank lines inside do, and polars skips them.
+    text = text.rstrip("\r\n") + "\n"
+    if header_at is None or "\n\n" in text or "\n\r\n" in text:
+        # Slow but exact path: Python's csv module keeps blank lines in the numbering.
+        rows = list(csv.reader(io.StringIO(text)))
+        return [_table(rows, 1, schema, dataset=dataset, file=rel, sheet=None, issues=issues)]
+    # Fast path (no blank lines): polars parses; record i is Excel row header+2+i.
+    by_index, written, found = map_headers(head[header_at], schema, dataset=dataset, file=rel,
+                                           sheet=None, row=header_at + 1)
+    issues.extend(found)
+    ncols = len(head[header_at])
+    frame = pl.read_csv(text.encode("utf-8"), has_header=False,
+                        skip_rows=header_at + 1, infer_schema=False, truncate_ragged_lines=True,
+                        new_columns=[f"c{i}" for i in range(ncols)], quote_char='"',
+                        )
+    frame = frame.with_row_index(ROW, offset=header_at + 2).with_columns(pl.col(ROW).cast(pl.Int64))
+    frame = frame.select(
+        [pl.col(f"c{i}").str.strip_chars().replace("", None).alias(k) for i, k in by_index.items()
+         if f"c{i}" in frame.columns] + [pl.col(ROW)])
+    frame = _drop_blank(_ensure_columns(frame, schema), list(by_index.values()))
+    table = Table(dataset, rel, None, frame, written, encoding=encoding)
+    return [_table_checked(table, schema, header_at + 1, issues)]
+
+
+def _first_lines(text: str, n: int) -> str:
+    """The first `n` lines of `text`."""
+    end = 0
+    for _ in range(n):
+        nxt = text.find("\n", end)
+        if nxt < 0:
+            return text
+        end = nxt + 1
+    return text[:end]
+
+
+def _fill_merged(rows: list[list[Any]], ranges: list[Any]) -> None:
+    for (r0, c0), (r1, c1) in ranges or []:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            for c in range(c0, c1 + 1):
+                while c >= len(rows[r]):
+                    rows[r].append("")
+                rows[r][c] = value
+
+
+def read_excel(path: Path, rel: str, schema: Schema, dataset: str,
+               issues: list[Issue]) -> list[Table]:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    tables: list[Table] = []
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        rows: list[list[Any]] = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+        if not any(any(cell_text(c).strip() for c in r) for r in rows):
+            continue  # an empty sheet (Sheet2, Sheet3 of a template) holds no rows to account for
+        _fill_merged(rows, list(getattr(sheet, "merged_cell_ranges", None) or []))
+        text_rows = [[cell_text(c) for c in r] for r in rows]
+        tables.append(_table(text_rows, 1, schema, dataset=dataset, file=rel, sheet=name,
+                             issues=issues))
+    if not tables:
+        issues.append(make_issue("file-empty", dataset=dataset, file=rel))
+    return tables
+
+
+def data_files(data_dir: Path) -> Iterator[Path]:
+    """Every file under `data_dir`, sorted by path so that runs are reproducible."""
+    for path in sorted(data_dir.rglob("*")):
+        if path.is_file():
+            yield path
+
+
+def load(data_dir: Path, config: Config) -> Loaded:
+    """Read every file of a drop into tables; unreadable files become issues, never exceptions."""
+    issues: list[Issue] = []
+    tables: list[Table] = []
+    rejected: list[Table] = []
+    known = {**config.schemas, "withdrawals": config.withdrawals}
+    for path in data_files(data_dir):
+        rel = path.relative_to(data_dir).as_posix()
+        if path.name.startswith((".", "~$")) or path.name.lower() in ("readme.md", "readme.txt"):
+            continue
+        parts = Path(rel).parts
+        dataset = parts[0] if len(parts) > 1 else ""
+        if dataset not in known or path.suffix.lower() not in DATA_SUFFIXES:
+            detail = (f"不在已知数据集目录中（{rel}）" if dataset not in known
+                      else f"不支持的文件类型 {path.suffix}")
+            issues.append(make_issue("file-ignored", dataset=dataset, file=rel, detail=detail))
+            continue
+        schema = known[dataset]
+        try:
+            if path.suffix.lower() in (".csv", ".txt"):
+                found = read_csv(path, rel, schema, dataset, issues)
+            else:
+                found = read_excel(path, rel, schema, dataset, issues)
+        except Exception as exc:  # noqa: BLE001 - any reader failure is a report line, not a crash
+            issues.append(make_issue("file-unreadable", dataset=dataset, file=rel,
+                                     detail=f"{type(exc).__name__}: {exc}"))
+            continue
+        for t in found:
+            (rejected if t.missing == ["header"] else tables).append(t)
+    return Loaded(tables, issues, rejected)

@@ -1,0 +1,130 @@
+"""The pipeline, stage by stage: load → validate → identity → disclose → mask → account.
+
+Stages return values and report progress through a callback; only the CLI prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from .config import Config, Schema
+from .disclose import PUBLISHED, REJECTED, Withdrawal, disclose, match_withdrawals
+from .identity import ID, assign_ids, merge_duplicates
+from .issues import Issue
+from .load import Table, load
+from .mask import mask_frame
+from .validate import ERROR, FILE, ROW, SEQ, SHEET, validate_table
+
+Progress = Callable[[str, int, int], None]
+STATUS = "_status"
+# Withdrawal list rows end in one of these.
+W_APPLIED, W_PENDING, W_UNMATCHED, W_REJECTED = "applied", "pending", "unmatched", "rejected"
+
+
+@dataclass
+class Result:
+    today: dt.date
+    records: dict[str, pl.DataFrame]  # dataset -> every input row, masked, with _status/_reason
+    withdrawals: pl.DataFrame  # every withdrawal-list row with _status/_reason
+    issues: list[Issue]
+    files: list[tuple[str, str, str | None]] = field(default_factory=list)  # (dataset, file, sheet)
+
+    def published(self, dataset: str) -> pl.DataFrame:
+        return self.records[dataset].filter(pl.col(STATUS) == PUBLISHED)
+
+    @property
+    def rejected_rows(self) -> int:
+        return sum(f.filter(pl.col(STATUS) == REJECTED).height for f in self.records.values())
+
+
+def _validate_all(tables: list[Table], config: Config, today: dt.date,
+                  issues: list[Issue]) -> dict[str, pl.DataFrame]:
+    frames: dict[str, list[pl.DataFrame]] = {}
+    seq = 0
+    for t in tables:
+        schema = config.withdrawals if t.dataset == "withdrawals" else config.schemas[t.dataset]
+        frame, found = validate_table(t, schema, config, today, seq_offset=seq)
+        seq += frame.height
+        issues.extend(found)
+        frames.setdefault(t.dataset, []).append(frame)
+    return {k: pl.concat(v, how="vertical_relaxed") for k, v in frames.items()}
+
+
+def _empty(schema: Schema, config: Config, today: dt.date) -> pl.DataFrame:
+    """A typed frame with no rows, for a dataset the drop does not contain."""
+    raw = pl.DataFrame(schema={**{c.key: pl.Utf8 for c in schema.columns}, ROW: pl.Int64})
+    frame, _ = validate_table(Table(schema.id, "", None, raw), schema, config, today)
+    return frame
+
+
+def run(data_dir: Path, config: Config, today: dt.date,
+        progress: Progress | None = None) -> Result:
+    """Run every stage over the drop in `data_dir` as of `today`."""
+    step = progress or (lambda name, i, n: None)
+    stages = 2 + len(config.schemas)
+    step("读取文件", 0, stages)
+    loaded = load(data_dir, config)
+    issues = list(loaded.issues)
+    step("校验数据", 1, stages)
+    frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues)
+    wframe = frames.pop("withdrawals", None)
+    if wframe is None:
+        wframe = _empty(config.withdrawals, config, today)
+    withdrawals: list[Withdrawal]
+    withdrawals, wframe, found = match_withdrawals(wframe, config, today)
+    issues.extend(found)
+    applied: set[int] = set()
+    matched: set[int] = set()
+    records: dict[str, pl.DataFrame] = {}
+    for i, schema in enumerate(config.datasets(), 2):
+        step(f"处理{schema.name}", i, stages)
+        frame = frames.get(schema.id)
+        if frame is None:
+            frame = _empty(schema, config, today)
+        frame = assign_ids(frame, schema, config)
+        frame, found = merge_duplicates(frame, schema)
+        issues.extend(found)
+        frame, found, done, hit = disclose(frame, schema, config, today, withdrawals)
+        issues.extend(found)
+        applied |= done
+        matched |= hit
+        frame, found = mask_frame(frame, schema, config, today)
+        issues.extend(found)
+        records[schema.id] = frame.drop("_merged").sort(SEQ)
+    wframe = _withdrawal_status(wframe, applied, matched, config, issues)
+    files = sorted({(t.dataset, t.file, t.sheet) for t in loaded.tables + loaded.rejected_tables},
+                   key=lambda x: (x[1], x[2] or ""))
+    step("完成", stages, stages)
+    return Result(today, records, wframe, _sorted(issues), files)
+
+
+def _withdrawal_status(frame: pl.DataFrame, applied: set[int], matched: set[int], config: Config,
+                       issues: list[Issue]) -> pl.DataFrame:
+    from .issues import make_issue
+
+    frame = frame.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
+    status = (pl.when(pl.col(ERROR).is_not_null()).then(pl.lit(W_REJECTED))
+              .when(pl.col("_i").is_in(list(applied))).then(pl.lit(W_APPLIED))
+              .when(pl.col("_i").is_in(list(matched))).then(pl.lit(W_PENDING))
+              .otherwise(pl.lit(W_UNMATCHED)))
+    frame = frame.with_columns(status.alias(STATUS), pl.col(ERROR).alias("_reason"))
+    names = {s.id: s.name for s in config.schemas.values()}
+    for f, s, r, ds in frame.filter(pl.col(STATUS) == W_UNMATCHED).select(
+            FILE, SHEET, ROW, "dataset").iter_rows():
+        issues.append(make_issue("withdrawal-unmatched", dataset="withdrawals", file=f, sheet=s,
+                                 row=r, detail=f"{names.get(ds, ds)}数据"))
+    return frame.drop("_i")
+
+
+def _sorted(issues: list[Issue]) -> list[Issue]:
+    """Issues in a stable order: file, sheet, row, then code."""
+    return sorted(issues, key=lambda i: (i.file, i.sheet or "", i.row or 0, i.code, i.column or "",
+                                         i.value or ""))
+
+
+__all__ = ["Result", "run", "ID"]

@@ -1,0 +1,201 @@
+"""Stage 6 — account and report: every input row ends in exactly one status.
+
+rows read = published + withdrawn + rejected + merged, per file and per dataset. The
+report exists as JSON (machines, CI), text (the terminal) and HTML (the office). It
+quotes raw values, so it is written beside the public output, never inside it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from .config import Config
+from .disclose import MERGED, PUBLISHED, REJECTED, WITHDRAWN
+from .identity import ID
+from .issues import Issue, codes, where
+from .pipeline import STATUS, W_APPLIED, W_PENDING, W_REJECTED, W_UNMATCHED, Result
+from .validate import FILE, ROW, SHEET
+
+STATUSES = (PUBLISHED, WITHDRAWN, REJECTED, MERGED)
+W_STATUSES = (W_APPLIED, W_PENDING, W_UNMATCHED, W_REJECTED)
+STATUS_LABELS = {PUBLISHED: "公示", WITHDRAWN: "撤下", REJECTED: "拒收", MERGED: "合并",
+                 W_APPLIED: "已生效", W_PENDING: "待生效", W_UNMATCHED: "未匹配"}
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+REASON_LABELS = {
+    "period-over": "超过公示期限", "warning-only": "仅予警告（不公示）",
+    "licence-revoked": "许可已撤销", "list-expired": "红名单有效期届满",
+    "list-removed": "已移出黑名单", "not-public": "承诺不予公开", "repaired": "信用修复",
+    "revoked": "处罚决定撤销", "changed": "决定变更", "annulled": "确认违法或无效",
+    "duplicate": "重复记录",
+}
+ISSUES_PER_GROUP = 20  # text output: lines per (file, code) before summarising
+
+
+@dataclass
+class Counts:
+    read: int = 0
+    published: int = 0
+    withdrawn: int = 0
+    rejected: int = 0
+    merged: int = 0
+
+    def add(self, status: str, n: int) -> None:
+        self.read += n
+        setattr(self, status, getattr(self, status) + n)
+
+    def balanced(self) -> bool:
+        return self.read == self.published + self.withdrawn + self.rejected + self.merged
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in ("read", "published", "withdrawn", "rejected", "merged")}
+
+    def line(self) -> str:
+        return (f"读入 {self.read} 行 = 公示 {self.published} + 撤下 {self.withdrawn}"
+                f" + 拒收 {self.rejected} + 合并 {self.merged}")
+
+
+def accounting(result: Result) -> dict[str, Any]:
+    """Counts per dataset and per file, withdrawn reasons, and the withdrawal list's own."""
+    datasets: dict[str, Any] = {}
+    total = Counts()
+    for ds, frame in result.records.items():
+        per_ds = Counts()
+        per_file: dict[str, Counts] = defaultdict(Counts)
+        grouped = frame.group_by(FILE, STATUS).len().sort(FILE, STATUS)
+        for file, status, n in grouped.iter_rows():
+            per_ds.add(status, n)
+            per_file[file].add(status, n)
+            total.add(status, n)
+        reasons = frame.filter(pl.col(STATUS) == WITHDRAWN).group_by("_reason").len().sort("_reason")
+        datasets[ds] = {**per_ds.as_dict(),
+                        "withdrawn_reasons": {r: n for r, n in reasons.iter_rows()},
+                        "files": {f: c.as_dict() for f, c in sorted(per_file.items())}}
+    w = Counter(result.withdrawals.get_column(STATUS).to_list())
+    withdrawals = {"read": result.withdrawals.height, **{s: w.get(s, 0) for s in W_STATUSES}}
+    return {"total": total.as_dict(), "datasets": datasets, "withdrawals": withdrawals}
+
+
+def row_entries(result: Result, config: Config) -> Iterator[dict[str, Any]]:
+    """One entry per input row: where it came from, how it ended and what identifies it."""
+    for ds, frame in result.records.items():
+        schema = config.schemas[ds]
+        name = schema.role("subject_name")
+        ident = [k for k in schema.identity + schema.identity_optional if k != "subject"]
+        cols = [FILE, SHEET, ROW, STATUS, "_reason", ID, name or FILE, *ident]
+        if "subject" in schema.identity:
+            cols.append("_subject")
+        labels = [schema.label(k) for k in ident]
+        for r in frame.select(cols).iter_rows():
+            identity = {lab: _jsonable(v) for lab, v in zip(labels, r[7:7 + len(ident)], strict=True)}
+            if "subject" in schema.identity:
+                identity["主体代码"] = r[-1]
+            yield {"dataset": ds, "file": r[0], "sheet": r[1], "row": r[2], "status": r[3],
+                   "reason": r[4], "id": r[5], "name": r[6] if name else None, "identity": identity}
+    for r in result.withdrawals.select(FILE, SHEET, ROW, STATUS, "_reason", ID, "dataset").iter_rows():
+        yield {"dataset": "withdrawals", "file": r[0], "sheet": r[1], "row": r[2], "status": r[3],
+               "reason": r[4], "id": r[5], "name": None, "identity": {"数据集": r[6]}}
+
+
+def _jsonable(v: Any) -> Any:
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+def write_json(result: Result, config: Config, out: Any) -> None:
+    """Stream the full report as one JSON object (rows can number in the millions)."""
+    acc = accounting(result)
+    site = (config.site.get("site") or {}).get("name")
+    out.write('{\n "today": ' + json.dumps(result.today.isoformat()))
+    out.write(',\n "site": ' + json.dumps(site, ensure_ascii=False))
+    out.write(',\n "summary": ' + json.dumps(acc, ensure_ascii=False, sort_keys=True))
+    out.write(',\n "issues": [')
+    for i, issue in enumerate(result.issues):
+        d = issue.to_dict()
+        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(d, ensure_ascii=False))
+    out.write('\n ],\n "rows": [')
+    for i, entry in enumerate(row_entries(result, config)):
+        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(entry, ensure_ascii=False))
+    out.write("\n ]\n}\n")
+
+
+def grouped_issues(issues: list[Issue]) -> dict[str, dict[str, list[Issue]]]:
+    """file -> code -> issues, files in sorted order."""
+    out: dict[str, dict[str, list[Issue]]] = {}
+    for issue in issues:
+        out.setdefault(issue.file, {}).setdefault(issue.code, []).append(issue)
+    return dict(sorted(out.items()))
+
+
+def text_lines(result: Result, config: Config) -> Iterator[str]:
+    """The report for a terminal: issues by file, then the accounting that must add up."""
+    acc = accounting(result)
+    names = {s.id: s.name for s in config.schemas.values()}
+    yield f"数据检查报告（数据日期 {result.today.isoformat()}）"
+    for file, by_code in grouped_issues(result.issues).items():
+        yield ""
+        yield f"■ {file}"
+        for code, items in by_code.items():
+            for issue in items[:ISSUES_PER_GROUP]:
+                loc = where("", issue.sheet, issue.row).strip()
+                yield f"  [{SEVERITY_LABELS[issue.severity]} {code}] {loc + '：' if loc else ''}{issue.message}{issue.fix}"
+            if len(items) > ISSUES_PER_GROUP:
+                yield (f"  …另有 {len(items) - ISSUES_PER_GROUP} 条同类问题（{code}），"
+                       "完整列表见 HTML 报告或 --format json")
+    yield ""
+    yield "统计（每一行都有去向：读入 = 公示 + 撤下 + 拒收 + 合并）"
+    for ds, d in acc["datasets"].items():
+        c = Counts(**{k: d[k] for k in ("read", "published", "withdrawn", "rejected", "merged")})
+        yield f"  {names[ds]}（{ds}）：{c.line()}"
+        for file, fc in d["files"].items():
+            yield f"    {file}：{Counts(**fc).line()}"
+        if d["withdrawn_reasons"]:
+            reasons = "，".join(f"{REASON_LABELS.get(r, r)} {n}" for r, n in d["withdrawn_reasons"].items())
+            yield f"    撤下原因：{reasons}"
+    w = acc["withdrawals"]
+    yield (f"  撤下清单：读入 {w['read']} 行 = 已生效 {w[W_APPLIED]} + 待生效 {w[W_PENDING]}"
+           f" + 未匹配 {w[W_UNMATCHED]} + 拒收 {w[W_REJECTED]}")
+    severities = Counter(i.severity for i in result.issues)
+    yield (f"  问题：错误 {severities.get('error', 0)}，警告 {severities.get('warning', 0)}，"
+           f"提示 {severities.get('info', 0)}")
+    yield f"合计：{Counts(**acc['total']).line()}"
+
+
+def issue_title(code: str) -> str:
+    return codes()[code]["title"]
+
+
+HTML_ISSUES_PER_GROUP = 500
+
+
+def render_html(result: Result, config: Config) -> str:
+    """The office's report as one Chinese HTML page, issues grouped by file with their fix."""
+    from .templating import template
+
+    acc = accounting(result)
+    names = {s.id: s.name for s in config.schemas.values()}
+    datasets = [{"name": f"{names[ds]}（{ds}）", "counts": d, "files": d["files"]}
+                for ds, d in acc["datasets"].items()]
+    reasons = [(names[ds], REASON_LABELS.get(r, r), n) for ds, d in acc["datasets"].items()
+               for r, n in d["withdrawn_reasons"].items()]
+    files = []
+    for file, by_code in grouped_issues(result.issues).items():
+        groups = []
+        for code, items in by_code.items():
+            spec = codes()[code]
+            groups.append({"code": code, "title": spec["title"], "severity": spec["severity"],
+                           "severity_label": SEVERITY_LABELS[spec["severity"]],
+                           "fix": items[0].fix, "count": len(items),
+                           "items": items[:HTML_ISSUES_PER_GROUP],
+                           "more": max(0, len(items) - HTML_ISSUES_PER_GROUP)})
+        files.append((file, groups))
+    balanced = all(Counts(**{k: d[k] for k in Counts().as_dict()}).balanced()
+                   for d in acc["datasets"].values())
+    return template("report/report.html").render(
+        site_name=(config.site.get("site") or {}).get("name", "信用XX"),
+        today=result.today.isoformat(), datasets=datasets, reasons=reasons,
+        w=acc["withdrawals"], files=files, balanced=balanced)

@@ -1,0 +1,38 @@
+"""The one Jinja environment: autoescape on, StrictUndefined, templates resolved from
+specific to generic (``record-xzcf.html`` before ``record.html``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+
+from .config import PACKAGE_DIR
+
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
+
+
+def cn_date(value: Any) -> str:
+    """2026-11-22 → 2026年11月22日 (dates as people write them)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True)
+    env.filters["cn_date"] = cn_date
+    return env
+
+
+def template(*names: str) -> Template:
+    """The first template that exists among `names` (most specific first)."""
+    return environment().select_template(list(names))

@@ -1,0 +1,205 @@
+"""Stage 2 — validate and normalise one table against its dataset schema.
+
+Each check is a boolean polars expression over the whole table; only rows that fail
+become Issues. A row with any error is rejected (its first error code is its reason);
+warnings leave it publishable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from .config import Column, Config, Schema
+from .issues import Issue, make_issue
+from .load import ROW, Table
+from .values import (
+    EARLIEST,
+    USCC_PATTERN,
+    USCC_PLACEHOLDER,
+    idnum_valid,
+    nfkc_upper,
+    parse_amount,
+    parse_date,
+    uscc_expected_check,
+)
+
+FILE, SHEET, SEQ, REASON, ERROR = "_file", "_sheet", "_seq", "_reason", "_error"
+LARGE_AMOUNT = 10_000.0  # 万元: one hundred million yuan, almost always a unit mistake
+
+
+@dataclass
+class Check:
+    code: str
+    mask: pl.Expr
+    key: str | None = None  # column checked (its header is quoted in the message)
+    detail: pl.Expr | None = None
+    value: pl.Expr | None = None  # value to quote; defaults to the raw cell
+    fields: dict[str, Any] = field(default_factory=dict)
+    severity: str | None = None
+
+
+def _norm(c: Column, config: Config) -> pl.Expr:
+    """The normalised value of column `c` (raw cell in pl.col(c.key))."""
+    raw = pl.col(c.key)
+    if c.type in ("uscc", "code", "idnum"):
+        return nfkc_upper(raw)
+    if c.type == "date":
+        return parse_date(raw)
+    if c.type == "amount":
+        return parse_amount(raw)[0]
+    if c.type == "enum":
+        enum = config.enums[c.enum or ""]
+        return raw.str.normalize("NFKC").str.strip_chars().replace_strict(
+            enum.variants, default=None, return_dtype=pl.Utf8)
+    if c.type == "multienum":
+        enum = config.enums[c.enum or ""]
+        parts = raw.str.normalize("NFKC").str.replace_all(r"[;；,，、/\s]+", "、").str.split("、")
+        mapped = parts.list.eval(pl.element().str.strip_chars().filter(pl.element() != "")
+                                 .replace_strict(enum.variants, default=pl.element()))
+        return mapped.list.unique(maintain_order=True).list.join("、")
+    return raw
+
+
+def _column_checks(c: Column, config: Config, today: dt.date) -> list[Check]:
+    raw, norm = pl.col(c.key), pl.col(f"~{c.key}")
+    present = raw.is_not_null()
+    checks: list[Check] = []
+    if c.required:
+        checks.append(Check("required-missing", raw.is_null(), c.key,
+                            fields={"label": c.label}))
+    if c.type == "date":
+        checks.append(Check("date-invalid", present & norm.is_null(), c.key))
+        checks.append(Check("date-too-old", norm < EARLIEST, c.key, detail=norm.cast(pl.Utf8)))
+        if c.role == "date":
+            checks.append(Check("date-future", norm > today, c.key, detail=norm.cast(pl.Utf8)))
+    elif c.type == "uscc":
+        shaped = norm.str.contains(USCC_PATTERN)
+        placeholder = norm == USCC_PLACEHOLDER
+        checks.append(Check("uscc-format", present & ~shaped & ~placeholder, c.key))
+        expected = uscc_expected_check(norm)
+        checks.append(Check("uscc-check", shaped & (expected != norm.str.slice(17, 1)), c.key,
+                            detail=expected))
+    elif c.type == "idnum":
+        checks.append(Check("idnum-invalid", present & ~idnum_valid(norm, today), c.key,
+                            value=pl.lit("（不在报告中显示）")))
+    elif c.type == "code" and c.pattern:
+        checks.append(Check("code-format", present & ~norm.str.contains(c.pattern), c.key,
+                            detail=pl.lit(c.pattern_hint or c.pattern)))
+    elif c.type == "amount":
+        _, is_yuan, yuan = parse_amount(raw)
+        suggestion = (yuan / 10_000).round(6).cast(pl.Utf8).str.replace(r"\.0$", "")
+        checks.append(Check("amount-yuan", is_yuan, c.key, detail=suggestion))
+        checks.append(Check("amount-invalid", present & ~is_yuan & (norm.is_null() | (norm < 0)),
+                            c.key))
+        checks.append(Check("amount-large", norm > LARGE_AMOUNT, c.key,
+                            detail=(norm * 10_000).round(0).cast(pl.Int64).cast(pl.Utf8)))
+    elif c.type == "enum":
+        enum = config.enums[c.enum or ""]
+        if not enum.open:
+            checks.append(Check("enum-invalid", present & norm.is_null(), c.key,
+                                fields={"expected": enum.expected()}))
+    elif c.type == "multienum":
+        enum = config.enums[c.enum or ""]
+        unknown = norm.str.split("、").list.eval(pl.element().filter(
+            ~pl.element().is_in(enum.values))).list.join("、")
+        code = "enum-unknown" if enum.open else "enum-invalid"
+        checks.append(Check(code, present & (unknown != ""), c.key, detail=unknown,
+                            fields={"expected": enum.expected()}))
+    return checks
+
+
+def _condition_checks(schema: Schema, config: Config) -> list[Check]:
+    checks: list[Check] = []
+    for cond in schema.conditions:
+        code = cond.get("code", "conditional-missing")
+        severity = cond.get("severity")
+        when: pl.Expr = pl.lit(True)
+        detail = ""
+        if "when" in cond:
+            w = cond["when"]
+            col = pl.col(f"~{w['field']}")
+            if w.get("is") == "placeholder":
+                when = col == USCC_PLACEHOLDER
+                detail = f"「{schema.label(w['field'])}」为占位代码"
+            else:
+                when = col.is_in(list(w.get("in") or []))
+                detail = f"「{schema.label(w['field'])}」为“{'、'.join(w.get('in') or [])}”"
+        for key in cond.get("require") or []:
+            checks.append(Check(code, when & pl.col(key).is_null(), key, severity=severity,
+                                detail=pl.lit(detail), fields={"label": schema.label(key)}))
+        if cond.get("require_any"):
+            keys = list(cond["require_any"])
+            labels = "或".join(schema.label(k) for k in keys)
+            checks.append(Check(code, when & pl.all_horizontal([pl.col(k).is_null() for k in keys]),
+                                keys[0], severity=severity, detail=pl.lit("（任填其一）"),
+                                fields={"label": labels}))
+        if cond.get("require_in"):
+            target = cond["require_in"]
+            col = pl.col(f"~{target['field']}")
+            allowed = "、".join(target["in"])
+            checks.append(Check(code, when & ~col.is_in(list(target["in"])).fill_null(False),
+                                cond["when"]["field"], severity=severity,
+                                detail=pl.lit(f"但「{schema.label(target['field'])}」不是“{allowed}”")))
+        if cond.get("order"):
+            first, second = cond["order"]
+            checks.append(Check(code, pl.col(f"~{second}") < pl.col(f"~{first}"), second,
+                                value=pl.col(f"~{second}").cast(pl.Utf8), severity=severity,
+                                detail=pl.lit(schema.label(first))))
+    return checks
+
+
+def validate_table(table: Table, schema: Schema, config: Config, today: dt.date,
+                   seq_offset: int = 0) -> tuple[pl.DataFrame, list[Issue]]:
+    """Normalise `table` and check it; returns (frame, issues).
+
+    The frame has every schema column normalised, plus _file, _sheet, _row, _seq and
+    _error (the first error code of a rejected row, else null).
+    """
+    columns = schema.columns
+    frame = table.frame.with_columns([_norm(c, config).alias(f"~{c.key}") for c in columns])
+    checks = [ch for c in columns for ch in _column_checks(c, config, today)]
+    checks += _condition_checks(schema, config)
+    # An absent column is reported once for the table, not once per row.
+    checks = [ch for ch in checks if not (ch.code == "required-missing" and ch.key in table.missing)]
+    issues: list[Issue] = []
+    codes = config.issue_codes
+    mask_cols = [ch.mask.fill_null(False).alias(f"!{i}") for i, ch in enumerate(checks)]
+    masks = frame.select(mask_cols)
+    hits = {i for i, s in enumerate(masks.iter_columns()) if s.any()}
+    error_order: list[pl.Expr] = []
+    for i, ch in enumerate(checks):
+        severity = ch.severity or codes[ch.code]["severity"]
+        if severity == "error":
+            error_order.append(pl.when(pl.col(f"!{i}")).then(pl.lit(ch.code)))
+        if i not in hits:
+            continue
+        header = table.headers.get(ch.key or "", schema.label(ch.key or "")) if ch.key else None
+        value = ch.value if ch.value is not None else (pl.col(ch.key) if ch.key else pl.lit(None))
+        detail = ch.detail if ch.detail is not None else pl.lit(None)
+        failed = frame.with_columns(masks.get_column(f"!{i}")).filter(pl.col(f"!{i}")).select(
+            pl.col(ROW), value.cast(pl.Utf8).alias("v"), detail.cast(pl.Utf8).alias("d"))
+        for row, v, d in failed.iter_rows():
+            issue = make_issue(ch.code, dataset=schema.id, file=table.file, sheet=table.sheet,
+                               row=row, column=header, value=v, detail=d or "", **ch.fields)
+            if ch.severity and ch.severity != issue.severity:
+                issue = Issue(**{**issue.to_dict(), "severity": ch.severity})
+            issues.append(issue)
+    # Rows of a table that lacks a required column are rejected for that reason alone.
+    missing = [c for c in table.missing if c != "header"]
+    reason: pl.Expr
+    if table.missing == ["header"]:
+        reason = pl.lit("header-not-found")
+    elif missing:
+        reason = pl.lit("column-missing")
+    else:
+        reason = pl.coalesce(error_order) if error_order else pl.lit(None, dtype=pl.Utf8)
+    out = pl.concat([frame, masks], how="horizontal").select(
+        [pl.col(f"~{c.key}").alias(c.key) for c in columns]
+        + [pl.lit(table.file).alias(FILE), pl.lit(table.sheet, dtype=pl.Utf8).alias(SHEET),
+           pl.col(ROW), (pl.int_range(pl.len(), dtype=pl.Int64) + seq_offset).alias(SEQ),
+           reason.cast(pl.Utf8).alias(ERROR)])
+    return out, issues
