@@ -81,7 +81,7 @@ def _column_checks(c: Column, config: Config, today: dt.date) -> list[Check]:
         placeholder = norm == USCC_PLACEHOLDER
         checks.append(Check("uscc-format", present & ~shaped & ~placeholder, c.key))
         expected = uscc_expected_check(norm)
-        checks.append(Check("uscc-check", shaped & (expected != norm.str.slice(17, 1)), c.key,
+        checks.append(Check("uscc-check", shaped & ~placeholder & (expected != norm.str.slice(17, 1)), c.key,
                             detail=expected))
     elif c.type == "idnum":
         checks.append(Check("idnum-invalid", present & ~idnum_valid(norm, today), c.key,
@@ -96,7 +96,7 @@ def _column_checks(c: Column, config: Config, today: dt.date) -> list[Check]:
         checks.append(Check("amount-invalid", present & ~is_yuan & (norm.is_null() | (norm < 0)),
                             c.key))
         checks.append(Check("amount-large", norm > LARGE_AMOUNT, c.key,
-                            detail=(norm * 10_000).round(0).cast(pl.Int64).cast(pl.Utf8)))
+                            detail=(norm * 10_000).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8)))
     elif c.type == "enum":
         enum = config.enums[c.enum or ""]
         if not enum.open:
@@ -142,7 +142,7 @@ def _condition_checks(schema: Schema, config: Config) -> list[Check]:
             col = pl.col(f"~{target['field']}")
             allowed = "、".join(target["in"])
             checks.append(Check(code, when & ~col.is_in(list(target["in"])).fill_null(False),
-                                cond["when"]["field"], severity=severity,
+                                target["field"], severity=severity, value=col,
                                 detail=pl.lit(f"但「{schema.label(target['field'])}」不是“{allowed}”")))
         if cond.get("order"):
             first, second = cond["order"]
@@ -163,8 +163,11 @@ def validate_table(table: Table, schema: Schema, config: Config, today: dt.date,
     frame = table.frame.with_columns([_norm(c, config).alias(f"~{c.key}") for c in columns])
     checks = [ch for c in columns for ch in _column_checks(c, config, today)]
     checks += _condition_checks(schema, config)
-    # An absent column is reported once for the table, not once per row.
+    # An absent column is reported once for the table, not once per row; a table without
+    # a header is reported once and its rows are rejected without further checks.
     checks = [ch for ch in checks if not (ch.code == "required-missing" and ch.key in table.missing)]
+    if table.missing == ["header"]:
+        checks = []
     issues: list[Issue] = []
     codes = config.issue_codes
     mask_cols = [ch.mask.fill_null(False).alias(f"!{i}") for i, ch in enumerate(checks)]

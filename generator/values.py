@@ -117,6 +117,7 @@ def parse_amount(e: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     """(value in 万元, is-in-yuan flag, yuan value) for an amount column."""
     t = e.str.normalize("NFKC").str.replace_all(r"[\s,，]", "")
     plain = t.str.strip_suffix("万元").str.strip_suffix("万")
-    value = plain.cast(pl.Float64, strict=False)
+    number = plain.cast(pl.Float64, strict=False)
+    value = pl.when(number.is_finite()).then(number)
     yuan = t.str.extract(r"^(?:人民币)?(\d+(?:\.\d+)?)元$", 1).cast(pl.Float64, strict=False)
     return value, yuan.is_not_null(), yuan

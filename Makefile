@@ -1,0 +1,63 @@
+# 信用XX — `make` lists the targets. Everything installs what it needs into .venv.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DATA   ?= data
+OUT    ?= site
+WORK   ?= build
+PORT   ?= 8000
+TODAY  ?=
+RECORDS ?= 3000
+SAMPLE_DIR := $(WORK)/sample-data
+today_flag = $(if $(TODAY),--today $(TODAY),)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv sample check-data build site serve test lint types check bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install the generator with its dev tools
+
+# The demo: when data/ holds no data files, build from a fictional 示例市 drop.
+data_dir = $(if $(shell find $(DATA) -type f \( -name '*.csv' -o -name '*.xls' -o -name '*.xlsx' \) 2>/dev/null | head -1),$(DATA),$(SAMPLE_DIR))
+
+sample: $(STAMP) ## write a fictional 示例市 drop into build/sample-data (RECORDS=3000)
+	$(PY) -m generator sample --records $(RECORDS) --out $(SAMPLE_DIR) $(today_flag)
+
+check-data: $(STAMP) ## check the drop in data/ and print the report (nothing is built)
+	$(PY) -m generator check --data $(DATA) $(today_flag)
+
+build: $(STAMP) ## build from data/ (or the demo drop) into site/, report into build/report/
+	@if [ "$(data_dir)" = "$(SAMPLE_DIR)" ] && [ ! -d "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory sample; fi
+	$(PY) -m generator build --data $(data_dir) --out $(OUT) --work $(WORK) $(today_flag) || [ $$? -eq 1 ]
+
+site: build ## build the demo site (alias of build)
+
+serve: site ## build, then serve site/ on http://localhost:8000/
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(OUT)
+
+test: $(STAMP) ## run the test suite
+	$(PY) -m pytest -q -n 2
+
+lint: $(STAMP) ## ruff lint and format check
+	$(VENV)/bin/ruff check generator tests bench
+	$(VENV)/bin/ruff format --check generator tests bench
+
+types: $(STAMP) ## mypy on generator/
+	$(VENV)/bin/mypy generator
+
+check: lint types test ## lint, types and tests (what CI runs)
+
+bench: $(STAMP) ## run the benchmarks (prints figures; takes minutes)
+	$(PY) bench/bench_check.py
+
+clean: ## remove built output (site/, build/)
+	rm -rf $(OUT) $(WORK)
