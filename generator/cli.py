@@ -43,6 +43,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--work", type=Path, default=Path("build"),
                        help="内部工作目录：报告与中间数据，绝不公开（默认 build）")
     build.add_argument("--today", type=_date, default=None)
+    build.add_argument("--workers", type=int, default=None,
+                       help="生成记录页面的进程数（默认：记录多时用 2 个）")
     sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
     sample.add_argument("--records", type=int, default=2000)
     sample.add_argument("--seed", type=int, default=0)
@@ -116,6 +118,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .report import render_html, text_lines, write_json
+    from .site import SiteError, build_site
 
     if inside(args.work, args.out) or inside(args.out, args.work):
         return _unusable(f"内部工作目录 {args.work} 与公开输出目录 {args.out} 不能相互包含："
@@ -134,6 +137,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     for line in text_lines(result, config):
         print(line)
     print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
+    try:
+        stats = build_site(result, config, args.out, args.work, site_file=args.config,
+                           workers=args.workers)
+    except SiteError as exc:
+        return _unusable(f"{exc}；原网站 {args.out} 保持不变")
+    print(stats.line())
     return _exit_code(result)
 
 

@@ -1,5 +1,8 @@
 """The one Jinja environment: autoescape on, StrictUndefined, templates resolved from
-specific to generic (``record-xzcf.html`` before ``record.html``)."""
+specific to generic (``record-xzcf.html`` before ``record.html``).
+
+Besides generator/templates/ it loads the site's shared partials from overrides/xy/, so the
+MkDocs pages and the generated pages carry one header and one footer."""
 
 from __future__ import annotations
 
@@ -7,11 +10,19 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    select_autoescape,
+)
 
 from .config import PACKAGE_DIR
 
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
+OVERRIDES_DIR = PACKAGE_DIR.parent / "overrides"
 
 
 def cn_date(value: Any) -> str:
@@ -25,10 +36,17 @@ def cn_date(value: Any) -> str:
 
 @cache
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+    loader = ChoiceLoader(
+        [FileSystemLoader(str(TEMPLATE_DIR)), FileSystemLoader(str(OVERRIDES_DIR))]
+    )
+    env = Environment(
+        loader=loader,
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["cn_date"] = cn_date
     return env
 

@@ -1,0 +1,60 @@
+"""MkDocs hooks: wire site.yml (the one place for a site's identity) into the theme.
+
+Referenced from mkdocs.yml `hooks:`. The site build sets XY_SITE_FILE to the --config
+file; a bare `mkdocs build` uses the site.yml next to mkdocs.yml.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.site.nav import columns, footer_links, root_for, section_of
+from generator.templating import cn_date, environment
+
+_site: dict[str, Any] = {}
+
+
+def load_site(config: Any) -> dict[str, Any]:
+    """Read site.yml: XY_SITE_FILE when set, else the one next to mkdocs.yml."""
+    path = os.environ.get("XY_SITE_FILE") or Path(config.config_file_path).parent / "site.yml"
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
+def on_config(config: Any) -> Any:
+    """Take the site's name and canonical address from site.yml."""
+    _site.clear()
+    _site.update(load_site(config))
+    site = _site.get("site") or {}
+    config.site_name = site.get("name") or config.site_name
+    config.site_url = site.get("url") or config.site_url
+    return config
+
+
+def on_env(env: Any, config: Any, files: Any) -> Any:
+    """Give the templates the site configuration, the column nav and date formatting."""
+    env.globals.update(xy=_site, xy_nav=columns(), xy_footer=footer_links())
+    env.filters["cn_date"] = cn_date
+    return env
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    """Fill `{{ office.name }}`-style placeholders before the Markdown is parsed."""
+    return environment().from_string(markdown).render(
+        site=_site.get("site") or {}, office=_site.get("office") or {},
+        links=_site.get("links") or {})
+
+
+def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -> dict[str, Any]:
+    """Tell the shared header which column is current and where the root is."""
+    context["xy_root"] = root_for(page.url)
+    context["xy_section"] = section_of(page.url, columns())
+    return context
+
+
+def on_post_page(output: str, page: Any, config: Any) -> str:
+    """Declare Simplified Chinese as zh-CN (Material writes the bare "zh")."""
+    return output.replace('<html lang="zh"', '<html lang="zh-CN"', 1)

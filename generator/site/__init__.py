@@ -1,0 +1,81 @@
+"""Stage: render — the public site from the published records and the narrative pages.
+
+Steps: MkDocs builds the narrative pages into a scratch directory; their files, then the
+generated pages (records, lists, subjects, home …) go through one TreeWriter into a
+sibling of the public directory, re-using unchanged files of the previous build; the new
+tree replaces the old one in two renames, so a failed build leaves the old site served.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Config
+from ..fsutil import replace_dir
+from ..pipeline import Result
+from .chrome import Chrome
+from .model import ID, prepare, subjects
+from .narrative import REPLACED, NarrativeError, articles, build_narrative, material_css, page_urls
+from .pages import Pages
+from .records import job_for, render_records
+from .writer import TreeWriter, removed
+
+__all__ = ["SiteStats", "SiteError", "build_site"]
+SiteError = NarrativeError
+
+
+@dataclass
+class SiteStats:
+    files: int
+    changed: int
+    removed: int
+    records: int
+    subjects: int
+
+    def line(self) -> str:
+        return f"site: {self.files} files, {self.changed} changed, {self.removed} removed"
+
+
+def build_site(result: Result, config: Config, out: Path, work: Path, *,
+               mkdocs_file: Path | None = None, content_dir: Path | None = None,
+               site_file: Path | None = None, workers: int | None = None) -> SiteStats:
+    """Build the public site into `out` (atomically); `work` holds scratch files."""
+    root = config.root
+    mkdocs_file = mkdocs_file or root / "mkdocs.yml"
+    content_dir = content_dir or root / "content"
+    site_file = site_file or root / "site.yml"
+    scratch = work / "site-scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    out = out.resolve()
+    try:
+        with replace_dir(out) as tmp:
+            prev = out if out.is_dir() else None
+            narrative = build_narrative(mkdocs_file, site_file, scratch / "mkdocs", result.today)
+            writer = TreeWriter(tmp, prev)
+            writer.copy_tree(narrative, skip=REPLACED)
+            chrome = Chrome(config, material_css(narrative))
+            datasets = [prepare(result.published(s.id), s) for s in config.datasets()]
+            site_url = str(chrome.xy["site"]["url"])
+            jobs = []
+            for ds in datasets:
+                context = {"chrome": chrome.get("../../", f"{ds.id}/"), "root": "../../",
+                           "site_name": chrome.xy["site"]["name"], "ds_name": ds.name}
+                jobs.append((ds, job_for(ds, context, site_url)))
+            writer.counts.add(render_records(jobs, writer, scratch / "records", workers))
+            pages = Pages(chrome, writer, result.today)
+            for ds in datasets:
+                pages.dataset_lists(ds)
+            names = {ds.id: ds.name for ds in datasets}
+            n_subjects = pages.subjects(subjects(datasets), names)
+            pages.home(datasets, articles(content_dir, "news"), articles(content_dir, "cases"))
+            pages.search(datasets)
+            pages.not_found()
+            record_urls = [f"{ds.id}/{rid}/" for ds in datasets for rid in ds.frame.get_column(ID)]
+            pages.sitemap(page_urls(narrative) + record_urls)
+            gone = removed(prev, tmp) if prev else 0
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return SiteStats(writer.counts.files, writer.counts.changed, gone,
+                     sum(ds.count for ds in datasets), n_subjects)

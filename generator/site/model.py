@@ -1,0 +1,158 @@
+"""Turn published record frames into display-ready rows: labels, dates, amounts, facets.
+
+Formatting is vectorised in polars where it can be; the renderers then only loop over
+plain Python tuples. Internal provenance columns never leave this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import polars as pl
+
+from ..config import Schema
+
+ID, SUBJECT, UNTIL = "_id", "_subject", "_until"
+CN_DATE = "%Y年%-m月%-d日"
+_WAN = re.compile(r"[(（]万元[)）]$")
+_SAFE_KEY = re.compile(r"[0-9A-Za-z]{1,40}")
+
+
+@dataclass
+class Facet:
+    key: str  # column key, or "year"
+    label: str
+    values: list[tuple[str, str, list[int]]]  # (slug, value shown, row positions, newest first)
+
+
+@dataclass
+class Dataset:
+    """One dataset, sorted newest first, with everything the pages need."""
+
+    id: str
+    name: str
+    description: str
+    labels: list[str]  # display labels, parallel to the field columns in `frame`
+    frame: pl.DataFrame  # _id _subject _until _date _t0 _t1 _dept _name, then f0..fn (strings)
+    facets: list[Facet] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return self.frame.height
+
+
+def _num(d: Decimal) -> str:
+    text = format(d.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def amount(value: float) -> str:
+    """0.5 (万元) → 0.5万元（5000元）."""
+    wan = Decimal(repr(float(value)))
+    return f"{_num(wan)}万元（{_num((wan * 10000).quantize(Decimal('0.01')))}元）"
+
+
+def slug(value: str) -> str:
+    """Stable URL segment for a facet value (department names are not URL-friendly)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:10]
+
+
+def subject_slug(key: str) -> str:
+    """URL segment of a subject page: the code itself when it is plain, else a hash."""
+    return key if _SAFE_KEY.fullmatch(key) else "k" + slug(key)
+
+
+def display_columns(schema: Schema) -> list[tuple[str, str, str]]:
+    """(key, label, type) of each published column, in schema order.
+
+    The penalty's own 公示截止期 column is left out: the computed `_until` shows it.
+    """
+    deadlines = {r.get("deadline") for r in schema.disclosure if r.get("rule") == "penalty_period"}
+    out = []
+    for c in schema.columns:
+        if c.key in deadlines:
+            continue
+        label = _WAN.sub("", c.label) if c.type == "amount" else c.label
+        out.append((c.key, label, c.type))
+    return out
+
+
+def _fmt(key: str, kind: str) -> pl.Expr:
+    col = pl.col(key)
+    if kind == "date":
+        return col.dt.strftime(CN_DATE)
+    if kind == "amount":
+        return col.map_elements(amount, return_dtype=pl.Utf8, skip_nulls=True)
+    return col.cast(pl.Utf8)
+
+
+def prepare(frame: pl.DataFrame, schema: Schema) -> Dataset:
+    """Sort newest first (by the `role: date` column, then id) and format every field."""
+    cols = display_columns(schema)
+    date = schema.role("date")
+    dept = schema.role("department")
+    name = schema.role("subject_name")
+    titles = [k for k in schema.title if k in schema.by_key][:2]
+    date_expr = pl.col(date) if date else pl.lit(None, dtype=pl.Date)
+    fmt = {k: _fmt(k, t) for k, _, t in cols}
+    out = frame.select(
+        pl.col(ID), pl.col(SUBJECT).cast(pl.Utf8),
+        (pl.col(UNTIL) if UNTIL in frame.columns else pl.lit(None, dtype=pl.Date))
+        .dt.strftime(CN_DATE).alias(UNTIL),
+        date_expr.alias("_date"),
+        (fmt[titles[0]] if titles else pl.lit("")).fill_null("").alias("_t0"),
+        (fmt[titles[1]] if len(titles) > 1 else pl.lit("")).fill_null("").alias("_t1"),
+        (pl.col(dept) if dept else pl.lit(None, dtype=pl.Utf8)).alias("_dept"),
+        (pl.col(name) if name else pl.lit(None, dtype=pl.Utf8)).alias("_name"),
+        *(fmt[k].alias(f"f{i}") for i, (k, _, _) in enumerate(cols)),
+        *(pl.col(k).alias(f"_facet_{k}") for k in schema.facets if k in schema.by_key),
+    ).sort(["_date", ID], descending=[True, False], nulls_last=True)
+    ds = Dataset(schema.id, schema.name, schema.description, [lbl for _, lbl, _ in cols], out)
+    ds.facets = [f for k in schema.facets if (f := _facet(out, schema, k, date)) is not None]
+    ds.frame = out.drop([c for c in out.columns if c.startswith("_facet_")])
+    return ds
+
+
+def _facet(frame: pl.DataFrame, schema: Schema, key: str, date: str | None) -> Facet | None:
+    """Positions of the rows under each value of one facet (year, department, category)."""
+    pos = frame.select(pl.int_range(pl.len()).alias("_pos"), pl.all())
+    if key == "year":
+        if not date:
+            return None
+        vals = pos.select("_pos", pl.col("_date").dt.year().cast(pl.Utf8).alias("_v"))
+        label = "年份"
+    elif key in schema.by_key:
+        col = pl.col(f"_facet_{key}").cast(pl.Utf8)
+        if schema.by_key[key].type == "multienum":
+            col = col.str.split("、")
+        vals = pos.select("_pos", col.alias("_v"))
+        if schema.by_key[key].type == "multienum":
+            vals = vals.explode("_v")
+        label = schema.by_key[key].label
+    else:
+        return None
+    groups = (vals.filter(pl.col("_v").is_not_null() & (pl.col("_v") != ""))
+              .group_by("_v").agg(pl.col("_pos").sort()))
+    if key == "year":
+        groups = groups.sort("_v", descending=True)
+    else:
+        groups = groups.with_columns(pl.col("_pos").list.len().alias("_n")).sort(
+            ["_n", "_v"], descending=[True, False])
+    values = [(v if key == "year" else slug(v), v, p)
+              for v, p in groups.select("_v", "_pos").iter_rows()]
+    return Facet(key, label, values)
+
+
+def subjects(datasets: list[Dataset]) -> pl.DataFrame:
+    """One row per (subject, record), newest first within a subject; natural persons never."""
+    parts = [d.frame.filter(pl.col(SUBJECT).is_not_null()).select(
+        pl.col(SUBJECT), pl.lit(d.id).alias("_ds"), pl.lit(i).alias("_order"), pl.col(ID),
+        pl.col("_date"), pl.col("_t0"), pl.col("_t1"), pl.col("_dept"), pl.col("_name"))
+        for i, d in enumerate(datasets)]
+    if not parts:
+        return pl.DataFrame()
+    return pl.concat(parts).sort([SUBJECT, "_date", "_order", ID],
+                                 descending=[False, True, False, False], nulls_last=True)
