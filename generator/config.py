@@ -20,12 +20,28 @@ PACKAGE_DIR = Path(__file__).parent
 SCHEMA_DIR = PACKAGE_DIR / "schemas"
 ISSUE_CODES_FILE = PACKAGE_DIR / "issue_codes.yml"
 
-COLUMN_TYPES = {"text", "longtext", "name", "enum", "multienum", "date", "uscc", "code", "docno",
-                "idnum", "amount"}
+COLUMN_TYPES = {
+    "text",
+    "longtext",
+    "name",
+    "enum",
+    "multienum",
+    "date",
+    "uscc",
+    "code",
+    "docno",
+    "idnum",
+    "amount",
+}
 ROLES = {"subject_name", "subject_category", "subject_code", "subject_regno", "date", "department"}
 SEVERITIES = ("error", "warning", "info")
-DISCLOSURE_RULES = {"exclude_warning_only", "penalty_period", "state_not_in", "until_date",
-                    "value_in"}
+DISCLOSURE_RULES = {
+    "exclude_warning_only",
+    "penalty_period",
+    "state_not_in",
+    "until_date",
+    "value_in",
+}
 
 
 class ConfigError(Exception):
@@ -156,7 +172,9 @@ def _load_enums(raw: Any, problems: list[str]) -> dict[str, Enum]:
     return enums
 
 
-def _load_schema(path: Path, raw: Any, enums: dict[str, Enum], problems: list[str]) -> Schema | None:
+def _load_schema(
+    path: Path, raw: Any, enums: dict[str, Enum], problems: list[str]
+) -> Schema | None:
     where = path.name
     if not isinstance(raw, dict):
         problems.append(f"{where}: 应为映射（id、name、columns …）")
@@ -168,26 +186,46 @@ def _load_schema(path: Path, raw: Any, enums: dict[str, Enum], problems: list[st
             problems.append(f"{where}: 第{i}列缺少 {', '.join(missing)}")
             continue
         if c["type"] not in COLUMN_TYPES:
-            problems.append(f"{where}: 列 {c['key']} 的 type “{c['type']}” 应为 {sorted(COLUMN_TYPES)} 之一")
+            problems.append(
+                f"{where}: 列 {c['key']} 的 type “{c['type']}” 应为 {sorted(COLUMN_TYPES)} 之一"
+            )
         if c.get("role") and c["role"] not in ROLES:
-            problems.append(f"{where}: 列 {c['key']} 的 role “{c['role']}” 应为 {sorted(ROLES)} 之一")
+            problems.append(
+                f"{where}: 列 {c['key']} 的 role “{c['role']}” 应为 {sorted(ROLES)} 之一"
+            )
         if c["type"] in ("enum", "multienum") and c.get("enum") not in enums:
-            problems.append(f"{where}: 列 {c['key']} 引用的 enum “{c.get('enum')}” 未在 _enums.yml 中定义")
-        cols.append(Column(key=c["key"], label=c["label"], type=c["type"],
-                           required=bool(c.get("required")), role=c.get("role"),
-                           enum=c.get("enum"), pattern=c.get("pattern"),
-                           pattern_hint=c.get("pattern_hint"),
-                           aliases=tuple(str(a) for a in c.get("aliases") or ())))
+            problems.append(
+                f"{where}: 列 {c['key']} 引用的 enum “{c.get('enum')}” 未在 _enums.yml 中定义"
+            )
+        cols.append(
+            Column(
+                key=c["key"],
+                label=c["label"],
+                type=c["type"],
+                required=bool(c.get("required")),
+                role=c.get("role"),
+                enum=c.get("enum"),
+                pattern=c.get("pattern"),
+                pattern_hint=c.get("pattern_hint"),
+                aliases=tuple(str(a) for a in c.get("aliases") or ()),
+            )
+        )
     keys = {c.key for c in cols} | {"subject"}
     schema = Schema(
-        id=str(raw.get("id") or path.stem), name=str(raw.get("name") or path.stem),
-        description=str(raw.get("description") or ""), order=int(raw.get("order") or 99),
-        columns=cols, ignore=[str(x) for x in raw.get("ignore") or []],
+        id=str(raw.get("id") or path.stem),
+        name=str(raw.get("name") or path.stem),
+        description=str(raw.get("description") or ""),
+        order=int(raw.get("order") or 99),
+        columns=cols,
+        ignore=[str(x) for x in raw.get("ignore") or []],
         identity=list(raw.get("identity") or []),
         identity_optional=list(raw.get("identity_optional") or []),
-        title=list(raw.get("title") or []), facets=list(raw.get("facets") or []),
-        conditions=list(raw.get("conditions") or []), disclosure=list(raw.get("disclosure") or []),
-        control=bool(raw.get("control")), match=dict(raw.get("match") or {}),
+        title=list(raw.get("title") or []),
+        facets=list(raw.get("facets") or []),
+        conditions=list(raw.get("conditions") or []),
+        disclosure=list(raw.get("disclosure") or []),
+        control=bool(raw.get("control")),
+        match=dict(raw.get("match") or {}),
     )
     if schema.id != path.stem:
         problems.append(f"{where}: id “{schema.id}” 应与文件名 {path.stem} 一致")
@@ -198,7 +236,9 @@ def _load_schema(path: Path, raw: Any, enums: dict[str, Enum], problems: list[st
             problems.append(f"{where}: 字段 “{k}” 未在 columns 中定义")
     for rule in schema.disclosure:
         if rule.get("rule") not in DISCLOSURE_RULES:
-            problems.append(f"{where}: disclosure 规则 “{rule.get('rule')}” 应为 {sorted(DISCLOSURE_RULES)} 之一")
+            problems.append(
+                f"{where}: disclosure 规则 “{rule.get('rule')}” 应为 {sorted(DISCLOSURE_RULES)} 之一"
+            )
     for cond in schema.conditions:
         fields = list(cond.get("require") or []) + list(cond.get("require_any") or [])
         fields += list(cond.get("order") or [])
@@ -262,5 +302,11 @@ def load_config(site_file: Path | None = None, schema_dir: Path | None = None) -
     if problems:
         raise ConfigError(problems)
     assert withdrawals is not None
-    return Config(site=site, schemas=schemas, withdrawals=withdrawals, enums=enums,
-                  issue_codes=codes, root=root)
+    return Config(
+        site=site,
+        schemas=schemas,
+        withdrawals=withdrawals,
+        enums=enums,
+        issue_codes=codes,
+        root=root,
+    )

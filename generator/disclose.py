@@ -7,6 +7,7 @@ explicit decision by the office outranks the calendar.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,12 @@ from .validate import ERROR, FILE, ROW, SHEET
 REASON, UNTIL, MIN_UNTIL = "_reason", "_until", "_min_until"
 PUBLISHED, WITHDRAWN, REJECTED, MERGED = "published", "withdrawn", "rejected", "merged"
 # Withdrawal reason (撤下原因) -> the row's reason code.
-WITHDRAWAL_REASONS = {"修复": "repaired", "撤销": "revoked", "变更": "changed",
-                      "确认违法或无效": "annulled"}
+WITHDRAWAL_REASONS = {
+    "修复": "repaired",
+    "撤销": "revoked",
+    "变更": "changed",
+    "确认违法或无效": "annulled",
+}
 
 
 @dataclass
@@ -37,6 +42,7 @@ class Withdrawal:
     sheet: str | None
     row: int
     seq: int  # index of the row in the withdrawal list
+    alt_id: str | None = None  # id without optional identity parts (许可编号 absent in the data)
 
 
 def _months(e: pl.Expr, months: int) -> pl.Expr:
@@ -55,19 +61,28 @@ def penalty_window(schema: Schema, rule: dict[str, Any], config: Config) -> tupl
     special_m = int(p.get("special_min_months", 12))
     keywords = [str(k) for k in p.get("special_keywords") or []]
     fields = [pl.col(f).fill_null("") for f in rule.get("special_fields") or []]
-    special = (pl.concat_str(fields).str.contains("|".join(keywords)) if keywords and fields
-               else pl.lit(False))
+    special = (
+        pl.concat_str(fields).str.contains("|".join(keywords))
+        if keywords and fields
+        else pl.lit(False)
+    )
     # With several penalty kinds the longest minimum counts.
     per_category = dict(p.get("category_min_months") or {})
     cats = pl.col(rule["categories"]).fill_null("") if rule.get("categories") else pl.lit("")
-    months = pl.max_horizontal([pl.lit(min_m), pl.when(special).then(special_m).otherwise(min_m)]
-                               + [pl.when(cats.str.contains(k)).then(int(v)).otherwise(0)
-                                  for k, v in per_category.items()])
-    min_until = pl.coalesce([
-        pl.when(months == m).then(_months(date, m)) for m in sorted({min_m, special_m, *map(int, per_category.values())})
-    ])
-    end = pl.coalesce([pl.col(rule["deadline"]) if rule.get("deadline") else pl.lit(None, dtype=pl.Date),
-                       _months(date, max_m)])
+    months = pl.max_horizontal(
+        [pl.lit(min_m), pl.when(special).then(special_m).otherwise(min_m)]
+        + [pl.when(cats.str.contains(k)).then(int(v)).otherwise(0) for k, v in per_category.items()]
+    )
+    min_until = pl.coalesce(
+        [
+            pl.when(months == m).then(_months(date, m))
+            for m in sorted({min_m, special_m, *map(int, per_category.values())})
+        ]
+    )
+    # A given deadline rules, but never beyond the legal maximum (reported as a warning).
+    max_until = _months(date, max_m)
+    deadline = pl.col(rule["deadline"]) if rule.get("deadline") else pl.lit(None, dtype=pl.Date)
+    end = pl.min_horizontal(pl.coalesce([deadline, max_until]), max_until)
     return end, min_until
 
 
@@ -107,17 +122,40 @@ def period_issues(frame: pl.DataFrame, schema: Schema, config: Config) -> list[I
         deadline, date = pl.col(rule["deadline"]), pl.col(rule["date"])
         _, min_until = penalty_window(schema, rule, config)
         max_until = _months(date, int(p.get("max_months", 36)))
-        bad = frame.filter(pl.col(ERROR).is_null() & ((deadline > max_until) | (deadline < min_until)))
+        bad = frame.filter(
+            pl.col(ERROR).is_null() & ((deadline > max_until) | (deadline < min_until))
+        )
         header = schema.label(rule["deadline"])
-        for row in bad.select(FILE, SHEET, ROW, deadline.cast(pl.Utf8), (deadline > max_until).alias("late")).iter_rows():
-            detail = "超过最长公示期（处罚决定日期起3年）" if row[4] else "短于最短公示期"
-            issues.append(make_issue("period-deadline", dataset=schema.id, file=row[0], sheet=row[1],
-                                     row=row[2], column=header, value=row[3], detail=detail))
+        for row in bad.select(
+            FILE, SHEET, ROW, deadline.cast(pl.Utf8), (deadline > max_until).alias("late")
+        ).iter_rows():
+            detail = (
+                "超过最长公示期（处罚决定日期起3年），网站按最长公示期撤下"
+                if row[4]
+                else "短于最短公示期，网站按所填日期撤下"
+            )
+            issues.append(
+                make_issue(
+                    "period-deadline",
+                    dataset=schema.id,
+                    file=row[0],
+                    sheet=row[1],
+                    row=row[2],
+                    column=header,
+                    value=row[3],
+                    detail=detail,
+                )
+            )
     return issues
 
 
-def disclose(frame: pl.DataFrame, schema: Schema, config: Config, today: dt.date,
-             withdrawals: list[Withdrawal]) -> tuple[pl.DataFrame, list[Issue], set[int], set[int]]:
+def disclose(
+    frame: pl.DataFrame,
+    schema: Schema,
+    config: Config,
+    today: dt.date,
+    withdrawals: list[Withdrawal],
+) -> tuple[pl.DataFrame, list[Issue], set[int], set[int]]:
     """Set _status/_reason/_until on every row.
 
     Returns (frame, issues, seqs of withdrawals applied, seqs of withdrawals that matched).
@@ -135,51 +173,106 @@ def disclose(frame: pl.DataFrame, schema: Schema, config: Config, today: dt.date
             mins.append(min_until)
     frame = frame.with_columns(
         (ends[0] if ends else pl.lit(None, dtype=pl.Date)).alias(UNTIL),
-        (mins[0] if mins else pl.lit(None, dtype=pl.Date)).alias(MIN_UNTIL))
+        (mins[0] if mins else pl.lit(None, dtype=pl.Date)).alias(MIN_UNTIL),
+    )
     # Withdrawals: explicit office decisions.
-    mine = [w for w in withdrawals if w.dataset == schema.id]
+    present = set(frame.get_column(ID).drop_nulls().to_list())
+    mine = [
+        w
+        if w.record_id in present or w.alt_id is None or w.alt_id not in present
+        else dataclasses.replace(w, record_id=w.alt_id)
+        for w in withdrawals
+        if w.dataset == schema.id
+    ]
     by_seq = {w.seq: w for w in mine}
-    wd = pl.DataFrame({ID: [w.record_id for w in mine], "_wreason": [w.reason for w in mine],
-                       "_wdate": [w.date for w in mine], "_widx": [w.seq for w in mine]},
-                      schema={ID: pl.Utf8, "_wreason": pl.Utf8, "_wdate": pl.Date, "_widx": pl.Int64})
+    wd = pl.DataFrame(
+        {
+            ID: [w.record_id for w in mine],
+            "_wreason": [w.reason for w in mine],
+            "_wdate": [w.date for w in mine],
+            "_widx": [w.seq for w in mine],
+        },
+        schema={ID: pl.Utf8, "_wreason": pl.Utf8, "_wdate": pl.Date, "_widx": pl.Int64},
+    )
     wd = wd.sort("_wdate", "_widx").unique(ID, keep="first", maintain_order=True)
-    frame = frame.join(wd, on=ID, how="left", coalesce=True) if mine else frame.with_columns(
-        pl.lit(None, dtype=pl.Utf8).alias("_wreason"), pl.lit(None, dtype=pl.Date).alias("_wdate"),
-        pl.lit(None, dtype=pl.Int64).alias("_widx"))
+    frame = (
+        frame.join(wd, on=ID, how="left", coalesce=True)
+        if mine
+        else frame.with_columns(
+            pl.lit(None, dtype=pl.Utf8).alias("_wreason"),
+            pl.lit(None, dtype=pl.Date).alias("_wdate"),
+            pl.lit(None, dtype=pl.Int64).alias("_widx"),
+        )
+    )
     due = pl.col("_wdate") <= today
-    early = (pl.col("_wreason") == "修复") & pl.col(MIN_UNTIL).is_not_null() & (pl.col(MIN_UNTIL) > today)
+    early = (
+        (pl.col("_wreason") == "修复")
+        & pl.col(MIN_UNTIL).is_not_null()
+        & (pl.col(MIN_UNTIL) > today)
+    )
     applies = pl.col("_wreason").is_not_null() & due & ~early.fill_null(False)
-    reason_exprs = [pl.when(applies).then(pl.col("_wreason").replace_strict(WITHDRAWAL_REASONS, default="withdrawn"))]
+    reason_exprs = [
+        pl.when(applies).then(
+            pl.col("_wreason").replace_strict(WITHDRAWAL_REASONS, default="withdrawn")
+        )
+    ]
     reason_exprs += [pl.when(mask).then(pl.lit(r)) for r, mask in rule_masks(schema, config, today)]
-    frame = frame.with_columns(pl.coalesce(reason_exprs).alias("_withdraw"),
-                               applies.fill_null(False).alias("_wapplied"),
-                               (pl.col("_wreason").is_not_null() & ~applies.fill_null(False)).alias("_wpending"))
+    frame = frame.with_columns(
+        pl.coalesce(reason_exprs).alias("_withdraw"),
+        applies.fill_null(False).alias("_wapplied"),
+        (pl.col("_wreason").is_not_null() & ~applies.fill_null(False)).alias("_wpending"),
+    )
     live = pl.col(ERROR).is_null() & ~pl.col("_merged")
-    status = (pl.when(pl.col(ERROR).is_not_null()).then(pl.lit(REJECTED))
-              .when(pl.col("_merged")).then(pl.lit(MERGED))
-              .when(pl.col("_withdraw").is_not_null()).then(pl.lit(WITHDRAWN))
-              .otherwise(pl.lit(PUBLISHED)))
-    reason = (pl.when(pl.col(ERROR).is_not_null()).then(pl.col(ERROR))
-              .when(pl.col("_merged")).then(pl.lit("duplicate"))
-              .otherwise(pl.col("_withdraw")))
+    status = (
+        pl.when(pl.col(ERROR).is_not_null())
+        .then(pl.lit(REJECTED))
+        .when(pl.col("_merged"))
+        .then(pl.lit(MERGED))
+        .when(pl.col("_withdraw").is_not_null())
+        .then(pl.lit(WITHDRAWN))
+        .otherwise(pl.lit(PUBLISHED))
+    )
+    reason = (
+        pl.when(pl.col(ERROR).is_not_null())
+        .then(pl.col(ERROR))
+        .when(pl.col("_merged"))
+        .then(pl.lit("duplicate"))
+        .otherwise(pl.col("_withdraw"))
+    )
     frame = frame.with_columns(status.alias("_status"), reason.alias(REASON))
-    applied = set(frame.filter(pl.col("_wapplied") & pl.col("_widx").is_not_null()).get_column("_widx").to_list())
-    pending = frame.filter(live & pl.col("_wpending")).select(ID, "_wreason", "_wdate", MIN_UNTIL, "_widx")
+    applied = set(
+        frame.filter(pl.col("_wapplied") & pl.col("_widx").is_not_null())
+        .get_column("_widx")
+        .to_list()
+    )
+    pending = frame.filter(live & pl.col("_wpending")).select(
+        ID, "_wreason", "_wdate", MIN_UNTIL, "_widx"
+    )
     for rid, wreason, wdate, min_until, widx in pending.iter_rows():
         w = by_seq[widx]
         if wdate > today:
             detail = f"{rid} 的撤下日期 {wdate} 尚未到，届时重新构建即撤下"
         else:
             detail = f"{rid} 已{wreason}，但最短公示期至 {min_until} 才届满，届时自动撤下"
-        issues.append(make_issue("withdrawal-pending", dataset="withdrawals", file=w.file,
-                                 sheet=w.sheet, row=w.row, detail=detail))
+        issues.append(
+            make_issue(
+                "withdrawal-pending",
+                dataset="withdrawals",
+                file=w.file,
+                sheet=w.sheet,
+                row=w.row,
+                detail=detail,
+            )
+        )
     issues += period_issues(frame, schema, config)
     matched = set(frame.filter(pl.col("_widx").is_not_null()).get_column("_widx").to_list())
     frame = frame.drop("_wreason", "_wdate", "_widx", "_withdraw", "_wapplied", "_wpending")
     return frame, issues, applied, matched
 
 
-def match_withdrawals(frame: pl.DataFrame, config: Config, today: dt.date) -> tuple[list[Withdrawal], pl.DataFrame, list[Issue]]:
+def match_withdrawals(
+    frame: pl.DataFrame, config: Config, today: dt.date
+) -> tuple[list[Withdrawal], pl.DataFrame, list[Issue]]:
     """Turn validated withdrawal rows into Withdrawals keyed by record id.
 
     A row names its record by 记录编号 or by the dataset's identity fields (mapped in
@@ -188,6 +281,7 @@ def match_withdrawals(frame: pl.DataFrame, config: Config, today: dt.date) -> tu
     ws = config.withdrawals
     issues: list[Issue] = []
     ids: list[str | None] = [None] * frame.height
+    alts: list[str | None] = [None] * frame.height
     errors: list[str | None] = frame.get_column(ERROR).to_list()
     for ds, mapping in ws.match.items():
         schema = config.schemas[ds]
@@ -199,20 +293,49 @@ def match_withdrawals(frame: pl.DataFrame, config: Config, today: dt.date) -> tu
         need = list(schema.identity)
         complete = all(k in values for k in need)
         key = identity_key(schema, values) if complete else pl.lit(None, dtype=pl.Utf8)
-        keys = part.select(pl.col("_i"), pl.col("record_id"), key.alias(IDKEY))
+        base = (
+            identity_key(schema, {k: values[k] for k in need})
+            if complete
+            else pl.lit(None, dtype=pl.Utf8)
+        )
+        keys = part.select(pl.col("_i"), pl.col("record_id"), key.alias(IDKEY), base.alias("_base"))
         hashed = hash_ids(ds, keys.get_column(IDKEY))
+        for i, alt in zip(
+            keys.get_column("_i").to_list(),
+            hash_ids(ds, keys.get_column("_base")).to_list(),
+            strict=True,
+        ):
+            alts[i] = alt
         missing_label = "、".join(schema.label(k) if k != "subject" else "主体代码" for k in need)
-        for i, rid, h in zip(keys.get_column("_i").to_list(), keys.get_column("record_id").to_list(),
-                             hashed.to_list(), strict=True):
+        for i, rid, h in zip(
+            keys.get_column("_i").to_list(),
+            keys.get_column("record_id").to_list(),
+            hashed.to_list(),
+            strict=True,
+        ):
             rid = (rid or "").strip().lower() or h
             if rid is None:
                 errors[i] = "withdrawal-identity"
                 r = frame.row(i, named=True)
-                issues.append(make_issue("withdrawal-identity", dataset="withdrawals", file=r[FILE],
-                                         sheet=r[SHEET], row=r[ROW], detail=f"记录编号，或{missing_label}"))
+                issues.append(
+                    make_issue(
+                        "withdrawal-identity",
+                        dataset="withdrawals",
+                        file=r[FILE],
+                        sheet=r[SHEET],
+                        row=r[ROW],
+                        detail=f"记录编号，或{missing_label}",
+                    )
+                )
             ids[i] = rid
-    frame = frame.with_columns(pl.Series(ID, ids, dtype=pl.Utf8), pl.Series(ERROR, errors, dtype=pl.Utf8))
+    frame = frame.with_columns(
+        pl.Series(ID, ids, dtype=pl.Utf8), pl.Series(ERROR, errors, dtype=pl.Utf8)
+    )
     live = frame.with_row_index("_i").filter(pl.col(ERROR).is_null() & pl.col(ID).is_not_null())
-    out = [Withdrawal(*row) for row in live.select(
-        "dataset", ID, "reason", "date", FILE, SHEET, ROW, pl.col("_i").cast(pl.Int64)).iter_rows()]
+    out = [
+        Withdrawal(ds, rid, reason, date, file, sheet, row, seq, alt_id=alts[seq])
+        for ds, rid, reason, date, file, sheet, row, seq in live.select(
+            "dataset", ID, "reason", "date", FILE, SHEET, ROW, pl.col("_i").cast(pl.Int64)
+        ).iter_rows()
+    ]
     return out, frame, issues

@@ -38,11 +38,19 @@ def subject_expr(schema: Schema) -> pl.Expr:
 
 def _person_key(schema: Schema, config: Config) -> pl.Expr:
     """Identity stand-in for a natural person: masked ID number + name, as published."""
-    idcol = next((c.key for c in schema.columns if c.type == "idnum" and c.key.endswith("zjhm")
-                  and not c.key.startswith("fr_")), None)
+    idcol = next(
+        (
+            c.key
+            for c in schema.columns
+            if c.type == "idnum" and c.key.endswith("zjhm") and not c.key.startswith("fr_")
+        ),
+        None,
+    )
     name = schema.role("subject_name")
-    parts = [mask_id_expr(pl.col(idcol), config) if idcol else pl.lit(""),
-             name_key(pl.col(name)) if name else pl.lit("")]
+    parts = [
+        mask_id_expr(pl.col(idcol), config) if idcol else pl.lit(""),
+        name_key(pl.col(name)) if name else pl.lit(""),
+    ]
     return pl.concat_str(parts, separator="~", ignore_nulls=True)
 
 
@@ -67,15 +75,21 @@ def identity_key(schema: Schema, values: dict[str, pl.Expr]) -> pl.Expr:
     for k in schema.identity_optional:
         if k in values:
             extra = field_key(schema, k, values[k])
-            key = pl.when(extra.is_not_null()).then(pl.concat_str([key, extra], separator="|#")).otherwise(key)
+            key = (
+                pl.when(extra.is_not_null())
+                .then(pl.concat_str([key, extra], separator="|#"))
+                .otherwise(key)
+            )
     return key
 
 
 def hash_ids(dataset: str, keys: pl.Series) -> pl.Series:
     """16 hex characters of SHA-256 over dataset and identity key (64 bits)."""
     prefix = (dataset + "\x1f").encode()
-    out = [None if k is None else hashlib.sha256(prefix + k.encode()).hexdigest()[:16]
-           for k in keys.to_list()]
+    out = [
+        None if k is None else hashlib.sha256(prefix + k.encode()).hexdigest()[:16]
+        for k in keys.to_list()
+    ]
     return pl.Series(ID, out, dtype=pl.Utf8)
 
 
@@ -103,15 +117,27 @@ def merge_duplicates(frame: pl.DataFrame, schema: Schema) -> tuple[pl.DataFrame,
         return frame.with_columns(pl.lit(False).alias("_merged")), issues
     dups = live.filter(is_dup).sort(SEQ)
     kept = dups.group_by(ID, maintain_order=True).agg(
-        pl.col(SEQ).last().alias("_kseq"), pl.col(FILE).last().alias("_kfile"),
-        pl.col(SHEET).last().alias("_ksheet"), pl.col(ROW).last().alias("_krow"),
-        pl.col("_h").last().alias("_kh"))
+        pl.col(SEQ).last().alias("_kseq"),
+        pl.col(FILE).last().alias("_kfile"),
+        pl.col(SHEET).last().alias("_ksheet"),
+        pl.col(ROW).last().alias("_krow"),
+        pl.col("_h").last().alias("_kh"),
+    )
     merged = dups.join(kept, on=ID).filter(pl.col(SEQ) != pl.col("_kseq"))
     ident = "、".join(schema.label(k) for k in schema.identity)
     for r in merged.select(FILE, SHEET, ROW, "_kfile", "_ksheet", "_krow", "_h", "_kh").iter_rows():
         file, sheet, row, kfile, ksheet, krow, h, kh = r
         code = "duplicate-identical" if h == kh else "duplicate-conflict"
-        issues.append(make_issue(code, dataset=schema.id, file=file, sheet=sheet, row=row,
-                                 detail=where(kfile, ksheet, krow), expected=ident))
+        issues.append(
+            make_issue(
+                code,
+                dataset=schema.id,
+                file=file,
+                sheet=sheet,
+                row=row,
+                detail=where(kfile, ksheet, krow),
+                expected=ident,
+            )
+        )
     merged_seq = merged.get_column(SEQ)
     return frame.with_columns(pl.col(SEQ).is_in(merged_seq.implode()).alias("_merged")), issues

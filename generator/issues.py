@@ -60,9 +60,17 @@ class Issue:
         return f"{where(self.file, self.sheet, self.row)}：{self.message}{self.fix}"
 
 
-def make_issue(code: str, *, dataset: str, file: str, sheet: str | None = None,
-               row: int | None = None, column: str | None = None, value: Any = None,
-               **fields: Any) -> Issue:
+def make_issue(
+    code: str,
+    *,
+    dataset: str,
+    file: str,
+    sheet: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    value: Any = None,
+    **fields: Any,
+) -> Issue:
     spec = codes()[code]
     shown = None if value is None else str(value)
     if shown is not None and len(shown) > 80:
@@ -72,5 +80,15 @@ def make_issue(code: str, *, dataset: str, file: str, sheet: str | None = None,
     fix = spec["fix"].format_map(ctx)
     if not message.endswith(("。", "；", "！")):
         message += "。"
-    return Issue(code=code, severity=spec["severity"], dataset=dataset, file=file, sheet=sheet,
-                 row=row, column=column, value=shown, message=message, fix=fix)
+    return Issue(
+        code=code,
+        severity=spec["severity"],
+        dataset=dataset,
+        file=file,
+        sheet=sheet,
+        row=row,
+        column=column,
+        value=shown,
+        message=message,
+        fix=fix,
+    )

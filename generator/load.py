@@ -110,8 +110,9 @@ def find_header(rows: list[list[str]], schema: Schema) -> int | None:
     return best
 
 
-def map_headers(header: list[str], schema: Schema, *, dataset: str, file: str,
-                sheet: str | None, row: int) -> tuple[dict[int, str], dict[str, str], list[Issue]]:
+def map_headers(
+    header: list[str], schema: Schema, *, dataset: str, file: str, sheet: str | None, row: int
+) -> tuple[dict[int, str], dict[str, str], list[Issue]]:
     """Column index -> key; key -> header text; issues for unknown/duplicate columns."""
     by_index: dict[int, str] = {}
     written: dict[str, str] = {}
@@ -124,20 +125,31 @@ def map_headers(header: list[str], schema: Schema, *, dataset: str, file: str,
         key = schema.header_map.get(k)
         if key is None:
             code = "column-ignored" if k in schema.ignored_headers else "column-unknown"
-            issues.append(make_issue(code, dataset=dataset, file=file, sheet=sheet, row=row,
-                                     column=text))
+            issues.append(
+                make_issue(code, dataset=dataset, file=file, sheet=sheet, row=row, column=text)
+            )
         elif key in written:
-            issues.append(make_issue("column-duplicate", dataset=dataset, file=file, sheet=sheet,
-                                     row=row, column=written[key], detail=text,
-                                     label=schema.label(key)))
+            issues.append(
+                make_issue(
+                    "column-duplicate",
+                    dataset=dataset,
+                    file=file,
+                    sheet=sheet,
+                    row=row,
+                    column=written[key],
+                    detail=text,
+                    label=schema.label(key),
+                )
+            )
         else:
             by_index[i] = key
             written[key] = text
     return by_index, written, issues
 
 
-def _frame(rows: list[list[str]], row_numbers: list[int], by_index: dict[int, str],
-           schema: Schema) -> pl.DataFrame:
+def _frame(
+    rows: list[list[str]], row_numbers: list[int], by_index: dict[int, str], schema: Schema
+) -> pl.DataFrame:
     cols: dict[str, Any] = {}
     for i, key in by_index.items():
         cols[key] = [(r[i] if i < len(r) else "").strip() or None for r in rows]
@@ -159,25 +171,41 @@ def _drop_blank(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return frame.filter(~pl.all_horizontal([pl.col(k).is_null() for k in keys]))
 
 
-def _table(rows: list[list[str]], first_row: int, schema: Schema, *, dataset: str, file: str,
-           sheet: str | None, issues: list[Issue]) -> Table:
+def _table(
+    rows: list[list[str]],
+    first_row: int,
+    schema: Schema,
+    *,
+    dataset: str,
+    file: str,
+    sheet: str | None,
+    issues: list[Issue],
+) -> Table:
     """Build a table from text rows whose first element is Excel row `first_row`."""
     header_at = find_header(rows, schema)
     if header_at is None:
         # No header: every non-blank row is still read and accounted for (rejected).
         data = [r for r in rows if any(str(c).strip() for c in r)]
         nums = [first_row + i for i, r in enumerate(rows) if any(str(c).strip() for c in r)]
-        issues.append(make_issue("header-not-found", dataset=dataset, file=file, sheet=sheet,
-                                 detail=str(HEADER_SCAN_ROWS)))
+        issues.append(
+            make_issue(
+                "header-not-found",
+                dataset=dataset,
+                file=file,
+                sheet=sheet,
+                detail=str(HEADER_SCAN_ROWS),
+            )
+        )
         frame = pl.DataFrame({ROW: nums}, schema={ROW: pl.Int64})
         t = Table(dataset, file, sheet, _ensure_columns(frame, schema))
         t.missing = ["header"] if data else []
         return t
     header_row = first_row + header_at
-    by_index, written, found = map_headers(rows[header_at], schema, dataset=dataset, file=file,
-                                           sheet=sheet, row=header_row)
+    by_index, written, found = map_headers(
+        rows[header_at], schema, dataset=dataset, file=file, sheet=sheet, row=header_row
+    )
     issues.extend(found)
-    body = rows[header_at + 1:]
+    body = rows[header_at + 1 :]
     frame = _frame(body, list(range(header_row + 1, header_row + 1 + len(body))), by_index, schema)
     frame = _drop_blank(frame, list(by_index.values()))
     return _table_checked(Table(dataset, file, sheet, frame, written), schema, header_row, issues)
@@ -186,14 +214,24 @@ def _table(rows: list[list[str]], first_row: int, schema: Schema, *, dataset: st
 def _table_checked(t: Table, schema: Schema, header_row: int, issues: list[Issue]) -> Table:
     t.missing = [c.key for c in schema.columns if c.required and c.key not in t.headers]
     for key in t.missing:
-        issues.append(make_issue("column-missing", dataset=t.dataset, file=t.file, sheet=t.sheet,
-                                 row=header_row, label=schema.label(key)))
+        issues.append(
+            make_issue(
+                "column-missing",
+                dataset=t.dataset,
+                file=t.file,
+                sheet=t.sheet,
+                row=header_row,
+                label=schema.label(key),
+            )
+        )
     if t.frame.height == 0:
         issues.append(make_issue("file-empty", dataset=t.dataset, file=t.file, sheet=t.sheet))
     return t
 
 
-def read_csv(path: Path, rel: str, schema: Schema, dataset: str, issues: list[Issue]) -> list[Table]:
+def read_csv(
+    path: Path, rel: str, schema: Schema, dataset: str, issues: list[Issue]
+) -> list[Table]:
     text, encoding = decode(path.read_bytes())
     if encoding not in ("UTF-8", "UTF-8（带 BOM）"):
         issues.append(make_issue("file-encoding", dataset=dataset, file=rel, detail=encoding))
@@ -206,18 +244,29 @@ def read_csv(path: Path, rel: str, schema: Schema, dataset: str, issues: list[Is
         rows = list(csv.reader(io.StringIO(text)))
         return [_table(rows, 1, schema, dataset=dataset, file=rel, sheet=None, issues=issues)]
     # Fast path (no blank lines): polars parses; record i is Excel row header+2+i.
-    by_index, written, found = map_headers(head[header_at], schema, dataset=dataset, file=rel,
-                                           sheet=None, row=header_at + 1)
+    by_index, written, found = map_headers(
+        head[header_at], schema, dataset=dataset, file=rel, sheet=None, row=header_at + 1
+    )
     issues.extend(found)
     ncols = len(head[header_at])
-    frame = pl.read_csv(text.encode("utf-8"), has_header=False,
-                        skip_rows=header_at + 1, infer_schema=False, truncate_ragged_lines=True,
-                        new_columns=[f"c{i}" for i in range(ncols)], quote_char='"',
-                        )
+    frame = pl.read_csv(
+        text.encode("utf-8"),
+        has_header=False,
+        skip_rows=header_at + 1,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        new_columns=[f"c{i}" for i in range(ncols)],
+        quote_char='"',
+    )
     frame = frame.with_row_index(ROW, offset=header_at + 2).with_columns(pl.col(ROW).cast(pl.Int64))
     frame = frame.select(
-        [pl.col(f"c{i}").str.strip_chars().replace("", None).alias(k) for i, k in by_index.items()
-         if f"c{i}" in frame.columns] + [pl.col(ROW)])
+        [
+            pl.col(f"c{i}").str.strip_chars().replace("", None).alias(k)
+            for i, k in by_index.items()
+            if f"c{i}" in frame.columns
+        ]
+        + [pl.col(ROW)]
+    )
     frame = _drop_blank(_ensure_columns(frame, schema), list(by_index.values()))
     table = Table(dataset, rel, None, frame, written, encoding=encoding)
     return [_table_checked(table, schema, header_at + 1, issues)]
@@ -246,8 +295,9 @@ def _fill_merged(rows: list[list[Any]], ranges: list[Any]) -> None:
                 rows[r][c] = value
 
 
-def read_excel(path: Path, rel: str, schema: Schema, dataset: str,
-               issues: list[Issue]) -> list[Table]:
+def read_excel(
+    path: Path, rel: str, schema: Schema, dataset: str, issues: list[Issue]
+) -> list[Table]:
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
@@ -259,8 +309,9 @@ def read_excel(path: Path, rel: str, schema: Schema, dataset: str,
             continue  # an empty sheet (Sheet2, Sheet3 of a template) holds no rows to account for
         _fill_merged(rows, list(getattr(sheet, "merged_cell_ranges", None) or []))
         text_rows = [[cell_text(c) for c in r] for r in rows]
-        tables.append(_table(text_rows, 1, schema, dataset=dataset, file=rel, sheet=name,
-                             issues=issues))
+        tables.append(
+            _table(text_rows, 1, schema, dataset=dataset, file=rel, sheet=name, issues=issues)
+        )
     if not tables:
         issues.append(make_issue("file-empty", dataset=dataset, file=rel))
     return tables
@@ -286,8 +337,11 @@ def load(data_dir: Path, config: Config) -> Loaded:
         parts = Path(rel).parts
         dataset = parts[0] if len(parts) > 1 else ""
         if dataset not in known or path.suffix.lower() not in DATA_SUFFIXES:
-            detail = (f"不在已知数据集目录中（{rel}）" if dataset not in known
-                      else f"不支持的文件类型 {path.suffix}")
+            detail = (
+                f"不在已知数据集目录中（{rel}）"
+                if dataset not in known
+                else f"不支持的文件类型 {path.suffix}"
+            )
             issues.append(make_issue("file-ignored", dataset=dataset, file=rel, detail=detail))
             continue
         schema = known[dataset]
@@ -297,8 +351,14 @@ def load(data_dir: Path, config: Config) -> Loaded:
             else:
                 found = read_excel(path, rel, schema, dataset, issues)
         except Exception as exc:  # noqa: BLE001 - any reader failure is a report line, not a crash
-            issues.append(make_issue("file-unreadable", dataset=dataset, file=rel,
-                                     detail=f"{type(exc).__name__}: {exc}"))
+            issues.append(
+                make_issue(
+                    "file-unreadable",
+                    dataset=dataset,
+                    file=rel,
+                    detail=f"{type(exc).__name__}: {exc}",
+                )
+            )
             continue
         for t in found:
             (rejected if t.missing == ["header"] else tables).append(t)

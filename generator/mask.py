@@ -28,18 +28,28 @@ _PREFILTER = r"[0-9０-９]{11}"
 def mask_text(value: str, head: int, tail: int, char: str = "*") -> str:
     if len(value) <= head + tail:
         return char * len(value)
-    return value[:head] + char * (len(value) - head - tail) + value[len(value) - tail:]
+    return value[:head] + char * (len(value) - head - tail) + value[len(value) - tail :]
 
 
 def mask_id_expr(e: pl.Expr, config: Config) -> pl.Expr:
     """Vectorised ID mask: keep the first `id_keep_head` and last `id_keep_tail` characters."""
     m = config.masking
-    head, tail, char = int(m.get("id_keep_head", 1)), int(m.get("id_keep_tail", 2)), str(m.get("mask_char", "*"))
+    head, tail, char = (
+        int(m.get("id_keep_head", 1)),
+        int(m.get("id_keep_tail", 2)),
+        str(m.get("mask_char", "*")),
+    )
     n = e.str.len_chars()
     stars = pl.lit(char).repeat_by(pl.max_horizontal(n - head - tail, 0)).list.join("")
-    return pl.when(n > head + tail).then(
-        pl.concat_str([e.str.slice(0, head), stars, e.str.slice(-tail, tail) if tail else pl.lit("")])
-    ).otherwise(pl.lit(char).repeat_by(n).list.join(""))
+    return (
+        pl.when(n > head + tail)
+        .then(
+            pl.concat_str(
+                [e.str.slice(0, head), stars, e.str.slice(-tail, tail) if tail else pl.lit("")]
+            )
+        )
+        .otherwise(pl.lit(char).repeat_by(n).list.join(""))
+    )
 
 
 def mask_name(name: str, compound: set[str], char: str = "*") -> str:
@@ -52,7 +62,11 @@ def mask_name(name: str, compound: set[str], char: str = "*") -> str:
 def scan_text(text: str, config: Config, today: dt.date) -> tuple[str, int, int]:
     """Mask ID numbers and mobile numbers inside free text; returns (text, ids, mobiles)."""
     m = config.masking
-    head, tail, char = int(m.get("id_keep_head", 1)), int(m.get("id_keep_tail", 2)), str(m.get("mask_char", "*"))
+    head, tail, char = (
+        int(m.get("id_keep_head", 1)),
+        int(m.get("id_keep_tail", 2)),
+        str(m.get("mask_char", "*")),
+    )
     probe = text.translate(_WIDTH)
     out = list(text)
     ids = mobiles = 0
@@ -69,8 +83,9 @@ def scan_text(text: str, config: Config, today: dt.date) -> tuple[str, int, int]
     return "".join(out), ids, mobiles
 
 
-def mask_frame(frame: pl.DataFrame, schema: Schema, config: Config,
-               today: dt.date) -> tuple[pl.DataFrame, list[Issue]]:
+def mask_frame(
+    frame: pl.DataFrame, schema: Schema, config: Config, today: dt.date
+) -> tuple[pl.DataFrame, list[Issue]]:
     """Mask every personal value of `frame` (all rows, whatever their status)."""
     m = config.masking
     char = str(m.get("mask_char", "*"))
@@ -84,12 +99,17 @@ def mask_frame(frame: pl.DataFrame, schema: Schema, config: Config,
     full_name = pl.col(name) if name else pl.lit(None, dtype=pl.Utf8)
     # Free text: only rows with a long digit run (or a natural person) need the Python pass.
     suspect = pl.any_horizontal([pl.col(k).str.contains(_PREFILTER) for k in texts] + [person])
-    frame = frame.with_columns(suspect.fill_null(False).alias("_suspect"), full_name.alias("_fullname"))
+    frame = frame.with_columns(
+        suspect.fill_null(False).alias("_suspect"), full_name.alias("_fullname")
+    )
     if not frame.get_column("_suspect").any():
         return frame.drop("_suspect", "_fullname"), issues
     part = frame.filter(pl.col("_suspect"))
-    rows: list[dict[str, Any]] = part.select(texts + ([name] if name else []) + [
-        "_fullname", FILE, SHEET, ROW, category or pl.lit(None).alias("_cat")]).to_dicts()
+    rows: list[dict[str, Any]] = part.select(
+        texts
+        + ([name] if name else [])
+        + ["_fullname", FILE, SHEET, ROW, category or pl.lit(None).alias("_cat")]
+    ).to_dicts()
     headers = {c.key: c.label for c in schema.columns}
     for r in rows:
         is_person = category is not None and r.get(category) == "自然人"
@@ -103,11 +123,26 @@ def mask_frame(frame: pl.DataFrame, schema: Schema, config: Config,
             if full and masked_name and len(full) >= 2 and full in new:
                 new = new.replace(full, masked_name)
             if n_id or n_mob:
-                what = "、".join(x for x in (f"身份证号码{n_id}处" if n_id else "",
-                                             f"手机号码{n_mob}处" if n_mob else "") if x)
-                issues.append(make_issue("pii-in-text", dataset=schema.id, file=r[FILE],
-                                         sheet=r[SHEET], row=r[ROW], column=headers[k],
-                                         value=new, detail=what))
+                what = "、".join(
+                    x
+                    for x in (
+                        f"身份证号码{n_id}处" if n_id else "",
+                        f"手机号码{n_mob}处" if n_mob else "",
+                    )
+                    if x
+                )
+                issues.append(
+                    make_issue(
+                        "pii-in-text",
+                        dataset=schema.id,
+                        file=r[FILE],
+                        sheet=r[SHEET],
+                        row=r[ROW],
+                        column=headers[k],
+                        value=new,
+                        detail=what,
+                    )
+                )
             r[k] = new
         if is_person and name and full:
             r[name] = masked_name

@@ -42,8 +42,9 @@ class Result:
         return sum(f.filter(pl.col(STATUS) == REJECTED).height for f in self.records.values())
 
 
-def _validate_all(tables: list[Table], config: Config, today: dt.date,
-                  issues: list[Issue]) -> dict[str, pl.DataFrame]:
+def _validate_all(
+    tables: list[Table], config: Config, today: dt.date, issues: list[Issue]
+) -> dict[str, pl.DataFrame]:
     frames: dict[str, list[pl.DataFrame]] = {}
     seq = 0
     for t in tables:
@@ -62,8 +63,7 @@ def _empty(schema: Schema, config: Config, today: dt.date) -> pl.DataFrame:
     return frame
 
 
-def run(data_dir: Path, config: Config, today: dt.date,
-        progress: Progress | None = None) -> Result:
+def run(data_dir: Path, config: Config, today: dt.date, progress: Progress | None = None) -> Result:
     """Run every stage over the drop in `data_dir` as of `today`."""
     step = progress or (lambda name, i, n: None)
     stages = 2 + len(config.schemas)
@@ -97,34 +97,53 @@ def run(data_dir: Path, config: Config, today: dt.date,
         issues.extend(found)
         records[schema.id] = frame.drop("_merged").sort(SEQ)
     wframe = _withdrawal_status(wframe, applied, matched, config, issues)
-    files = sorted({(t.dataset, t.file, t.sheet) for t in loaded.tables + loaded.rejected_tables},
-                   key=lambda x: (x[1], x[2] or ""))
+    files = sorted(
+        {(t.dataset, t.file, t.sheet) for t in loaded.tables + loaded.rejected_tables},
+        key=lambda x: (x[1], x[2] or ""),
+    )
     step("完成", stages, stages)
     return Result(today, records, wframe, _sorted(issues), files)
 
 
-def _withdrawal_status(frame: pl.DataFrame, applied: set[int], matched: set[int], config: Config,
-                       issues: list[Issue]) -> pl.DataFrame:
+def _withdrawal_status(
+    frame: pl.DataFrame, applied: set[int], matched: set[int], config: Config, issues: list[Issue]
+) -> pl.DataFrame:
     from .issues import make_issue
 
     frame = frame.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
-    status = (pl.when(pl.col(ERROR).is_not_null()).then(pl.lit(W_REJECTED))
-              .when(pl.col("_i").is_in(list(applied))).then(pl.lit(W_APPLIED))
-              .when(pl.col("_i").is_in(list(matched))).then(pl.lit(W_PENDING))
-              .otherwise(pl.lit(W_UNMATCHED)))
+    status = (
+        pl.when(pl.col(ERROR).is_not_null())
+        .then(pl.lit(W_REJECTED))
+        .when(pl.col("_i").is_in(list(applied)))
+        .then(pl.lit(W_APPLIED))
+        .when(pl.col("_i").is_in(list(matched)))
+        .then(pl.lit(W_PENDING))
+        .otherwise(pl.lit(W_UNMATCHED))
+    )
     frame = frame.with_columns(status.alias(STATUS), pl.col(ERROR).alias("_reason"))
     names = {s.id: s.name for s in config.schemas.values()}
-    for f, s, r, ds in frame.filter(pl.col(STATUS) == W_UNMATCHED).select(
-            FILE, SHEET, ROW, "dataset").iter_rows():
-        issues.append(make_issue("withdrawal-unmatched", dataset="withdrawals", file=f, sheet=s,
-                                 row=r, detail=f"{names.get(ds, ds)}数据"))
+    for f, s, r, ds in (
+        frame.filter(pl.col(STATUS) == W_UNMATCHED).select(FILE, SHEET, ROW, "dataset").iter_rows()
+    ):
+        issues.append(
+            make_issue(
+                "withdrawal-unmatched",
+                dataset="withdrawals",
+                file=f,
+                sheet=s,
+                row=r,
+                detail=f"{names.get(ds, ds)}数据",
+            )
+        )
     return frame.drop("_i")
 
 
 def _sorted(issues: list[Issue]) -> list[Issue]:
     """Issues in a stable order: file, sheet, row, then code."""
-    return sorted(issues, key=lambda i: (i.file, i.sheet or "", i.row or 0, i.code, i.column or "",
-                                         i.value or ""))
+    return sorted(
+        issues,
+        key=lambda i: (i.file, i.sheet or "", i.row or 0, i.code, i.column or "", i.value or ""),
+    )
 
 
 __all__ = ["Result", "run", "ID"]

@@ -24,14 +24,27 @@ from .validate import FILE, ROW, SHEET
 
 STATUSES = (PUBLISHED, WITHDRAWN, REJECTED, MERGED)
 W_STATUSES = (W_APPLIED, W_PENDING, W_UNMATCHED, W_REJECTED)
-STATUS_LABELS = {PUBLISHED: "公示", WITHDRAWN: "撤下", REJECTED: "拒收", MERGED: "合并",
-                 W_APPLIED: "已生效", W_PENDING: "待生效", W_UNMATCHED: "未匹配"}
+STATUS_LABELS = {
+    PUBLISHED: "公示",
+    WITHDRAWN: "撤下",
+    REJECTED: "拒收",
+    MERGED: "合并",
+    W_APPLIED: "已生效",
+    W_PENDING: "待生效",
+    W_UNMATCHED: "未匹配",
+}
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 REASON_LABELS = {
-    "period-over": "超过公示期限", "warning-only": "仅予警告（不公示）",
-    "licence-revoked": "许可已撤销", "list-expired": "红名单有效期届满",
-    "list-removed": "已移出黑名单", "not-public": "承诺不予公开", "repaired": "信用修复",
-    "revoked": "处罚决定撤销", "changed": "决定变更", "annulled": "确认违法或无效",
+    "period-over": "超过公示期限",
+    "warning-only": "仅予警告（不公示）",
+    "licence-revoked": "许可已撤销",
+    "list-expired": "红名单有效期届满",
+    "list-removed": "已移出黑名单",
+    "not-public": "承诺不予公开",
+    "repaired": "信用修复",
+    "revoked": "决定撤销",
+    "changed": "决定变更",
+    "annulled": "确认违法或无效",
     "duplicate": "重复记录",
 }
 ISSUES_PER_GROUP = 20  # text output: lines per (file, code) before summarising
@@ -53,11 +66,15 @@ class Counts:
         return self.read == self.published + self.withdrawn + self.rejected + self.merged
 
     def as_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in ("read", "published", "withdrawn", "rejected", "merged")}
+        return {
+            k: getattr(self, k) for k in ("read", "published", "withdrawn", "rejected", "merged")
+        }
 
     def line(self) -> str:
-        return (f"读入 {self.read} 行 = 公示 {self.published} + 撤下 {self.withdrawn}"
-                f" + 拒收 {self.rejected} + 合并 {self.merged}")
+        return (
+            f"读入 {self.read} 行 = 公示 {self.published} + 撤下 {self.withdrawn}"
+            f" + 拒收 {self.rejected} + 合并 {self.merged}"
+        )
 
 
 def accounting(result: Result) -> dict[str, Any]:
@@ -72,10 +89,14 @@ def accounting(result: Result) -> dict[str, Any]:
             per_ds.add(status, n)
             per_file[file].add(status, n)
             total.add(status, n)
-        reasons = frame.filter(pl.col(STATUS) == WITHDRAWN).group_by("_reason").len().sort("_reason")
-        datasets[ds] = {**per_ds.as_dict(),
-                        "withdrawn_reasons": {r: n for r, n in reasons.iter_rows()},
-                        "files": {f: c.as_dict() for f, c in sorted(per_file.items())}}
+        reasons = (
+            frame.filter(pl.col(STATUS) == WITHDRAWN).group_by("_reason").len().sort("_reason")
+        )
+        datasets[ds] = {
+            **per_ds.as_dict(),
+            "withdrawn_reasons": {r: n for r, n in reasons.iter_rows()},
+            "files": {f: c.as_dict() for f, c in sorted(per_file.items())},
+        }
     w = Counter(result.withdrawals.get_column(STATUS).to_list())
     withdrawals = {"read": result.withdrawals.height, **{s: w.get(s, 0) for s in W_STATUSES}}
     return {"total": total.as_dict(), "datasets": datasets, "withdrawals": withdrawals}
@@ -92,14 +113,36 @@ def row_entries(result: Result, config: Config) -> Iterator[dict[str, Any]]:
             cols.append("_subject")
         labels = [schema.label(k) for k in ident]
         for r in frame.select(cols).iter_rows():
-            identity = {lab: _jsonable(v) for lab, v in zip(labels, r[7:7 + len(ident)], strict=True)}
+            identity = {
+                lab: _jsonable(v) for lab, v in zip(labels, r[7 : 7 + len(ident)], strict=True)
+            }
             if "subject" in schema.identity:
                 identity["主体代码"] = r[-1]
-            yield {"dataset": ds, "file": r[0], "sheet": r[1], "row": r[2], "status": r[3],
-                   "reason": r[4], "id": r[5], "name": r[6] if name else None, "identity": identity}
-    for r in result.withdrawals.select(FILE, SHEET, ROW, STATUS, "_reason", ID, "dataset").iter_rows():
-        yield {"dataset": "withdrawals", "file": r[0], "sheet": r[1], "row": r[2], "status": r[3],
-               "reason": r[4], "id": r[5], "name": None, "identity": {"数据集": r[6]}}
+            yield {
+                "dataset": ds,
+                "file": r[0],
+                "sheet": r[1],
+                "row": r[2],
+                "status": r[3],
+                "reason": r[4],
+                "id": r[5],
+                "name": r[6] if name else None,
+                "identity": identity,
+            }
+    for r in result.withdrawals.select(
+        FILE, SHEET, ROW, STATUS, "_reason", ID, "dataset"
+    ).iter_rows():
+        yield {
+            "dataset": "withdrawals",
+            "file": r[0],
+            "sheet": r[1],
+            "row": r[2],
+            "status": r[3],
+            "reason": r[4],
+            "id": r[5],
+            "name": None,
+            "identity": {"数据集": r[6]},
+        }
 
 
 def _jsonable(v: Any) -> Any:
@@ -144,8 +187,10 @@ def text_lines(result: Result, config: Config) -> Iterator[str]:
                 loc = where("", issue.sheet, issue.row).strip()
                 yield f"  [{SEVERITY_LABELS[issue.severity]} {code}] {loc + '：' if loc else ''}{issue.message}{issue.fix}"
             if len(items) > ISSUES_PER_GROUP:
-                yield (f"  …另有 {len(items) - ISSUES_PER_GROUP} 条同类问题（{code}），"
-                       "完整列表见 HTML 报告或 --format json")
+                yield (
+                    f"  …另有 {len(items) - ISSUES_PER_GROUP} 条同类问题（{code}），"
+                    "完整列表见 HTML 报告或 --format json"
+                )
     yield ""
     yield "统计（每一行都有去向：读入 = 公示 + 撤下 + 拒收 + 合并）"
     for ds, d in acc["datasets"].items():
@@ -154,14 +199,20 @@ def text_lines(result: Result, config: Config) -> Iterator[str]:
         for file, fc in d["files"].items():
             yield f"    {file}：{Counts(**fc).line()}"
         if d["withdrawn_reasons"]:
-            reasons = "，".join(f"{REASON_LABELS.get(r, r)} {n}" for r, n in d["withdrawn_reasons"].items())
+            reasons = "，".join(
+                f"{REASON_LABELS.get(r, r)} {n}" for r, n in d["withdrawn_reasons"].items()
+            )
             yield f"    撤下原因：{reasons}"
     w = acc["withdrawals"]
-    yield (f"  撤下清单：读入 {w['read']} 行 = 已生效 {w[W_APPLIED]} + 待生效 {w[W_PENDING]}"
-           f" + 未匹配 {w[W_UNMATCHED]} + 拒收 {w[W_REJECTED]}")
+    yield (
+        f"  撤下清单：读入 {w['read']} 行 = 已生效 {w[W_APPLIED]} + 待生效 {w[W_PENDING]}"
+        f" + 未匹配 {w[W_UNMATCHED]} + 拒收 {w[W_REJECTED]}"
+    )
     severities = Counter(i.severity for i in result.issues)
-    yield (f"  问题：错误 {severities.get('error', 0)}，警告 {severities.get('warning', 0)}，"
-           f"提示 {severities.get('info', 0)}")
+    yield (
+        f"  问题：错误 {severities.get('error', 0)}，警告 {severities.get('warning', 0)}，"
+        f"提示 {severities.get('info', 0)}"
+    )
     yield f"合计：{Counts(**acc['total']).line()}"
 
 
@@ -178,24 +229,42 @@ def render_html(result: Result, config: Config) -> str:
 
     acc = accounting(result)
     names = {s.id: s.name for s in config.schemas.values()}
-    datasets = [{"name": f"{names[ds]}（{ds}）", "counts": d, "files": d["files"]}
-                for ds, d in acc["datasets"].items()]
-    reasons = [(names[ds], REASON_LABELS.get(r, r), n) for ds, d in acc["datasets"].items()
-               for r, n in d["withdrawn_reasons"].items()]
+    datasets = [
+        {"name": f"{names[ds]}（{ds}）", "counts": d, "files": d["files"]}
+        for ds, d in acc["datasets"].items()
+    ]
+    reasons = [
+        (names[ds], REASON_LABELS.get(r, r), n)
+        for ds, d in acc["datasets"].items()
+        for r, n in d["withdrawn_reasons"].items()
+    ]
     files = []
     for file, by_code in grouped_issues(result.issues).items():
         groups = []
         for code, items in by_code.items():
             spec = codes()[code]
-            groups.append({"code": code, "title": spec["title"], "severity": spec["severity"],
-                           "severity_label": SEVERITY_LABELS[spec["severity"]],
-                           "fix": items[0].fix, "count": len(items),
-                           "items": items[:HTML_ISSUES_PER_GROUP],
-                           "more": max(0, len(items) - HTML_ISSUES_PER_GROUP)})
+            groups.append(
+                {
+                    "code": code,
+                    "title": spec["title"],
+                    "severity": spec["severity"],
+                    "severity_label": SEVERITY_LABELS[spec["severity"]],
+                    "fix": items[0].fix,
+                    "count": len(items),
+                    "rows": items[:HTML_ISSUES_PER_GROUP],
+                    "more": max(0, len(items) - HTML_ISSUES_PER_GROUP),
+                }
+            )
         files.append((file, groups))
-    balanced = all(Counts(**{k: d[k] for k in Counts().as_dict()}).balanced()
-                   for d in acc["datasets"].values())
+    balanced = all(
+        Counts(**{k: d[k] for k in Counts().as_dict()}).balanced() for d in acc["datasets"].values()
+    )
     return template("report/report.html").render(
         site_name=(config.site.get("site") or {}).get("name", "信用XX"),
-        today=result.today.isoformat(), datasets=datasets, reasons=reasons,
-        w=acc["withdrawals"], files=files, balanced=balanced)
+        today=result.today.isoformat(),
+        datasets=datasets,
+        reasons=reasons,
+        w=acc["withdrawals"],
+        files=files,
+        balanced=balanced,
+    )

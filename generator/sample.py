@@ -42,15 +42,21 @@ import random
 import string
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import xlsxwriter
 
 from . import sample_words as W
 
 DEFAULT_ANCHOR = dt.date(2026, 9, 30)
-SPLIT = {"xzxk": 0.35, "xzcf": 0.30, "shuangsuiji": 0.15, "xinyongchengnuo": 0.12,
-         "hongmingdan": 0.04, "heimingdan": 0.04}
+SPLIT = {
+    "xzxk": 0.35,
+    "xzcf": 0.30,
+    "shuangsuiji": 0.15,
+    "xinyongchengnuo": 0.12,
+    "hongmingdan": 0.04,
+    "heimingdan": 0.04,
+}
 XLSX_MAX_ROWS = 3000  # office spreadsheets are small; the bulk goes to CSV
 LIST_XLSX_MAX_ROWS = 2000
 OLD_LAYOUT_MAX_ROWS = 300
@@ -75,8 +81,10 @@ def uscc_check_char(body17: str) -> str:
 
 def org_code(body8: str) -> str:
     """Append the GB 11714 check character to an 8-character organisation code body."""
-    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w
-                for c, w in zip(body8, _ORG_WEIGHTS, strict=True))
+    total = sum(
+        (int(c) if c.isdigit() else ord(c) - 55) * w
+        for c, w in zip(body8, _ORG_WEIGHTS, strict=True)
+    )
     check = 11 - total % 11
     return body8 + ("X" if check == 10 else "0" if check == 11 else str(check))
 
@@ -113,18 +121,21 @@ def make_uscc(rand: Callable[[], float], prefix2: str, region: str) -> str:
             return code
 
 
+_BIRTH_LO = dt.date(1955, 1, 1).toordinal()
+_BIRTH_HI = dt.date(2003, 12, 31).toordinal()
+
+
 def make_person(rand: Callable[[], float]) -> tuple[str, str]:
     """Return a fictional (name, 18-digit ID number) with a 99xxxx area code."""
-    surname = (W.DOUBLE_SURNAMES[int(rand() * 4)] if rand() < 0.03
-               else W.SURNAMES[int(rand() * len(W.SURNAMES))])
+    surname = (
+        W.DOUBLE_SURNAMES[int(rand() * 4)]
+        if rand() < 0.03
+        else W.SURNAMES[int(rand() * len(W.SURNAMES))]
+    )
     given = "".join(W.GIVEN[int(rand() * len(W.GIVEN))] for _ in range(1 + (rand() < 0.6)))
     birth = dt.date.fromordinal(_BIRTH_LO + int(rand() * (_BIRTH_HI - _BIRTH_LO)))
     body = f"{W.PLACES[int(rand() * 5)][1]}{birth:%Y%m%d}{int(rand() * 1000):03d}"
     return surname + given, body + id_check_char(body)
-
-
-_BIRTH_LO = dt.date(1955, 1, 1).toordinal()
-_BIRTH_HI = dt.date(2003, 12, 31).toordinal()
 
 
 def mangle_check(code: str) -> str:
@@ -139,6 +150,7 @@ def fullwidth(s: str) -> str:
 
 
 # --- dates and amounts -------------------------------------------------------------------
+
 
 def add_years(d: dt.date, n: int) -> dt.date:
     """Add calendar years; 29 February becomes 28 February."""
@@ -253,9 +265,17 @@ class Pools:
         self.ma_orgs = [s for s in self.orgs if s.code[8:10] == "MA"]
         self.branches = [s for s in self.orgs if "分公司）" in s.name]
         self._by_sector: dict[tuple[str, tuple[str, ...] | None], list[Subject]] = {}
-        self.rare = [Subject(name, IND if "面馆" in name else ORG,
-                             make_uscc(self.rand, "92" if "面馆" in name else "91", "990100"),
-                             "", *make_person(self.rand), "food") for name in W.RARE_NAMES]
+        self.rare = [
+            Subject(
+                name,
+                IND if "面馆" in name else ORG,
+                make_uscc(self.rand, "92" if "面馆" in name else "91", "990100"),
+                "",
+                *make_person(self.rand),
+                "food",
+            )
+            for name in W.RARE_NAMES
+        ]
 
     def pick(self, seq: list[Subject]) -> Subject:
         return seq[int(self.rand() ** 2 * len(seq))]
@@ -271,6 +291,7 @@ class Pools:
 
 # --- shared machinery --------------------------------------------------------------------
 
+
 def _organ_code(body8: str) -> str:
     code = "11" + W.CITY_REGION + org_code(body8)
     return code + uscc_check_char(code)
@@ -279,8 +300,20 @@ def _organ_code(body8: str) -> str:
 # Departments: key -> (name, 统一社会信用代码, 处罚文书号 prefix); fixed for every seed.
 DEPTS = {k: (name, _organ_code(body), prefix) for k, (name, body, prefix) in W.DEPARTMENTS.items()}
 
-WD_COLUMNS = ["数据集", "决定文书号", "决定机关统一社会信用代码", "许可编号", "主体代码", "认定部门",
-              "列入日期", "抽查任务编号", "承诺编码", "撤下原因", "撤下日期", "备注"]
+WD_COLUMNS = [
+    "数据集",
+    "决定文书号",
+    "决定机关统一社会信用代码",
+    "许可编号",
+    "主体代码",
+    "认定部门",
+    "列入日期",
+    "抽查任务编号",
+    "承诺编码",
+    "撤下原因",
+    "撤下日期",
+    "备注",
+]
 DECISION_REASONS = _weighted([("修复", 5), ("撤销", 2), ("变更", 2), ("确认违法或无效", 1)])
 WD_NOTES = {
     "修复": "当事人已履行相关义务并提交信用修复申请，经审核同意修复",
@@ -317,16 +350,23 @@ class Drop:
         lo = self.start if lo is None else lo
         return dt.date.fromordinal(lo + int(rand() * (self.end - lo + 1)))
 
-    def withdraw(self, rand: Callable[[], float], dataset: str, decided: dt.date,
-                 reasons: list[str], **identity: str) -> None:
+    def withdraw(
+        self,
+        rand: Callable[[], float],
+        dataset: str,
+        decided: dt.date,
+        reasons: list[str],
+        **identity: str,
+    ) -> None:
         """Add a withdrawal of a real record, dated between decision + 30 days and anchor."""
         reason = reasons[int(rand() * len(reasons))]
         lo = min(decided.toordinal() + 30, self.end)
         when = dt.date.fromordinal(lo + int(rand() * (self.end - lo + 1)))
         self.add_withdrawal(dataset, reason, when, WD_NOTES[reason], **identity)
 
-    def add_withdrawal(self, dataset: str, reason: str, when: dt.date, note: str,
-                       **identity: str) -> None:
+    def add_withdrawal(
+        self, dataset: str, reason: str, when: dt.date, note: str, **identity: str
+    ) -> None:
         row = dict.fromkeys(WD_COLUMNS, "")
         row.update(identity, 数据集=dataset, 撤下原因=reason, 撤下日期=when.isoformat(), 备注=note)
         self.withdrawals.append([row[c] for c in WD_COLUMNS])
@@ -360,8 +400,9 @@ def workbook(path: Path, anchor: dt.date) -> xlsxwriter.Workbook:
     """Open an XLSX workbook whose bytes depend only on its content and anchor."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"in_memory": True})
-    wb.set_properties({"created": dt.datetime.combine(anchor, dt.time(9, 0)),
-                       "author": W.CREDIT_OFFICE})
+    wb.set_properties(
+        {"created": dt.datetime.combine(anchor, dt.time(9, 0)), "author": W.CREDIT_OFFICE}
+    )
     return wb
 
 
@@ -377,12 +418,13 @@ def fields_of(template: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for _, f, _, _ in string.Formatter().parse(template) if f))
 
 
-
-
 def project_name(rand: Callable[[], float]) -> str:
     """Return a project name such as 华源安置小区."""
-    return (W.TRADE_FIRST[int(rand() * 30)] + W.TRADE_SECOND[int(rand() * 30)]
-            + W.PROJECTS[int(rand() * len(W.PROJECTS))])
+    return (
+        W.TRADE_FIRST[int(rand() * 30)]
+        + W.TRADE_SECOND[int(rand() * 30)]
+        + W.PROJECTS[int(rand() * len(W.PROJECTS))]
+    )
 
 
 def pick_category(rand: Callable[[], float], targets: tuple[int, int, int]) -> str:
@@ -391,8 +433,13 @@ def pick_category(rand: Callable[[], float], targets: tuple[int, int, int]) -> s
     return ORG if u < targets[0] else IND if u < targets[0] + targets[1] else PERSON
 
 
-def subject_cells(drop: Drop, rand: Callable[[], float], category: str,
-                  sectors: list[str] | None, subject: Subject | None) -> list[str]:
+def subject_cells(
+    drop: Drop,
+    rand: Callable[[], float],
+    category: str,
+    sectors: list[str] | None,
+    subject: Subject | None,
+) -> list[str]:
     """Return the 13 行政相对人 cells shared by 行政处罚 and 行政许可 (名称 … 证件号码)."""
     if subject is None and category == PERSON:
         name, pid = make_person(rand)
@@ -400,29 +447,63 @@ def subject_cells(drop: Drop, rand: Callable[[], float], category: str,
     pools = drop.pools
     s = subject or pools.pick(pools.sector(category, sectors))
     org = s.code[8:17] if s.code[:2] == "91" and rand() < 0.3 else ""
-    rep_id = rand() < 0.7
-    return [s.name, s.category, s.code, s.regno, org, "", "", "", s.rep,
-            "身份证" if rep_id else "", s.rep_id if rep_id else "", "", ""]
+    rep_id = ["身份证", s.rep_id] if rand() < 0.7 else ["", ""]
+    return [s.name, s.category, s.code, s.regno, org, "", "", "", s.rep, *rep_id, "", ""]
 
 
 # --- 行政处罚 ----------------------------------------------------------------------------
 
 XZCF_COLUMNS = [
-    "行政相对人名称", "行政相对人类别", "行政相对人代码_1(统一社会信用代码)",
-    "行政相对人代码_2(工商注册号)", "行政相对人代码_3(组织机构代码)", "行政相对人代码_4(税务登记号)",
-    "行政相对人代码_5(事业单位证书号)", "行政相对人代码_6(社会组织登记证号)", "法定代表人",
-    "法定代表人证件类型", "法定代表人证件号码", "证件类型", "证件号码", "行政处罚决定书文号",
-    "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容", "罚款金额(万元)",
-    "没收违法所得、没收非法财物的金额(万元)", "暂扣或吊销证照名称及编号", "处罚决定日期",
-    "处罚有效期", "公示截止期", "处罚机关", "处罚机关统一社会信用代码", "数据来源单位",
-    "数据来源单位统一社会信用代码", "备注",
+    "行政相对人名称",
+    "行政相对人类别",
+    "行政相对人代码_1(统一社会信用代码)",
+    "行政相对人代码_2(工商注册号)",
+    "行政相对人代码_3(组织机构代码)",
+    "行政相对人代码_4(税务登记号)",
+    "行政相对人代码_5(事业单位证书号)",
+    "行政相对人代码_6(社会组织登记证号)",
+    "法定代表人",
+    "法定代表人证件类型",
+    "法定代表人证件号码",
+    "证件类型",
+    "证件号码",
+    "行政处罚决定书文号",
+    "违法行为类型",
+    "违法事实",
+    "处罚依据",
+    "处罚类别",
+    "处罚内容",
+    "罚款金额(万元)",
+    "没收违法所得、没收非法财物的金额(万元)",
+    "暂扣或吊销证照名称及编号",
+    "处罚决定日期",
+    "处罚有效期",
+    "公示截止期",
+    "处罚机关",
+    "处罚机关统一社会信用代码",
+    "数据来源单位",
+    "数据来源单位统一社会信用代码",
+    "备注",
 ]
 CF = {name: i for i, name in enumerate(XZCF_COLUMNS)}
 CF_DATES = (CF["处罚决定日期"], CF["处罚有效期"], CF["公示截止期"])
 CF_MARKET_KINDS = [
-    "uscc-bad-check", "uscc-lowercase", "uscc-fullwidth", "amount-with-unit", "bad-date",
-    "future-date", "person-no-id", "unknown-category", "duplicate", "reexport", "warning-only",
-    "old-penalty", "id-in-text", "mobile-in-text", "name-variant", "placeholder-no-regno",
+    "uscc-bad-check",
+    "uscc-lowercase",
+    "uscc-fullwidth",
+    "amount-with-unit",
+    "bad-date",
+    "future-date",
+    "person-no-id",
+    "unknown-category",
+    "duplicate",
+    "reexport",
+    "warning-only",
+    "old-penalty",
+    "id-in-text",
+    "mobile-in-text",
+    "name-variant",
+    "placeholder-no-regno",
 ]
 CF_REMARKS = ["当事人已履行完毕", "已缴纳罚没款", "当事人申请延期缴纳罚款，已批准"]
 MIN_ONE_YEAR = {"yjgl", "xfjy"}  # 安全生产, 消防 (and 特种设备, by 违法行为类型)
@@ -434,18 +515,22 @@ class PenaltyMaker:
     def __init__(self, drop: Drop, r: random.Random) -> None:
         self.drop, self.rand = drop, r.random
         self.fine = 0
-        for tpl in W.PENALTIES:
-            tpl.setdefault("_fields", fields_of(tpl["fact"]))
+        self.fields = {t["wfxw"]: fields_of(t["fact"]) for t in W.PENALTIES}
         rand = self.rand
 
         def one_of(seq: list[str]) -> Callable[[], str]:
             return lambda: seq[int(rand() * len(seq))]
 
         self.fillers: dict[str, Callable[[], object]] = {
-            "q": lambda: 2 + int(rand() * 40), "v": lambda: 50 + int(rand() * 4950),
-            "addr": one_of(W.ADDRESSES), "eq": one_of(W.EQUIPMENT), "pol": one_of(W.POLLUTANTS),
-            "wpol": one_of(W.WATER_POLLUTANTS), "fault": one_of(W.FIRE_FAULTS),
-            "tax": one_of(W.TAXES), "m": lambda: 1 + int(rand() * 12),
+            "q": lambda: 2 + int(rand() * 40),
+            "v": lambda: 50 + int(rand() * 4950),
+            "addr": one_of(W.ADDRESSES),
+            "eq": one_of(W.EQUIPMENT),
+            "pol": one_of(W.POLLUTANTS),
+            "wpol": one_of(W.WATER_POLLUTANTS),
+            "fault": one_of(W.FIRE_FAULTS),
+            "tax": one_of(W.TAXES),
+            "m": lambda: 1 + int(rand() * 12),
             "x": lambda: f"{0.1 + int(rand() * 30) / 10:.1f}",
             "proj": lambda: project_name(rand),
             "plate": lambda: f"示A{int(rand() * 1e5):05d}",
@@ -453,7 +538,7 @@ class PenaltyMaker:
 
     def fill(self, fields: tuple[str, ...], dec: dt.date, gain: int) -> dict[str, object]:
         """Return values for the placeholders of a 违法事实 template."""
-        rand, values = self.rand, {}
+        rand, values = self.rand, dict[str, object]()
         for f in fields:
             if f == "d":
                 values[f] = cn_date(dt.date.fromordinal(dec.toordinal() - 5 - int(rand() * 85)))
@@ -466,8 +551,9 @@ class PenaltyMaker:
                 values[f] = self.fillers[f]()
         return values
 
-    def row(self, tpl: dict, dec: dt.date, subject: Subject | None = None,
-            category: str | None = None) -> list:
+    def row(
+        self, tpl: dict, dec: dt.date, subject: Subject | None = None, category: str | None = None
+    ) -> list:
         rand, drop = self.rand, self.drop
         if category is None:
             category = subject.category if subject else pick_category(rand, tpl["targets"])
@@ -504,16 +590,31 @@ class PenaltyMaker:
             choice = int(rand() * (2 if min_one_year else 3))
             until = [add_years(dec, 1), add_years(dec, 3), add_months(dec, 3)][choice]
         remark = CF_REMARKS[int(rand() * 3)] if rand() < 0.1 else ""
-        fact = tpl["fact"].format(**self.fill(tpl["_fields"], dec, gain))
+        fact = tpl["fact"].format(**self.fill(self.fields[tpl["wfxw"]], dec, gain))
         return cells + [
-            wsh, tpl["wfxw"], fact, tpl["basis"], ";".join(kinds), "，并处".join(parts),
-            wan(fine) if "罚款" in kinds else "", wan(gain) if "没收违法所得" in kinds else "",
-            seized, dec, valid, until, dept, dept_code, dept, dept_code, remark,
+            wsh,
+            tpl["wfxw"],
+            fact,
+            tpl["basis"],
+            ";".join(kinds),
+            "，并处".join(parts),
+            wan(fine) if "罚款" in kinds else "",
+            wan(gain) if "没收违法所得" in kinds else "",
+            seized,
+            dec,
+            valid,
+            until,
+            dept,
+            dept_code,
+            dept,
+            dept_code,
+            remark,
         ]
 
 
-def apply_penalty_defect(drop: Drop, rand: Callable[[], float], kind: str, row: list,
-                         fine: int) -> None:
+def apply_penalty_defect(
+    drop: Drop, rand: Callable[[], float], kind: str, row: list, fine: int
+) -> None:
     """Damage a freshly built 行政处罚 row in the way `kind` names."""
     code = CF["行政相对人代码_1(统一社会信用代码)"]
     if kind == "uscc-bad-check":
@@ -534,7 +635,11 @@ def apply_penalty_defect(drop: Drop, rand: Callable[[], float], kind: str, row: 
         row[CF["行政相对人类别"]] = "企业法人"
     elif kind == "warning-only":
         row[CF["处罚类别"]] = row[CF["处罚内容"]] = "警告"
-        for col in ("罚款金额(万元)", "没收违法所得、没收非法财物的金额(万元)", "暂扣或吊销证照名称及编号"):
+        for col in (
+            "罚款金额(万元)",
+            "没收违法所得、没收非法财物的金额(万元)",
+            "暂扣或吊销证照名称及编号",
+        ):
             row[CF[col]] = ""
     elif kind == "id-in-text":
         _, pid = make_person(rand)
@@ -549,8 +654,9 @@ def apply_penalty_defect(drop: Drop, rand: Callable[[], float], kind: str, row: 
         row[CF["行政相对人代码_2(工商注册号)"]] = ""
 
 
-def penalty_rows(drop: Drop, name: str, templates: list[dict], n: int,
-                 kinds: list[str]) -> Iterator[list]:
+def penalty_rows(
+    drop: Drop, name: str, templates: list[dict], n: int, kinds: list[str]
+) -> Iterator[list]:
     """Yield n 行政处罚 rows for `templates`, with defects and withdrawals of clean rows."""
     r = drop.rng(name)
     rand, pools = r.random, drop.pools
@@ -566,12 +672,17 @@ def penalty_rows(drop: Drop, name: str, templates: list[dict], n: int,
         if kind in ("duplicate", "reexport") and last is not None:
             copy = list(last)
             if kind == "reexport":
-                copy[-1] = "重新报送：更正处罚内容" if copy[-1] != "重新报送：更正处罚内容" else "重新报送"
+                copy[-1] = (
+                    "重新报送：更正处罚内容" if copy[-1] != "重新报送：更正处罚内容" else "重新报送"
+                )
             yield copy
             continue
         tpl = templates[int(rand() * len(templates))]
-        dec = (dt.date.fromordinal(drop.start + int(rand() * old_span)) if kind == "old-penalty"
-               else drop.date(rand))
+        dec = (
+            dt.date.fromordinal(drop.start + int(rand() * old_span))
+            if kind == "old-penalty"
+            else drop.date(rand)
+        )
         subject, category = None, None
         if kind in ("uscc-bad-check", "uscc-lowercase", "uscc-fullwidth"):
             subject = pools.pick(pools.ma_orgs)
@@ -588,8 +699,10 @@ def penalty_rows(drop: Drop, name: str, templates: list[dict], n: int,
             apply_penalty_defect(drop, rand, kind, row, maker.fine)
         else:
             last = row
-            identity = {"决定文书号": row[CF["行政处罚决定书文号"]],
-                        "决定机关统一社会信用代码": row[CF["处罚机关统一社会信用代码"]]}
+            identity = {
+                "决定文书号": row[CF["行政处罚决定书文号"]],
+                "决定机关统一社会信用代码": row[CF["处罚机关统一社会信用代码"]],
+            }
             if drop.future_repair is None:
                 drop.future_repair = identity  # reserved for the 修复 dated after anchor
             elif wd() < 0.01 or (i == n - 1 and not withdrawn):
@@ -642,8 +755,14 @@ def write_penalty_xlsx(drop: Drop, path: Path, rows: Iterator[list], n: int) -> 
         ws.set_column(0, last_col, 16)
         ws.set_column(CF["违法事实"], CF["违法事实"], 50)
         ws.merge_range(0, 0, 0, last_col, "示例市行政处罚信息公示表", title)
-        ws.merge_range(1, 0, 1, last_col,
-                       f"填报单位：{W.CREDIT_OFFICE}　　　　填报日期：{cn_date(drop.anchor)}", sub)
+        ws.merge_range(
+            1,
+            0,
+            1,
+            last_col,
+            f"填报单位：{W.CREDIT_OFFICE}　　　　填报日期：{cn_date(drop.anchor)}",
+            sub,
+        )
         ws.write_row(2, 0, XZCF_COLUMNS, head)
         for k in range(count):
             row, y, style = next(rows), 3 + k, rand()
@@ -676,18 +795,58 @@ def write_penalty_xlsx(drop: Drop, path: Path, rows: Iterator[list], n: int) -> 
 # --- 行政许可 ----------------------------------------------------------------------------
 
 XZXK_CODES = [
-    "XK_XDR_MC", "XK_XDR_LB", "XK_XDR_SHXYM", "XK_XDR_GSZC", "XK_XDR_ZZJG", "XK_XDR_SWDJ",
-    "XK_XDR_SYDW", "XK_XDR_SHZZ", "XK_FRDB", "XK_FR_ZJLX", "XK_FR_ZJHM", "XK_XDR_ZJLX",
-    "XK_XDR_ZJHM", "XK_XKWS", "XK_WSH", "XK_XKLB", "XK_XKZS", "XK_XKBH", "XK_NR", "XK_JDRQ",
-    "XK_YXQZ", "XK_YXQZI", "XK_XKJG", "XK_XKJGDM", "XK_ZT", "XK_SJLY", "XK_SJLYDM", "BZ",
+    "XK_XDR_MC",
+    "XK_XDR_LB",
+    "XK_XDR_SHXYM",
+    "XK_XDR_GSZC",
+    "XK_XDR_ZZJG",
+    "XK_XDR_SWDJ",
+    "XK_XDR_SYDW",
+    "XK_XDR_SHZZ",
+    "XK_FRDB",
+    "XK_FR_ZJLX",
+    "XK_FR_ZJHM",
+    "XK_XDR_ZJLX",
+    "XK_XDR_ZJHM",
+    "XK_XKWS",
+    "XK_WSH",
+    "XK_XKLB",
+    "XK_XKZS",
+    "XK_XKBH",
+    "XK_NR",
+    "XK_JDRQ",
+    "XK_YXQZ",
+    "XK_YXQZI",
+    "XK_XKJG",
+    "XK_XKJGDM",
+    "XK_ZT",
+    "XK_SJLY",
+    "XK_SJLYDM",
+    "BZ",
 ]
 XK = {code: i for i, code in enumerate(XZXK_CODES)}
 XK_DATES = (XK["XK_JDRQ"], XK["XK_YXQZ"], XK["XK_YXQZI"])
 # The 2015–2017 layout: 项目名称/审批类别/身份证 columns, 地方编码 and 时间戳, fewer codes.
 XZXK_OLD_CODES = [
-    "XK_WSH", "XK_XMMC", "XK_SPLB", "XK_NR", "XK_XDR_MC", "XK_XDR_LB", "XK_XDR_SHXYM",
-    "XK_XDR_GSZC", "XK_XDR_SFZ", "XK_FRDB", "XK_JDRQ", "XK_YXQZ", "XK_YXQZI", "XK_XKJG",
-    "XK_XKJGDM", "XK_ZT", "DFBM", "SJC", "BZ",
+    "XK_WSH",
+    "XK_XMMC",
+    "XK_SPLB",
+    "XK_NR",
+    "XK_XDR_MC",
+    "XK_XDR_LB",
+    "XK_XDR_SHXYM",
+    "XK_XDR_GSZC",
+    "XK_XDR_SFZ",
+    "XK_FRDB",
+    "XK_JDRQ",
+    "XK_YXQZ",
+    "XK_YXQZI",
+    "XK_XKJG",
+    "XK_XKJGDM",
+    "XK_ZT",
+    "DFBM",
+    "SJC",
+    "BZ",
 ]
 XK_KINDS = ["revoked", "rare-char", "uscc-bad-check"]
 
@@ -701,7 +860,7 @@ class LicenceMaker:
     def number(self, style: str, code: str, dec: dt.date) -> str:
         """Return a 许可编号 in the style of the certificate; never an ID-number look-alike."""
         drop, n = self.drop, self.drop.serial("xkbh/" + style, 0)
-        region = code[2:8] if code[2:8].isdigit() else W.CITY_REGION
+        region = code[2:8] if code and code != PLACEHOLDER else W.CITY_REGION
         if style == "jy":
             return f"JY1{region}{n:07d}"
         if style == "yp":
@@ -711,7 +870,7 @@ class LicenceMaker:
         if style == "tz":
             return f"梯11示A{n:05d}({dec:%y})"
         if style == "pw":
-            return f"{code}{n % 1000:03d}P" if code != PLACEHOLDER else f"{region}{n:06d}P"
+            return f"{code}{n % 1000:03d}P" if code and code != PLACEHOLDER else f"{region}{n:06d}P"
         if style == "sg":
             number = f"{region}{dec:%Y%m%d}{n % 10000:04d}"
             while looks_like_id(number):
@@ -719,10 +878,14 @@ class LicenceMaker:
                 number = f"{region}{dec:%Y%m%d}{n % 10000:04d}"
             return number
         return {
-            "ys": f"示房预售证第{dec.year}{n:04d}号", "dl": f"示交运管许可示字{region}{n:06d}号",
-            "cz": f"示交从{n:08d}", "ws": f"示卫公字〔{dec.year}〕第{n:04d}号",
-            "ys2": f"1109901{n:08d}", "wh": f"示市危化经字〔{dec.year}〕{n:06d}",
-            "xf": f"示消检字〔{dec.year}〕第{n:04d}号", "lj": f"示城管建垃核字〔{dec.year}〕{n:04d}号",
+            "ys": f"示房预售证第{dec.year}{n:04d}号",
+            "dl": f"示交运管许可示字{region}{n:06d}号",
+            "cz": f"示交从{n:08d}",
+            "ws": f"示卫公字〔{dec.year}〕第{n:04d}号",
+            "ys2": f"1109901{n:08d}",
+            "wh": f"示市危化经字〔{dec.year}〕{n:06d}",
+            "xf": f"示消检字〔{dec.year}〕第{n:04d}号",
+            "lj": f"示城管建垃核字〔{dec.year}〕{n:04d}号",
         }.get(style, "")
 
     def row(self, tpl: dict, dec: dt.date, subject: Subject | None = None) -> list:
@@ -736,9 +899,21 @@ class LicenceMaker:
         until = add_years(dec, tpl["years"]) - dt.timedelta(days=1) if tpl["years"] else LONG_TERM
         state = "注销" if rand() < 0.04 else "有效"
         return cells + [
-            ws_name, wsh, tpl["kind"], tpl["cert"],
-            self.number(tpl["no"], cells[2] or W.CITY_REGION * 3, dec) if tpl["cert"] else "",
-            content, dec, dec, until, dept, dept_code, state, dept, dept_code, "",
+            ws_name,
+            wsh,
+            tpl["kind"],
+            tpl["cert"],
+            self.number(tpl["no"], cells[2], dec) if tpl["cert"] else "",
+            content,
+            dec,
+            dec,
+            until,
+            dept,
+            dept_code,
+            state,
+            dept,
+            dept_code,
+            "",
         ]
 
 
@@ -769,9 +944,15 @@ def licence_rows(drop: Drop, name: str, n: int, kinds: list[str]) -> Iterator[li
             row[XK["XK_ZT"]] = "撤销"
             row[XK["BZ"]] = "因申请人以欺骗手段取得行政许可，依法予以撤销"
         elif kind is None and (wd() < 0.01 or (i == n - 1 and not withdrawn)):
-            drop.withdraw(wd, "行政许可", dec, ["撤销", "变更", "变更", "确认违法或无效"],
-                          决定文书号=row[XK["XK_WSH"]], 决定机关统一社会信用代码=row[XK["XK_XKJGDM"]],
-                          许可编号=row[XK["XK_XKBH"]])
+            drop.withdraw(
+                wd,
+                "行政许可",
+                dec,
+                ["撤销", "变更", "变更", "确认违法或无效"],
+                决定文书号=row[XK["XK_WSH"]],
+                决定机关统一社会信用代码=row[XK["XK_XKJGDM"]],
+                许可编号=row[XK["XK_XKBH"]],
+            )
             withdrawn += 1
         yield row
 
@@ -785,13 +966,27 @@ def old_layout(drop: Drop, rows: Iterator[list]) -> Iterator[list]:
     for row in rows:
         dec, start, until = (row[c] for c in XK_DATES)
         stamp = dt.datetime.combine(dec, dt.time()) + dt.timedelta(
-            days=1 + int(rand() * 5), seconds=8 * 3600 + int(rand() * 36000))
+            days=1 + int(rand() * 5), seconds=8 * 3600 + int(rand() * 36000)
+        )
         yield [
-            row[XK["XK_WSH"]], ITEM_BY_WS[row[XK["XK_WSH"]].split("〔")[0]], row[XK["XK_XKLB"]], row[XK["XK_NR"]],
-            row[XK["XK_XDR_MC"]], row[XK["XK_XDR_LB"]], row[XK["XK_XDR_SHXYM"]],
-            row[XK["XK_XDR_GSZC"]], row[XK["XK_XDR_ZJHM"]], row[XK["XK_FRDB"]],
-            f"{dec:%Y/%m/%d}", f"{start:%Y/%m/%d}", f"{until:%Y/%m/%d}", row[XK["XK_XKJG"]],
-            row[XK["XK_XKJGDM"]], row[XK["XK_ZT"]], W.CITY_REGION, f"{stamp:%Y-%m-%d %H:%M:%S}",
+            row[XK["XK_WSH"]],
+            ITEM_BY_WS[row[XK["XK_WSH"]].split("〔")[0]],
+            row[XK["XK_XKLB"]],
+            row[XK["XK_NR"]],
+            row[XK["XK_XDR_MC"]],
+            row[XK["XK_XDR_LB"]],
+            row[XK["XK_XDR_SHXYM"]],
+            row[XK["XK_XDR_GSZC"]],
+            row[XK["XK_XDR_ZJHM"]],
+            row[XK["XK_FRDB"]],
+            f"{dec:%Y/%m/%d}",
+            f"{start:%Y/%m/%d}",
+            f"{until:%Y/%m/%d}",
+            row[XK["XK_XKJG"]],
+            row[XK["XK_XKJGDM"]],
+            row[XK["XK_ZT"]],
+            W.CITY_REGION,
+            f"{stamp:%Y-%m-%d %H:%M:%S}",
             row[XK["BZ"]],
         ]
 
@@ -809,10 +1004,30 @@ def write_xzxk(drop: Drop, out: Path, n: int) -> dict[str, int]:
 
 # --- 红名单 / 黑名单 ----------------------------------------------------------------------
 
-RED_COLUMNS = ["主体名称", "主体类别", "统一社会信用代码", "法定代表人", "列入原因", "认定依据",
-               "认定部门", "列入日期", "有效期至"]
-BLACK_COLUMNS = ["主体名称", "主体类别", "统一社会信用代码", "法定代表人", "列入原因", "认定依据",
-                 "认定部门", "列入日期", "移出日期", "移出原因", "移出决定机关"]
+RED_COLUMNS = [
+    "主体名称",
+    "主体类别",
+    "统一社会信用代码",
+    "法定代表人",
+    "列入原因",
+    "认定依据",
+    "认定部门",
+    "列入日期",
+    "有效期至",
+]
+BLACK_COLUMNS = [
+    "主体名称",
+    "主体类别",
+    "统一社会信用代码",
+    "法定代表人",
+    "列入原因",
+    "认定依据",
+    "认定部门",
+    "列入日期",
+    "移出日期",
+    "移出原因",
+    "移出决定机关",
+]
 LISTS = {
     "hongmingdan": ("红名单", "示例市红名单（守信激励对象）信息公示", RED_COLUMNS),
     "heimingdan": ("黑名单", "示例市严重失信主体名单信息公示", BLACK_COLUMNS),
@@ -824,7 +1039,7 @@ def list_rows(drop: Drop, which: str, n: int) -> Iterator[list]:
     rand, pools = drop.rng(which).random, drop.pools
     wd = drop.rng(which + "/withdrawals").random
     red = which == "hongmingdan"
-    reasons = W.RED_REASONS if red else W.BLACK_REASONS
+    reasons: list[tuple[Any, ...]] = [*(W.RED_REASONS if red else W.BLACK_REASONS)]
     seen: set[tuple[str, str, int]] = set()
     withdrawn = 0
     for i in range(n):
@@ -838,22 +1053,29 @@ def list_rows(drop: Drop, which: str, n: int) -> Iterator[list]:
             s = pools.pick(pools.firms)
         seen.add((dept, s.code, day))
         listed = dt.date.fromordinal(day)
+        head: list[str | dt.date] = [s.name, s.category, s.code, s.rep, *reason[1:3], dept, listed]
         if red:
-            row = [s.name, s.category, s.code, s.rep, reason[1], reason[2], dept, listed,
-                   add_years(listed, reason[3]) - dt.timedelta(days=1)]
+            row = [*head, add_years(listed, reason[3]) - dt.timedelta(days=1)]
         else:
-            u, removed, why, organ = rand(), "", "", ""
+            u, why, organ = rand(), "", ""
+            removed: str | dt.date = ""
             if (i == 0 or u < 0.35) and day + 365 <= drop.end:
                 removed = dt.date.fromordinal(day + 365 + int(rand() * (drop.end - day - 364)))
                 why, organ = W.BLACK_REMOVALS[int(rand() * 3)], dept
             elif u > 0.97:  # removal already decided, effective after anchor
                 removed = dt.date.fromordinal(drop.end + 1 + int(rand() * 90))
                 why, organ = W.BLACK_REMOVALS[2], dept
-            row = [s.name, s.category, s.code, s.rep, reason[1], reason[2], dept, listed,
-                   removed, why, organ]
+            row = [*head, removed, why, organ]
         if wd() < 0.01 or (i == n - 1 and not withdrawn):
-            drop.withdraw(wd, LISTS[which][0], listed, ["修复", "撤销"] if not red else ["撤销"],
-                          认定部门=dept, 主体代码=s.code, 列入日期=listed.isoformat())
+            drop.withdraw(
+                wd,
+                LISTS[which][0],
+                listed,
+                ["修复", "撤销"] if not red else ["撤销"],
+                认定部门=dept,
+                主体代码=s.code,
+                列入日期=listed.isoformat(),
+            )
             withdrawn += 1
         yield row
 
@@ -893,8 +1115,19 @@ def write_list(drop: Drop, out: Path, which: str, n: int) -> dict[str, int]:
 
 # --- 双随机抽查结果 -----------------------------------------------------------------------
 
-SSJ_COLUMNS = ["抽查计划编号", "抽查计划名称", "抽查任务编号", "抽查任务名称", "抽查类型", "抽查事项",
-               "检查实施机关", "检查日期", "主体名称", "统一社会信用代码", "检查结果"]
+SSJ_COLUMNS = [
+    "抽查计划编号",
+    "抽查计划名称",
+    "抽查任务编号",
+    "抽查任务名称",
+    "抽查类型",
+    "抽查事项",
+    "检查实施机关",
+    "检查日期",
+    "主体名称",
+    "统一社会信用代码",
+    "检查结果",
+]
 SSJ_RESULTS = _weighted(W.INSPECTION_RESULTS)
 DEPT_NUMBER = {k: i + 1 for i, k in enumerate(W.DEPARTMENTS)}
 
@@ -917,8 +1150,10 @@ def inspection_rows(drop: Drop, n: int) -> Iterator[list[str]]:
         check_type = "定向" if rand() < 0.3 else "不定向"
         seen: set[str] = set()
         for _ in range(min(n - i, 5 + int(rand() * 56), len(pools.coded) // 2)):
-            if defects.get(i) == "rare-char":
-                s = pools.rare[int(rand() * len(pools.rare))]
+            if defects.get(i) == "rare-char" and (
+                rare := [s for s in pools.rare if s.code not in seen]
+            ):
+                s = rare[int(rand() * len(rare))]
             else:
                 s = pools.pick(pools.coded)
                 while s.code in seen:
@@ -927,18 +1162,49 @@ def inspection_rows(drop: Drop, n: int) -> Iterator[list[str]]:
             checked = dt.date.fromordinal(min(start.toordinal() + int(rand() * 45), drop.end))
             result = SSJ_RESULTS[int(rand() * len(SSJ_RESULTS))]
             if defects.get(i) is None and (wd() < 0.003 or (i == n - 1 and not withdrawn)):
-                drop.withdraw(wd, "双随机抽查结果", checked, ["撤销", "变更"],
-                              抽查任务编号=task, 主体代码=s.code)
+                drop.withdraw(
+                    wd,
+                    "双随机抽查结果",
+                    checked,
+                    ["撤销", "变更"],
+                    抽查任务编号=task,
+                    主体代码=s.code,
+                )
                 withdrawn += 1
-            yield [plan, plan_name, task, task_name, check_type, item, dept, checked.isoformat(),
-                   s.name, s.code, result]
+            yield [
+                plan,
+                plan_name,
+                task,
+                task_name,
+                check_type,
+                item,
+                dept,
+                checked.isoformat(),
+                s.name,
+                s.code,
+                result,
+            ]
             i += 1
 
 
 # --- 信用承诺 ----------------------------------------------------------------------------
 
-CN_COLUMNS = ["承诺编码", "承诺人名称", "承诺人类别", "承诺人代码", "承诺类型", "承诺事由", "承诺内容",
-              "违诺责任", "承诺作出日期", "承诺有效期", "履行状态", "受理单位", "受理单位代码", "公开类型"]
+CN_COLUMNS = [
+    "承诺编码",
+    "承诺人名称",
+    "承诺人类别",
+    "承诺人代码",
+    "承诺类型",
+    "承诺事由",
+    "承诺内容",
+    "违诺责任",
+    "承诺作出日期",
+    "承诺有效期",
+    "履行状态",
+    "受理单位",
+    "受理单位代码",
+    "公开类型",
+]
 PLEDGE_TYPES = _weighted(W.PLEDGE_WEIGHTS)
 
 
@@ -955,17 +1221,34 @@ def commitment_rows(drop: Drop, n: int) -> Iterator[list[str]]:
         s = pools.pick(pools.firms)
         made = drop.date(rand)
         code = f"{W.CITY_REGION}{made:%Y%m%d}{drop.serial('cn', made.toordinal()):06d}"
-        valid = (made + dt.timedelta(days=30) if kind == "容缺受理型"
-                 else add_years(made, 1 + 2 * (rand() < 0.3)))
-        state = ("履约中" if valid.toordinal() >= drop.end
-                 else "未履约" if rand() < 0.08 else "已履约")
+        valid = (
+            made + dt.timedelta(days=30)
+            if kind == "容缺受理型"
+            else add_years(made, 1 + 2 * (rand() < 0.3))
+        )
+        state = (
+            "履约中" if valid.toordinal() >= drop.end else "未履约" if rand() < 0.08 else "已履约"
+        )
         text = {"item": licence["item"], "q": 5 + int(rand() * 26)}
         if wd() < 0.003 or (i == n - 1 and not withdrawn):
             drop.withdraw(wd, "信用承诺", made, ["撤销", "变更"], 承诺编码=code)
             withdrawn += 1
-        yield [code, s.name, s.category, s.code, kind, reason.format(**text),
-               content.format(**text), liability, made.isoformat(), valid.isoformat(), state,
-               dept, dept_code, "不予公开" if rand() < 0.05 else "可向社会公开"]
+        yield [
+            code,
+            s.name,
+            s.category,
+            s.code,
+            kind,
+            reason.format(**text),
+            content.format(**text),
+            liability,
+            made.isoformat(),
+            valid.isoformat(),
+            state,
+            dept,
+            dept_code,
+            "不予公开" if rand() < 0.05 else "可向社会公开",
+        ]
 
 
 # --- 撤下清单 and entry point ------------------------------------------------------------
@@ -975,16 +1258,27 @@ def write_withdrawals(drop: Drop, out: Path) -> dict[str, int]:
     """Write the withdrawals, plus one unknown record and one 修复 dated after anchor."""
     name, anchor = "withdrawals/撤下清单.csv", drop.anchor
     if drop.future_repair:
-        drop.add_withdrawal("行政处罚", "修复", anchor + dt.timedelta(days=15),
-                            "信用修复申请已受理，按计划日期撤下", **drop.future_repair)
-    drop.add_withdrawal("行政处罚", "撤销", anchor - dt.timedelta(days=5), "原决定已撤销",
-                        决定文书号=f"{DEPTS['scjg'][2]}〔{anchor.year - 6}〕9999号",
-                        决定机关统一社会信用代码=DEPTS["scjg"][1])
+        drop.add_withdrawal(
+            "行政处罚",
+            "修复",
+            anchor + dt.timedelta(days=15),
+            "信用修复申请已受理，按计划日期撤下",
+            **drop.future_repair,
+        )
+    drop.add_withdrawal(
+        "行政处罚",
+        "撤销",
+        anchor - dt.timedelta(days=5),
+        "原决定已撤销",
+        决定文书号=f"{DEPTS['scjg'][2]}〔{anchor.year - 6}〕9999号",
+        决定机关统一社会信用代码=DEPTS["scjg"][1],
+    )
     return {name: write_csv(out / name, "utf-8-sig", WD_COLUMNS, iter(drop.withdrawals))}
 
 
-def write_sample(out: Path, records: int = 2000, seed: int = 0,
-                 anchor: dt.date = DEFAULT_ANCHOR) -> dict[str, int]:
+def write_sample(
+    out: Path, records: int = 2000, seed: int = 0, anchor: dt.date = DEFAULT_ANCHOR
+) -> dict[str, int]:
     """Write a fictional drop for 示例市 into `out`; return rows written per file (relative path -> rows)."""
     out = Path(out)
     drop = Drop(records, seed, anchor)
@@ -994,10 +1288,12 @@ def write_sample(out: Path, records: int = 2000, seed: int = 0,
     written |= write_list(drop, out, "hongmingdan", counts["hongmingdan"])
     written |= write_list(drop, out, "heimingdan", counts["heimingdan"])
     ssj = "shuangsuiji/双随机抽查结果.csv"
-    written[ssj] = write_csv(out / ssj, "gb18030", SSJ_COLUMNS,
-                             inspection_rows(drop, counts["shuangsuiji"]))
+    written[ssj] = write_csv(
+        out / ssj, "gb18030", SSJ_COLUMNS, inspection_rows(drop, counts["shuangsuiji"])
+    )
     cn = "xinyongchengnuo/信用承诺.csv"
-    written[cn] = write_csv(out / cn, "utf-8", CN_COLUMNS,
-                            commitment_rows(drop, counts["xinyongchengnuo"]))
+    written[cn] = write_csv(
+        out / cn, "utf-8", CN_COLUMNS, commitment_rows(drop, counts["xinyongchengnuo"])
+    )
     written |= write_withdrawals(drop, out)
     return written

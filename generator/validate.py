@@ -53,13 +53,20 @@ def _norm(c: Column, config: Config) -> pl.Expr:
         return parse_amount(raw)[0]
     if c.type == "enum":
         enum = config.enums[c.enum or ""]
-        return raw.str.normalize("NFKC").str.strip_chars().replace_strict(
-            enum.variants, default=None, return_dtype=pl.Utf8)
+        return (
+            raw.str.normalize("NFKC")
+            .str.strip_chars()
+            .replace_strict(enum.variants, default=None, return_dtype=pl.Utf8)
+        )
     if c.type == "multienum":
         enum = config.enums[c.enum or ""]
         parts = raw.str.normalize("NFKC").str.replace_all(r"[;；,，、/\s]+", "、").str.split("、")
-        mapped = parts.list.eval(pl.element().str.strip_chars().filter(pl.element() != "")
-                                 .replace_strict(enum.variants, default=pl.element()))
+        # Map each part, then drop empty parts: `default` must see the unfiltered list.
+        mapped = (
+            parts.list.eval(pl.element().str.strip_chars())
+            .list.eval(pl.element().replace_strict(enum.variants, default=pl.element()))
+            .list.eval(pl.element().filter(pl.element() != ""))
+        )
         return mapped.list.unique(maintain_order=True).list.join("、")
     return raw
 
@@ -69,8 +76,7 @@ def _column_checks(c: Column, config: Config, today: dt.date) -> list[Check]:
     present = raw.is_not_null()
     checks: list[Check] = []
     if c.required:
-        checks.append(Check("required-missing", raw.is_null(), c.key,
-                            fields={"label": c.label}))
+        checks.append(Check("required-missing", raw.is_null(), c.key, fields={"label": c.label}))
     if c.type == "date":
         checks.append(Check("date-invalid", present & norm.is_null(), c.key))
         checks.append(Check("date-too-old", norm < EARLIEST, c.key, detail=norm.cast(pl.Utf8)))
@@ -81,34 +87,75 @@ def _column_checks(c: Column, config: Config, today: dt.date) -> list[Check]:
         placeholder = norm == USCC_PLACEHOLDER
         checks.append(Check("uscc-format", present & ~shaped & ~placeholder, c.key))
         expected = uscc_expected_check(norm)
-        checks.append(Check("uscc-check", shaped & ~placeholder & (expected != norm.str.slice(17, 1)), c.key,
-                            detail=expected))
+        checks.append(
+            Check(
+                "uscc-check",
+                shaped & ~placeholder & (expected != norm.str.slice(17, 1)),
+                c.key,
+                detail=expected,
+            )
+        )
     elif c.type == "idnum":
-        checks.append(Check("idnum-invalid", present & ~idnum_valid(norm, today), c.key,
-                            value=pl.lit("（不在报告中显示）")))
+        checks.append(
+            Check(
+                "idnum-invalid",
+                present & ~idnum_valid(norm, today),
+                c.key,
+                value=pl.lit("（不在报告中显示）"),
+            )
+        )
     elif c.type == "code" and c.pattern:
-        checks.append(Check("code-format", present & ~norm.str.contains(c.pattern), c.key,
-                            detail=pl.lit(c.pattern_hint or c.pattern)))
+        checks.append(
+            Check(
+                "code-format",
+                present & ~norm.str.contains(c.pattern),
+                c.key,
+                detail=pl.lit(c.pattern_hint or c.pattern),
+            )
+        )
     elif c.type == "amount":
         _, is_yuan, yuan = parse_amount(raw)
         suggestion = (yuan / 10_000).round(6).cast(pl.Utf8).str.replace(r"\.0$", "")
         checks.append(Check("amount-yuan", is_yuan, c.key, detail=suggestion))
-        checks.append(Check("amount-invalid", present & ~is_yuan & (norm.is_null() | (norm < 0)),
-                            c.key))
-        checks.append(Check("amount-large", norm > LARGE_AMOUNT, c.key,
-                            detail=(norm * 10_000).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8)))
+        checks.append(
+            Check("amount-invalid", present & ~is_yuan & (norm.is_null() | (norm < 0)), c.key)
+        )
+        checks.append(
+            Check(
+                "amount-large",
+                norm > LARGE_AMOUNT,
+                c.key,
+                detail=(norm * 10_000).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8),
+            )
+        )
     elif c.type == "enum":
         enum = config.enums[c.enum or ""]
         if not enum.open:
-            checks.append(Check("enum-invalid", present & norm.is_null(), c.key,
-                                fields={"expected": enum.expected()}))
+            checks.append(
+                Check(
+                    "enum-invalid",
+                    present & norm.is_null(),
+                    c.key,
+                    fields={"expected": enum.expected()},
+                )
+            )
     elif c.type == "multienum":
         enum = config.enums[c.enum or ""]
-        unknown = norm.str.split("、").list.eval(pl.element().filter(
-            ~pl.element().is_in(enum.values))).list.join("、")
+        unknown = (
+            norm.str.split("、")
+            .list.eval(pl.element().filter(~pl.element().is_in(enum.values)))
+            .list.join("、")
+        )
         code = "enum-unknown" if enum.open else "enum-invalid"
-        checks.append(Check(code, present & (unknown != ""), c.key, detail=unknown,
-                            fields={"expected": enum.expected()}))
+        checks.append(
+            Check(
+                code,
+                present & (unknown != ""),
+                c.key,
+                detail=unknown,
+                fields={"expected": enum.expected()},
+            )
+        )
     return checks
 
 
@@ -129,31 +176,61 @@ def _condition_checks(schema: Schema, config: Config) -> list[Check]:
                 when = col.is_in(list(w.get("in") or []))
                 detail = f"「{schema.label(w['field'])}」为“{'、'.join(w.get('in') or [])}”"
         for key in cond.get("require") or []:
-            checks.append(Check(code, when & pl.col(key).is_null(), key, severity=severity,
-                                detail=pl.lit(detail), fields={"label": schema.label(key)}))
+            checks.append(
+                Check(
+                    code,
+                    when & pl.col(key).is_null(),
+                    key,
+                    severity=severity,
+                    detail=pl.lit(detail),
+                    fields={"label": schema.label(key)},
+                )
+            )
         if cond.get("require_any"):
             keys = list(cond["require_any"])
             labels = "或".join(schema.label(k) for k in keys)
-            checks.append(Check(code, when & pl.all_horizontal([pl.col(k).is_null() for k in keys]),
-                                keys[0], severity=severity, detail=pl.lit("（任填其一）"),
-                                fields={"label": labels}))
+            checks.append(
+                Check(
+                    code,
+                    when & pl.all_horizontal([pl.col(k).is_null() for k in keys]),
+                    keys[0],
+                    severity=severity,
+                    detail=pl.lit("（任填其一）"),
+                    fields={"label": labels},
+                )
+            )
         if cond.get("require_in"):
             target = cond["require_in"]
             col = pl.col(f"~{target['field']}")
             allowed = "、".join(target["in"])
-            checks.append(Check(code, when & ~col.is_in(list(target["in"])).fill_null(False),
-                                target["field"], severity=severity, value=col,
-                                detail=pl.lit(f"但「{schema.label(target['field'])}」不是“{allowed}”")))
+            checks.append(
+                Check(
+                    code,
+                    when & ~col.is_in(list(target["in"])).fill_null(False),
+                    target["field"],
+                    severity=severity,
+                    value=col,
+                    detail=pl.lit(f"但「{schema.label(target['field'])}」不是“{allowed}”"),
+                )
+            )
         if cond.get("order"):
             first, second = cond["order"]
-            checks.append(Check(code, pl.col(f"~{second}") < pl.col(f"~{first}"), second,
-                                value=pl.col(f"~{second}").cast(pl.Utf8), severity=severity,
-                                detail=pl.lit(schema.label(first))))
+            checks.append(
+                Check(
+                    code,
+                    pl.col(f"~{second}") < pl.col(f"~{first}"),
+                    second,
+                    value=pl.col(f"~{second}").cast(pl.Utf8),
+                    severity=severity,
+                    detail=pl.lit(schema.label(first)),
+                )
+            )
     return checks
 
 
-def validate_table(table: Table, schema: Schema, config: Config, today: dt.date,
-                   seq_offset: int = 0) -> tuple[pl.DataFrame, list[Issue]]:
+def validate_table(
+    table: Table, schema: Schema, config: Config, today: dt.date, seq_offset: int = 0
+) -> tuple[pl.DataFrame, list[Issue]]:
     """Normalise `table` and check it; returns (frame, issues).
 
     The frame has every schema column normalised, plus _file, _sheet, _row, _seq and
@@ -165,7 +242,9 @@ def validate_table(table: Table, schema: Schema, config: Config, today: dt.date,
     checks += _condition_checks(schema, config)
     # An absent column is reported once for the table, not once per row; a table without
     # a header is reported once and its rows are rejected without further checks.
-    checks = [ch for ch in checks if not (ch.code == "required-missing" and ch.key in table.missing)]
+    checks = [
+        ch for ch in checks if not (ch.code == "required-missing" and ch.key in table.missing)
+    ]
     if table.missing == ["header"]:
         checks = []
     issues: list[Issue] = []
@@ -183,11 +262,23 @@ def validate_table(table: Table, schema: Schema, config: Config, today: dt.date,
         header = table.headers.get(ch.key or "", schema.label(ch.key or "")) if ch.key else None
         value = ch.value if ch.value is not None else (pl.col(ch.key) if ch.key else pl.lit(None))
         detail = ch.detail if ch.detail is not None else pl.lit(None)
-        failed = frame.with_columns(masks.get_column(f"!{i}")).filter(pl.col(f"!{i}")).select(
-            pl.col(ROW), value.cast(pl.Utf8).alias("v"), detail.cast(pl.Utf8).alias("d"))
+        failed = (
+            frame.with_columns(masks.get_column(f"!{i}"))
+            .filter(pl.col(f"!{i}"))
+            .select(pl.col(ROW), value.cast(pl.Utf8).alias("v"), detail.cast(pl.Utf8).alias("d"))
+        )
         for row, v, d in failed.iter_rows():
-            issue = make_issue(ch.code, dataset=schema.id, file=table.file, sheet=table.sheet,
-                               row=row, column=header, value=v, detail=d or "", **ch.fields)
+            issue = make_issue(
+                ch.code,
+                dataset=schema.id,
+                file=table.file,
+                sheet=table.sheet,
+                row=row,
+                column=header,
+                value=v,
+                detail=d or "",
+                **ch.fields,
+            )
             if ch.severity and ch.severity != issue.severity:
                 issue = Issue(**{**issue.to_dict(), "severity": ch.severity})
             issues.append(issue)
@@ -202,7 +293,12 @@ def validate_table(table: Table, schema: Schema, config: Config, today: dt.date,
         reason = pl.coalesce(error_order) if error_order else pl.lit(None, dtype=pl.Utf8)
     out = pl.concat([frame, masks], how="horizontal").select(
         [pl.col(f"~{c.key}").alias(c.key) for c in columns]
-        + [pl.lit(table.file).alias(FILE), pl.lit(table.sheet, dtype=pl.Utf8).alias(SHEET),
-           pl.col(ROW), (pl.int_range(pl.len(), dtype=pl.Int64) + seq_offset).alias(SEQ),
-           reason.cast(pl.Utf8).alias(ERROR)])
+        + [
+            pl.lit(table.file).alias(FILE),
+            pl.lit(table.sheet, dtype=pl.Utf8).alias(SHEET),
+            pl.col(ROW),
+            (pl.int_range(pl.len(), dtype=pl.Int64) + seq_offset).alias(SEQ),
+            reason.cast(pl.Utf8).alias(ERROR),
+        ]
+    )
     return out, issues

@@ -21,8 +21,10 @@ ID_CHECK = "10X98765432"
 EARLIEST = dt.date(1949, 10, 1)
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
-_DATE_YMD = (r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-             r"(?:[ T]+\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?)?$")
+_DATE_YMD = (
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]+\d{1,2}[:：]\d{2}(?:[:：]\d{2}(?:\.\d+)?)?)?$"
+)
 _DATE_COMPACT = r"^(\d{4})(\d{2})(\d{2})(?:\d{6})?$"
 _DATE_SERIAL = r"^(\d{5})(?:\.\d+)?$"
 
@@ -44,8 +46,10 @@ def name_key(e: pl.Expr) -> pl.Expr:
 
 
 def _weighted_sum(e: pl.Expr, weights: tuple[int, ...], values: dict[str, int]) -> pl.Expr:
-    terms = [e.str.slice(i, 1).replace_strict(values, default=0, return_dtype=pl.Int64) * w
-             for i, w in enumerate(weights)]
+    terms = [
+        e.str.slice(i, 1).replace_strict(values, default=0, return_dtype=pl.Int64) * w
+        for i, w in enumerate(weights)
+    ]
     return pl.sum_horizontal(terms)
 
 
@@ -67,10 +71,14 @@ def idnum_valid(e: pl.Expr, today: dt.date) -> pl.Expr:
     """True where `e` (normalised, upper) is a valid 18- or 15-digit resident ID number."""
     digits = {str(i): i for i in range(10)}
     total = _weighted_sum(e, ID_WEIGHTS, digits)
-    check_ok = (total % 11).replace_strict(dict(enumerate(ID_CHECK)), return_dtype=pl.Utf8) == e.str.slice(17, 1)
+    check_ok = (total % 11).replace_strict(
+        dict(enumerate(ID_CHECK)), return_dtype=pl.Utf8
+    ) == e.str.slice(17, 1)
     birth18 = e.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
     birth15 = ("19" + e.str.slice(6, 6)).str.to_date("%Y%m%d", strict=False)
-    ok18 = e.str.contains(r"^\d{17}[\dX]$") & check_ok & birth18.is_between(dt.date(1900, 1, 1), today)
+    ok18 = (
+        e.str.contains(r"^\d{17}[\dX]$") & check_ok & birth18.is_between(dt.date(1900, 1, 1), today)
+    )
     ok15 = e.str.contains(r"^\d{15}$") & birth15.is_not_null()
     return (ok18 | ok15).fill_null(False)
 
@@ -99,18 +107,34 @@ def parse_date(e: pl.Expr) -> pl.Expr:
     """Parse every date form offices send (ISO, slashes, 年月日, compact, Excel serials)."""
     t = e.str.normalize("NFKC").str.strip_chars()
     ymd = t.str.extract_groups(_DATE_YMD)
-    iso_a = pl.concat_str([ymd.struct.field("1"), pl.lit("-"), ymd.struct.field("2").str.zfill(2),
-                           pl.lit("-"), ymd.struct.field("3").str.zfill(2)])
+    iso_a = pl.concat_str(
+        [
+            ymd.struct.field("1"),
+            pl.lit("-"),
+            ymd.struct.field("2").str.zfill(2),
+            pl.lit("-"),
+            ymd.struct.field("3").str.zfill(2),
+        ]
+    )
     compact = t.str.extract_groups(_DATE_COMPACT)
-    iso_b = pl.concat_str([compact.struct.field("1"), pl.lit("-"), compact.struct.field("2"),
-                           pl.lit("-"), compact.struct.field("3")])
+    iso_b = pl.concat_str(
+        [
+            compact.struct.field("1"),
+            pl.lit("-"),
+            compact.struct.field("2"),
+            pl.lit("-"),
+            compact.struct.field("3"),
+        ]
+    )
     serial = t.str.extract(_DATE_SERIAL, 1).cast(pl.Int64, strict=False)
     from_serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
-    return pl.coalesce([
-        iso_a.str.to_date("%Y-%m-%d", strict=False),
-        iso_b.str.to_date("%Y-%m-%d", strict=False),
-        pl.when(serial.is_between(1, 2958465)).then(from_serial.cast(pl.Date)),
-    ])
+    return pl.coalesce(
+        [
+            iso_a.str.to_date("%Y-%m-%d", strict=False),
+            iso_b.str.to_date("%Y-%m-%d", strict=False),
+            pl.when(serial.is_between(1, 2958465)).then(from_serial.cast(pl.Date)),
+        ]
+    )
 
 
 def parse_amount(e: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:

@@ -22,8 +22,19 @@ from generator.pipeline import Result, run  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 
-__all__ = ["DEPT", "ORG", "ORG2", "PERSON_ID", "XZCF_HEADER", "penalty", "TODAY", "ROOT",
-           "FIXTURES", "write_csv", "flat"]
+__all__ = [
+    "DEPT",
+    "ORG",
+    "ORG2",
+    "PERSON_ID",
+    "XZCF_HEADER",
+    "penalty",
+    "TODAY",
+    "ROOT",
+    "FIXTURES",
+    "write_csv",
+    "flat",
+]
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +64,12 @@ def check(config: Config) -> Callable[..., Result]:
 def penalties(tmp_path: Path, check: Callable[..., Result]) -> Callable[..., Result]:
     """Write penalty rows (lists from `penalty(...)`) as one CSV and run the pipeline."""
 
-    def _run(*rows: list[str], today: dt.date = TODAY, withdrawals: list[list[str]] | None = None,
-             cfg: Config | None = None) -> Result:
+    def _run(
+        *rows: list[str],
+        today: dt.date = TODAY,
+        withdrawals: list[list[str]] | None = None,
+        cfg: Config | None = None,
+    ) -> Result:
         write_csv(tmp_path / "xzcf" / "处罚.csv", [XZCF_HEADER, *rows])
         if withdrawals:
             write_csv(tmp_path / "withdrawals" / "撤下.csv", withdrawals)

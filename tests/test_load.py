@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-
 from conftest import FIXTURES, ORG, ORG2, XZCF_HEADER, flat, penalty, write_csv
+
 from generator.load import decode, load
 
 
@@ -17,11 +17,14 @@ def rows_of(result, dataset):
 def test_gbk_csv_is_detected_and_read(check):
     result = check(FIXTURES / "gbk-csv")
     assert [(i.code, i.message) for i in result.issues if i.code == "file-encoding"] == [
-        ("file-encoding", "文件编码识别为 GBK。")]
+        ("file-encoding", "文件编码识别为 GBK。")
+    ]
     names = result.records["xzcf"].get_column("xdr_mc").to_list()
     assert names == ["示例市甲餐饮管理有限公司", "示例市乙商贸有限公司"]
-    assert rows_of(result, "xzcf") == [("xzcf/行政处罚.csv", None, 2, "published"),
-                                       ("xzcf/行政处罚.csv", None, 3, "rejected")]
+    assert rows_of(result, "xzcf") == [
+        ("xzcf/行政处罚.csv", None, 2, "published"),
+        ("xzcf/行政处罚.csv", None, 3, "rejected"),
+    ]
 
 
 def test_gb18030_csv_keeps_characters_outside_gbk(check):
@@ -48,10 +51,18 @@ def test_xlsx_title_rows_serial_dates_two_sheets_trailing_blanks(check):
     result = check(FIXTURES / "xlsx-title")
     frame = result.records["xzcf"]
     # Row numbers are those Excel shows: title (1), 填报 row (2), header (3), data 4-5.
-    assert frame.select("_sheet", "_row").rows() == [("第一批", 4), ("第一批", 5),
-                                                     ("第二批", 4), ("第二批", 5)]
+    assert frame.select("_sheet", "_row").rows() == [
+        ("第一批", 4),
+        ("第一批", 5),
+        ("第二批", 4),
+        ("第二批", 5),
+    ]
     assert frame.get_column("jdrq").cast(pl.Utf8).to_list() == [
-        "2026-10-09", "2026-10-08", "2026-10-09", "2026-10-08"]
+        "2026-10-09",
+        "2026-10-08",
+        "2026-10-09",
+        "2026-10-08",
+    ]
     # 46670 typed as a plain number in a date column is an Excel serial: 2027-10-10.
     assert frame.get_column("yxq").cast(pl.Utf8).to_list()[0] == "2027-10-10"
     assert result.issues == [] or all(i.severity != "error" for i in result.issues)
@@ -61,14 +72,17 @@ def test_old_xls_with_merged_title(check):
     result = check(FIXTURES / "xls")
     assert rows_of(result, "heimingdan") == [
         ("heimingdan/黑名单.xls", "黑名单", 3, "published"),
-        ("heimingdan/黑名单.xls", "黑名单", 4, "withdrawn")]
+        ("heimingdan/黑名单.xls", "黑名单", 4, "withdrawn"),
+    ]
 
 
 def test_old_layout_aliases_and_unknown_columns_reported(check):
     result = check(FIXTURES / "old-layout")
     assert flat(result, "column-unknown", "column-ignored") == [
-        ("column-ignored", 1, "DFBM"), ("column-ignored", 1, "SJC"),
-        ("column-unknown", 1, "XK_LSH")]
+        ("column-ignored", 1, "DFBM"),
+        ("column-ignored", 1, "SJC"),
+        ("column-unknown", 1, "XK_LSH"),
+    ]
     row = result.records["xzxk"].row(0, named=True)
     assert (row["xkws"], row["xklb"], row["jdrq"].isoformat()) == ("排污许可", "普通", "2016-05-04")
 
@@ -98,8 +112,10 @@ def test_unreadable_and_stray_files_are_reported_not_raised(tmp_path, check):
     (tmp_path / "xzcf" / "~$锁定.xlsx").write_bytes(b"lock")
     result = check(tmp_path)
     assert [(i.code, i.file) for i in result.issues] == [
-        ("file-ignored", "other/a.csv"), ("file-unreadable", "xzcf/坏文件.xlsx"),
-        ("file-ignored", "xzcf/说明.docx")]
+        ("file-ignored", "other/a.csv"),
+        ("file-unreadable", "xzcf/坏文件.xlsx"),
+        ("file-ignored", "xzcf/说明.docx"),
+    ]
 
 
 def test_missing_required_column_rejects_rows_with_one_issue(tmp_path, check):

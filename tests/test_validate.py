@@ -6,41 +6,63 @@ import datetime as dt
 
 import polars as pl
 import pytest
-
 from conftest import DEPT, ORG, ORG2, PERSON_ID, flat, penalty
+
 from generator.values import USCC_PLACEHOLDER, parse_date, uscc_check_char
 
 
-@pytest.mark.parametrize("raw, iso", [
-    ("2019-10-10", "2019-10-10"), ("2019/10/10", "2019-10-10"), ("20191010", "2019-10-10"),
-    ("2019年10月10日", "2019-10-10"), ("2019年1月5日", "2019-01-05"), ("2019/1/5", "2019-01-05"),
-    ("43748", "2019-10-10"), ("43748.5", "2019-10-10"), ("2019-10-10 08:30:00", "2019-10-10"),
-    ("2019-10-10T08:30", "2019-10-10"), ("２０１９－１０－１０", "2019-10-10"), ("2019.10.10", "2019-10-10"),
-    ("2019-02-30", None), ("2019-13-01", None), ("十月十日", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "raw, iso",
+    [
+        ("2019-10-10", "2019-10-10"),
+        ("2019/10/10", "2019-10-10"),
+        ("20191010", "2019-10-10"),
+        ("2019年10月10日", "2019-10-10"),
+        ("2019年1月5日", "2019-01-05"),
+        ("2019/1/5", "2019-01-05"),
+        ("43748", "2019-10-10"),
+        ("43748.5", "2019-10-10"),
+        ("2019-10-10 08:30:00", "2019-10-10"),
+        ("2019-10-10T08:30", "2019-10-10"),
+        ("２０１９－１０－１０", "2019-10-10"),
+        ("2019.10.10", "2019-10-10"),
+        ("2019-02-30", None),
+        ("2019-13-01", None),
+        ("十月十日", None),
+        ("", None),
+    ],
+)
 def test_date_forms(raw, iso):
     out = pl.DataFrame({"d": [raw]}).select(parse_date(pl.col("d")).cast(pl.Utf8)).item()
     assert out == iso
 
 
 def test_impossible_future_and_too_old_dates(penalties):
-    result = penalties(penalty("甲", ORG, "1号", date="2023-02-30"),
-                       penalty("乙", ORG, "2号", date="2026-11-23"),
-                       penalty("丙", ORG, "3号", date="1900-01-01"))
+    result = penalties(
+        penalty("甲", ORG, "1号", date="2023-02-30"),
+        penalty("乙", ORG, "2号", date="2026-11-23"),
+        penalty("丙", ORG, "3号", date="1900-01-01"),
+    )
     assert flat(result, "date-invalid", "date-future", "date-too-old") == [
-        ("date-invalid", 2, "处罚决定日期"), ("date-future", 3, "处罚决定日期"),
-        ("date-too-old", 4, "处罚决定日期")]
+        ("date-invalid", 2, "处罚决定日期"),
+        ("date-future", 3, "处罚决定日期"),
+        ("date-too-old", 4, "处罚决定日期"),
+    ]
     assert result.records["xzcf"].get_column("_status").to_list() == ["rejected"] * 3
 
 
 def test_uscc_check_character_and_format(penalties):
     bad = ORG[:-1] + ("0" if ORG[-1] != "0" else "1")
-    result = penalties(penalty("甲", bad, "1号"), penalty("乙", "9199010012345", "2号"),
-                       penalty("丙", ORG.replace("9", "I", 1), "3号"))
+    result = penalties(
+        penalty("甲", bad, "1号"),
+        penalty("乙", "9199010012345", "2号"),
+        penalty("丙", ORG.replace("9", "I", 1), "3号"),
+    )
     assert flat(result, "uscc-check", "uscc-format") == [
         ("uscc-check", 2, "行政相对人代码_1(统一社会信用代码)"),
         ("uscc-format", 3, "行政相对人代码_1(统一社会信用代码)"),
-        ("uscc-format", 4, "行政相对人代码_1(统一社会信用代码)")]
+        ("uscc-format", 4, "行政相对人代码_1(统一社会信用代码)"),
+    ]
     message = [i.message for i in result.issues if i.code == "uscc-check"][0]
     assert f"应为“{ORG[-1]}”" in message
 
@@ -65,24 +87,35 @@ def test_placeholder_only_for_individual_business_with_registration_number(penal
     result = penalties(
         penalty("张记面馆", USCC_PLACEHOLDER, "1号", kind="个体工商户", regno="990100600012345"),
         penalty("李记面馆", USCC_PLACEHOLDER, "2号", kind="个体工商户"),
-        penalty("某公司", USCC_PLACEHOLDER, "3号"))
+        penalty("某公司", USCC_PLACEHOLDER, "3号"),
+    )
     assert flat(result, "uscc-placeholder", "uscc-check", "uscc-format", "conditional-missing") == [
         ("conditional-missing", 3, "行政相对人代码_2(工商注册号)"),
         ("conditional-missing", 4, "行政相对人代码_2(工商注册号)"),
-        ("uscc-placeholder", 4, "行政相对人类别")]
+        ("uscc-placeholder", 4, "行政相对人类别"),
+    ]
     assert result.records["xzcf"].get_column("_status").to_list() == [
-        "published", "rejected", "rejected"]
+        "published",
+        "rejected",
+        "rejected",
+    ]
 
 
 def test_requirements_depend_on_subject_category(penalties):
-    result = penalties(penalty("王小明", "", "1号", kind="自然人", rep=""),
-                       penalty("某公司", "", "2号"),
-                       penalty("赵小红", "", "3号", kind="自然人", rep="", idnum=PERSON_ID))
+    result = penalties(
+        penalty("王小明", "", "1号", kind="自然人", rep=""),
+        penalty("某公司", "", "2号"),
+        penalty("赵小红", "", "3号", kind="自然人", rep="", idnum=PERSON_ID),
+    )
     assert flat(result, "conditional-missing") == [
         ("conditional-missing", 2, "证件号码"),
-        ("conditional-missing", 3, "行政相对人代码_1(统一社会信用代码)")]
+        ("conditional-missing", 3, "行政相对人代码_1(统一社会信用代码)"),
+    ]
     assert result.records["xzcf"].get_column("_status").to_list() == [
-        "rejected", "rejected", "published"]
+        "rejected",
+        "rejected",
+        "published",
+    ]
 
 
 def test_id_number_check(penalties):
@@ -94,28 +127,41 @@ def test_id_number_check(penalties):
 
 
 def test_amount_in_yuan_says_what_to_write(penalties):
-    result = penalties(penalty("甲", ORG, "1号", fine="2000元"), penalty("乙", ORG, "2号", fine="两千"),
-                       penalty("丙", ORG, "3号", fine="0.5万元"), penalty("丁", ORG, "4号", fine="20000"))
+    result = penalties(
+        penalty("甲", ORG, "1号", fine="2000元"),
+        penalty("乙", ORG, "2号", fine="两千"),
+        penalty("丙", ORG, "3号", fine="0.5万元"),
+        penalty("丁", ORG, "4号", fine="20000"),
+    )
     assert flat(result, "amount-yuan", "amount-invalid", "amount-large") == [
-        ("amount-yuan", 2, "罚款金额(万元)"), ("amount-invalid", 3, "罚款金额(万元)"),
-        ("amount-large", 5, "罚款金额(万元)")]
+        ("amount-yuan", 2, "罚款金额(万元)"),
+        ("amount-invalid", 3, "罚款金额(万元)"),
+        ("amount-large", 5, "罚款金额(万元)"),
+    ]
     fix = [i.fix for i in result.issues if i.code == "amount-yuan"][0]
     assert "请填写 0.2" in fix
     assert result.records["xzcf"].get_column("nr_fk").to_list()[2:] == [0.5, 20000.0]
 
 
 def test_enum_variants_normalise_and_unknown_values_are_listed(penalties):
-    result = penalties(penalty("甲", ORG, "1号", kind="法人及其他组织"),
-                       penalty("乙", ORG, "2号", kind="公司"),
-                       penalty("丙", ORG, "3号", cat="罚款；没收违法所得"),
-                       penalty("丁", ORG, "4号", cat="罚款、停水"))
+    result = penalties(
+        penalty("甲", ORG, "1号", kind="法人及其他组织"),
+        penalty("乙", ORG, "2号", kind="公司"),
+        penalty("丙", ORG, "3号", cat="罚款；没收违法所得"),
+        penalty("丁", ORG, "4号", cat="罚款、停水"),
+    )
     frame = result.records["xzcf"]
     assert frame.get_column("xdr_lb").to_list()[0] == "法人及非法人组织"
     assert frame.get_column("cflb").to_list()[2:] == ["罚款、没收违法所得", "罚款、停水"]
     assert flat(result, "enum-invalid", "enum-unknown") == [
-        ("enum-invalid", 3, "行政相对人类别"), ("enum-unknown", 5, "处罚类别")]
+        ("enum-invalid", 3, "行政相对人类别"),
+        ("enum-unknown", 5, "处罚类别"),
+    ]
     message = [i.fix for i in result.issues if i.code == "enum-invalid"][0]
-    assert message == "应为：法人及非法人组织、自然人、个体工商户。" or "法人及非法人组织、自然人、个体工商户" in message
+    assert (
+        message == "应为：法人及非法人组织、自然人、个体工商户。"
+        or "法人及非法人组织、自然人、个体工商户" in message
+    )
 
 
 def test_required_values(penalties):
@@ -127,17 +173,39 @@ def test_required_values(penalties):
 def test_messages_name_file_row_column_value_and_fix(penalties):
     result = penalties(penalty("甲", ORG, "1号", fine="2000元"))
     issue = [i for i in result.issues if i.code == "amount-yuan"][0]
-    assert issue.text == ("xzcf/处罚.csv 第2行：「罚款金额(万元)」应为以万元为单位的数字，实际为“2000元”。"
-                          "请填写 0.2（单位万元，不写“元”字）。")
+    assert issue.text == (
+        "xzcf/处罚.csv 第2行：「罚款金额(万元)」应为以万元为单位的数字，实际为“2000元”。"
+        "请填写 0.2（单位万元，不写“元”字）。"
+    )
 
 
 def test_code_pattern_for_commitments(tmp_path, check):
     from conftest import write_csv
 
-    header = ["承诺编码", "承诺人名称", "承诺人类别", "承诺人代码", "承诺类型", "承诺事由", "承诺内容",
-              "承诺作出日期", "受理单位", "公开类型"]
-    good = ["99010020260101000001", "甲公司", "法人及非法人组织", ORG2, "审批替代型", "事由", "内容",
-            "2026-01-01", "示例市行政审批局", "可向社会公开"]
+    header = [
+        "承诺编码",
+        "承诺人名称",
+        "承诺人类别",
+        "承诺人代码",
+        "承诺类型",
+        "承诺事由",
+        "承诺内容",
+        "承诺作出日期",
+        "受理单位",
+        "公开类型",
+    ]
+    good = [
+        "99010020260101000001",
+        "甲公司",
+        "法人及非法人组织",
+        ORG2,
+        "审批替代型",
+        "事由",
+        "内容",
+        "2026-01-01",
+        "示例市行政审批局",
+        "可向社会公开",
+    ]
     bad = ["9901002026010100001", *good[1:]]
     write_csv(tmp_path / "xinyongchengnuo" / "c.csv", [header, good, bad])
     result = check(tmp_path)

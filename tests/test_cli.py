@@ -1,0 +1,150 @@
+"""The command line: exit codes, where the report goes, atomic output, sample drops."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, ORG, ROOT, XZCF_HEADER, penalty, write_csv
+
+from generator.cli import main
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_check_exit_codes(tmp_path, capsys):
+    clean = tmp_path / "clean"
+    write_csv(clean / "xzcf" / "a.csv", [XZCF_HEADER, penalty("甲", ORG, "1号")])
+    assert (
+        main(
+            [
+                "--config",
+                str(ROOT / "site.yml"),
+                "check",
+                "--data",
+                str(clean),
+                "--today",
+                "2026-11-22",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "--config",
+                str(ROOT / "site.yml"),
+                "check",
+                "--data",
+                str(FIXTURES / "gbk-csv"),
+                "--today",
+                "2026-11-22",
+            ]
+        )
+        == 1
+    )
+    assert (
+        main(["--config", str(ROOT / "site.yml"), "check", "--data", str(tmp_path / "nope")]) == 2
+    )
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["--config", str(ROOT / "site.yml"), "check", "--data", str(empty)]) == 2
+    out = capsys.readouterr()
+    assert "找不到数据目录" in out.err and "没有 CSV/XLSX/XLS 文件" in out.err
+
+
+def test_config_errors_are_all_listed_and_exit_2(tmp_path):
+    bad = tmp_path / "site.yml"
+    bad.write_text(
+        "rules:\n  penalty:\n    min_months: 三个月\n    max_months: x\n", encoding="utf-8"
+    )
+    result = cli("--config", str(bad), "check", "--data", str(FIXTURES / "gbk-csv"))
+    assert result.returncode == 2
+    assert "min_months" in result.stderr and "max_months" in result.stderr
+
+
+def test_check_json_is_parseable_and_progress_stays_off_stdout():
+    result = cli(
+        "check", "--data", str(FIXTURES / "xlsx-title"), "--today", "2026-11-22", "--format", "json"
+    )
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["summary"]["total"]["read"] == 4 and len(data["rows"]) == 4
+    assert result.stderr == ""  # not a terminal: no progress bar
+
+
+def test_build_writes_report_beside_never_inside_the_public_output(tmp_path):
+    out, work = tmp_path / "site", tmp_path / "build"
+    result = cli(
+        "build",
+        "--data",
+        str(FIXTURES / "gbk-csv"),
+        "--out",
+        str(out),
+        "--work",
+        str(work),
+        "--today",
+        "2026-11-22",
+    )
+    assert result.returncode == 1, result.stderr
+    assert (work / "report" / "index.html").exists() and (work / "report" / "report.json").exists()
+    assert not any(p.name.startswith("report") for p in out.rglob("*")) if out.exists() else True
+    nested = cli(
+        "build",
+        "--data",
+        str(FIXTURES / "gbk-csv"),
+        "--out",
+        str(out),
+        "--work",
+        str(out / "internal"),
+    )
+    assert nested.returncode == 2 and "不能相互包含" in nested.stderr
+
+
+def test_failed_build_leaves_previous_output(tmp_path, monkeypatch):
+    from generator import fsutil
+
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "old.txt").write_text("previous", encoding="utf-8")
+    with pytest.raises(RuntimeError), fsutil.replace_dir(target) as tmp:
+        (tmp / "new.txt").write_text("half", encoding="utf-8")
+        raise RuntimeError("disk full")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert (target / "old.txt").read_text(encoding="utf-8") == "previous"
+
+
+def test_sample_is_deterministic_and_checks(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        assert (
+            cli(
+                "sample",
+                "--records",
+                "300",
+                "--seed",
+                "3",
+                "--out",
+                str(d),
+                "--today",
+                "2026-11-22",
+            ).returncode
+            == 0
+        )
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files and all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+    check = cli("check", "--data", str(a), "--today", "2026-11-22", "--format", "json")
+    assert check.returncode == 1  # the sample carries deliberate defects
+    summary = json.loads(check.stdout)["summary"]
+    assert summary["total"]["read"] == 300 and summary["total"]["rejected"] > 0
