@@ -43,9 +43,15 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     """Fill `{{ office.name }}`-style placeholders before the Markdown is parsed."""
-    return environment().from_string(markdown).render(
-        site=_site.get("site") or {}, office=_site.get("office") or {},
-        links=_site.get("links") or {})
+    return (
+        environment()
+        .from_string(markdown)
+        .render(
+            site=_site.get("site") or {},
+            office=_site.get("office") or {},
+            links=_site.get("links") or {},
+        )
+    )
 
 
 def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -> dict[str, Any]:

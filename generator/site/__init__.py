@@ -38,9 +38,17 @@ class SiteStats:
         return f"site: {self.files} files, {self.changed} changed, {self.removed} removed"
 
 
-def build_site(result: Result, config: Config, out: Path, work: Path, *,
-               mkdocs_file: Path | None = None, content_dir: Path | None = None,
-               site_file: Path | None = None, workers: int | None = None) -> SiteStats:
+def build_site(
+    result: Result,
+    config: Config,
+    out: Path,
+    work: Path,
+    *,
+    mkdocs_file: Path | None = None,
+    content_dir: Path | None = None,
+    site_file: Path | None = None,
+    workers: int | None = None,
+) -> SiteStats:
     """Build the public site into `out` (atomically); `work` holds scratch files."""
     root = config.root
     mkdocs_file = mkdocs_file or root / "mkdocs.yml"
@@ -60,8 +68,12 @@ def build_site(result: Result, config: Config, out: Path, work: Path, *,
             site_url = str(chrome.xy["site"]["url"])
             jobs = []
             for ds in datasets:
-                context = {"chrome": chrome.get("../../", f"{ds.id}/"), "root": "../../",
-                           "site_name": chrome.xy["site"]["name"], "ds_name": ds.name}
+                context = {
+                    "chrome": chrome.get("../../", f"{ds.id}/"),
+                    "root": "../../",
+                    "site_name": chrome.xy["site"]["name"],
+                    "ds_name": ds.name,
+                }
                 jobs.append((ds, job_for(ds, context, site_url)))
             writer.counts.add(render_records(jobs, writer, scratch / "records", workers))
             pages = Pages(chrome, writer, result.today)
@@ -77,5 +89,10 @@ def build_site(result: Result, config: Config, out: Path, work: Path, *,
             gone = removed(prev, tmp) if prev else 0
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return SiteStats(writer.counts.files, writer.counts.changed, gone,
-                     sum(ds.count for ds in datasets), n_subjects)
+    return SiteStats(
+        writer.counts.files,
+        writer.counts.changed,
+        gone,
+        sum(ds.count for ds in datasets),
+        n_subjects,
+    )

@@ -20,8 +20,21 @@ def site_context(config: Config) -> dict[str, Any]:
     site = {"name": "信用XX", "region": "", "url": "/", "demo": False, **(raw.get("site") or {})}
     if not str(site["url"]).endswith("/"):
         site["url"] = f"{site['url']}/"
-    office = {k: "" for k in ("name", "host", "address", "postcode", "phone", "email", "hours",
-                              "site_code", "icp", "police")}
+    office = {
+        k: ""
+        for k in (
+            "name",
+            "host",
+            "address",
+            "postcode",
+            "phone",
+            "email",
+            "hours",
+            "site_code",
+            "icp",
+            "police",
+        )
+    }
     office.update(raw.get("office") or {})
     return {**raw, "site": site, "office": office, "links": dict(raw.get("links") or {})}
 
@@ -43,11 +56,18 @@ class Chrome:
     def get(self, root: str, section: str, search: bool = True) -> dict[str, Markup]:
         key = (root, section, search)
         if key not in self._cache:
-            ctx = {"xy": self.xy, "xy_nav": self.nav, "xy_footer": footer_links(),
-                   "xy_root": root, "xy_section": section, "xy_search": search}
-            head = Markup('<link rel="stylesheet" href="{0}{1}"><link rel="stylesheet" '
-                          'href="{0}{2}"><script src="{0}{3}"></script>').format(
-                root, self.material_css, SITE_CSS, SITE_JS)
+            ctx = {
+                "xy": self.xy,
+                "xy_nav": self.nav,
+                "xy_footer": footer_links(),
+                "xy_root": root,
+                "xy_section": section,
+                "xy_search": search,
+            }
+            head = Markup(
+                '<link rel="stylesheet" href="{0}{1}"><link rel="stylesheet" '
+                'href="{0}{2}"><script src="{0}{3}"></script>'
+            ).format(root, self.material_css, SITE_CSS, SITE_JS)
             self._cache[key] = {
                 "head": head,
                 "header": Markup(template("xy/header.html").render(ctx).strip()),

@@ -99,9 +99,11 @@ def prepare(frame: pl.DataFrame, schema: Schema) -> Dataset:
     date_expr = pl.col(date) if date else pl.lit(None, dtype=pl.Date)
     fmt = {k: _fmt(k, t) for k, _, t in cols}
     out = frame.select(
-        pl.col(ID), pl.col(SUBJECT).cast(pl.Utf8),
+        pl.col(ID),
+        pl.col(SUBJECT).cast(pl.Utf8),
         (pl.col(UNTIL) if UNTIL in frame.columns else pl.lit(None, dtype=pl.Date))
-        .dt.strftime(CN_DATE).alias(UNTIL),
+        .dt.strftime(CN_DATE)
+        .alias(UNTIL),
         date_expr.alias("_date"),
         (fmt[titles[0]] if titles else pl.lit("")).fill_null("").alias("_t0"),
         (fmt[titles[1]] if len(titles) > 1 else pl.lit("")).fill_null("").alias("_t1"),
@@ -134,25 +136,41 @@ def _facet(frame: pl.DataFrame, schema: Schema, key: str, date: str | None) -> F
         label = schema.by_key[key].label
     else:
         return None
-    groups = (vals.filter(pl.col("_v").is_not_null() & (pl.col("_v") != ""))
-              .group_by("_v").agg(pl.col("_pos").sort()))
+    groups = (
+        vals.filter(pl.col("_v").is_not_null() & (pl.col("_v") != ""))
+        .group_by("_v")
+        .agg(pl.col("_pos").sort())
+    )
     if key == "year":
         groups = groups.sort("_v", descending=True)
     else:
         groups = groups.with_columns(pl.col("_pos").list.len().alias("_n")).sort(
-            ["_n", "_v"], descending=[True, False])
-    values = [(v if key == "year" else slug(v), v, p)
-              for v, p in groups.select("_v", "_pos").iter_rows()]
+            ["_n", "_v"], descending=[True, False]
+        )
+    values = [
+        (v if key == "year" else slug(v), v, p) for v, p in groups.select("_v", "_pos").iter_rows()
+    ]
     return Facet(key, label, values)
 
 
 def subjects(datasets: list[Dataset]) -> pl.DataFrame:
     """One row per (subject, record), newest first within a subject; natural persons never."""
-    parts = [d.frame.filter(pl.col(SUBJECT).is_not_null()).select(
-        pl.col(SUBJECT), pl.lit(d.id).alias("_ds"), pl.lit(i).alias("_order"), pl.col(ID),
-        pl.col("_date"), pl.col("_t0"), pl.col("_t1"), pl.col("_dept"), pl.col("_name"))
-        for i, d in enumerate(datasets)]
+    parts = [
+        d.frame.filter(pl.col(SUBJECT).is_not_null()).select(
+            pl.col(SUBJECT),
+            pl.lit(d.id).alias("_ds"),
+            pl.lit(i).alias("_order"),
+            pl.col(ID),
+            pl.col("_date"),
+            pl.col("_t0"),
+            pl.col("_t1"),
+            pl.col("_dept"),
+            pl.col("_name"),
+        )
+        for i, d in enumerate(datasets)
+    ]
     if not parts:
         return pl.DataFrame()
-    return pl.concat(parts).sort([SUBJECT, "_date", "_order", ID],
-                                 descending=[False, True, False, False], nulls_last=True)
+    return pl.concat(parts).sort(
+        [SUBJECT, "_date", "_order", ID], descending=[False, True, False, False], nulls_last=True
+    )

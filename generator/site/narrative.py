@@ -56,8 +56,11 @@ def build_narrative(mkdocs_file: Path, site_file: Path, dest: Path, today: dt.da
     # MkDocs logs every page at INFO; only the CLI talks to the user.
     logger.setLevel(logging.WARNING)
     try:
-        with _environ(XY_SITE_FILE=str(site_file.resolve()), SOURCE_DATE_EPOCH=str(epoch),
-                      NO_MKDOCS_2_WARNING="1"):
+        with _environ(
+            XY_SITE_FILE=str(site_file.resolve()),
+            SOURCE_DATE_EPOCH=str(epoch),
+            NO_MKDOCS_2_WARNING="1",
+        ):
             cfg = load_config(str(mkdocs_file), site_dir=str(dest), strict=True)
             build(cfg)
     except (MkDocsException, SystemExit) as exc:
@@ -84,9 +87,14 @@ def articles(content_dir: Path, section: str) -> list[Article]:
         m = _FRONT.match(path.read_text(encoding="utf-8"))
         meta = (yaml.safe_load(m.group(1)) if m else None) or {}
         date = meta.get("date")
-        out.append(Article(str(meta.get("title") or path.stem), f"{section}/{path.stem}/",
-                           date if isinstance(date, dt.date) else None,
-                           str(meta.get("category") or "")))
+        out.append(
+            Article(
+                str(meta.get("title") or path.stem),
+                f"{section}/{path.stem}/",
+                date if isinstance(date, dt.date) else None,
+                str(meta.get("category") or ""),
+            )
+        )
     return sorted(out, key=lambda a: (a.date or dt.date.min, a.url), reverse=True)
 
 

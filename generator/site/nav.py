@@ -8,15 +8,25 @@ from ..config import Config
 
 # Short column names where a schema's full name is too long for a navigation bar.
 SHORT_NAMES = {"shuangsuiji": "双随机抽查"}
-NARRATIVE = [("政策法规", "policies/"), ("典型案例", "cases/"), ("信用动态", "news/"),
-             ("异议申诉", "guide/objection/"), ("信用修复", "guide/repair/"),
-             ("关于本站", "about/")]
+NARRATIVE = [
+    ("政策法规", "policies/"),
+    ("典型案例", "cases/"),
+    ("信用动态", "news/"),
+    ("异议申诉", "guide/objection/"),
+    ("信用修复", "guide/repair/"),
+    ("关于本站", "about/"),
+]
 # Footer links to pages that are not columns.
 FOOTER = [("数据说明", "data/"), ("无障碍声明", "accessibility/")]
 # Used when the dataset schemas are not at hand (MkDocs run on its own).
-DEFAULT_DATASETS = [("行政许可", "xzxk/"), ("行政处罚", "xzcf/"), ("红名单", "hongmingdan/"),
-                    ("黑名单", "heimingdan/"), ("双随机抽查", "shuangsuiji/"),
-                    ("信用承诺", "xinyongchengnuo/")]
+DEFAULT_DATASETS = [
+    ("行政许可", "xzxk/"),
+    ("行政处罚", "xzcf/"),
+    ("红名单", "hongmingdan/"),
+    ("黑名单", "heimingdan/"),
+    ("双随机抽查", "shuangsuiji/"),
+    ("信用承诺", "xinyongchengnuo/"),
+]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from operator import itemgetter
 from typing import Any
 
 import polars as pl
+from markupsafe import Markup
 
 from ..templating import cn_date, template
 from .chrome import Chrome
@@ -48,14 +49,17 @@ class Pages:
         self.site_url = str(chrome.xy["site"]["url"])
         self.site_name = str(chrome.xy["site"]["name"])
 
-    def page(self, url: str, names: Sequence[str], section: str, search: bool = True,
-             **ctx: Any) -> None:
+    def page(
+        self, url: str, names: Sequence[str], section: str, search: bool = True, **ctx: Any
+    ) -> None:
         """Render a page at directory URL `url` (relative, "" for the home page)."""
         root = ctx.pop("root", None) or root_for(url)
-        html = template(*names).render(ctx, chrome=self.chrome.get(root, section, search),
-                                       root=root, site_name=self.site_name)
-        self.writer.write(f"{url}index.html" if url.endswith("/") or not url else url,
-                          html.encode())
+        html = template(*names).render(
+            ctx, chrome=self.chrome.get(root, section, search), root=root, site_name=self.site_name
+        )
+        self.writer.write(
+            f"{url}index.html" if url.endswith("/") or not url else url, html.encode()
+        )
         if url.endswith("/") or not url:
             self.urls.append(url)
 
@@ -64,38 +68,73 @@ class Pages:
     def dataset_lists(self, ds: Dataset) -> None:
         """The list of a dataset and one list per facet value, paginated."""
         rows = self._rows(ds)
-        facets = [{"key": f.key, "label": f.label,
-                   "values": [(s, v, len(p)) for s, v, p in f.values]} for f in ds.facets]
+        facets = [
+            {"key": f.key, "label": f.label, "values": [(s, v, len(p)) for s, v, p in f.values]}
+            for f in ds.facets
+        ]
         self._paged(ds, f"{ds.id}/", ds.name, None, rows, facets, None)
         for f in ds.facets:
             for slug, value, positions in f.values:
                 shown = f"{value}年" if f.key == "year" else value
-                self._paged(ds, f"{ds.id}/{f.key}/{slug}/", f"{ds.name}：{shown}",
-                            f"{f.label}：{shown}", [rows[i] for i in positions], facets,
-                            (f.key, slug))
+                self._paged(
+                    ds,
+                    f"{ds.id}/{f.key}/{slug}/",
+                    f"{ds.name}：{shown}",
+                    f"{f.label}：{shown}",
+                    [rows[i] for i in positions],
+                    facets,
+                    (f.key, slug),
+                )
 
     @staticmethod
     def _rows(ds: Dataset) -> list[tuple[Any, ...]]:
-        frame = ds.frame.select(pl.lit(ds.id).alias("_ds"), pl.lit(ds.name).alias("_dn"), ID, "_t0", "_t1", "_dept",
-                                pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""))
+        frame = ds.frame.select(
+            pl.lit(ds.id).alias("_ds"),
+            pl.lit(ds.name).alias("_dn"),
+            ID,
+            "_t0",
+            "_t1",
+            "_dept",
+            pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""),
+        )
         return frame.rows()
 
-    def _paged(self, ds: Dataset, base: str, heading: str, facet: str | None,
-               rows: list[tuple[Any, ...]], facets: list[dict[str, Any]],
-               current: tuple[str, str] | None) -> None:
+    def _paged(
+        self,
+        ds: Dataset,
+        base: str,
+        heading: str,
+        facet: str | None,
+        rows: list[tuple[Any, ...]],
+        facets: list[dict[str, Any]],
+        current: tuple[str, str] | None,
+    ) -> None:
         pages = max(1, -(-len(rows) // PAGE_SIZE))
         facet_html: dict[str, Any] = {}
         for n in range(1, pages + 1):
             url = base if n == 1 else f"{base}p/{n}/"
             root = root_for(url)
             if root not in facet_html:
-                facet_html[root] = template("site/_facets.html").render(
-                    facets=facets, root=root, ds_id=ds.id, current=current)
-            self.page(url, [f"site/list-{ds.id}.html", "site/list.html"], f"{ds.id}/",
-                      ds_id=ds.id, ds_name=ds.name, heading=heading, facet=facet,
-                      description=ds.description, total=len(rows), show_ds=False,
-                      rows=rows[(n - 1) * PAGE_SIZE:n * PAGE_SIZE],
-                      facets_html=facet_html[root], pager=Pager(n, pages, base, root))
+                facet_html[root] = Markup(
+                    template("site/_facets.html").render(
+                        facets=facets, root=root, ds_id=ds.id, current=current
+                    )
+                )
+            self.page(
+                url,
+                [f"site/list-{ds.id}.html", "site/list.html"],
+                f"{ds.id}/",
+                ds_id=ds.id,
+                ds_name=ds.name,
+                heading=heading,
+                facet=facet,
+                description=ds.description,
+                total=len(rows),
+                show_ds=False,
+                rows=rows[(n - 1) * PAGE_SIZE : n * PAGE_SIZE],
+                facets_html=facet_html[root],
+                pager=Pager(n, pages, base, root),
+            )
 
     # ---------------------------------------------------------------- subjects
 
@@ -103,20 +142,38 @@ class Pages:
         """One page per subject key (never for natural persons: their key is null)."""
         if table.is_empty():
             return 0
-        table = table.select(SUBJECT, "_ds", ID, "_t0", "_t1", "_dept",
-                             pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""), "_name")
+        table = table.select(
+            SUBJECT,
+            "_ds",
+            ID,
+            "_t0",
+            "_t1",
+            "_dept",
+            pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""),
+            "_name",
+        )
         count = 0
         # The table is sorted by subject, then newest first: one pass, no per-group frames.
         for key, group in groupby(table.iter_rows(), key=itemgetter(0)):
             recs = list(group)
-            rows = [(d, names[d], rid, t0, t1, dept, date) for _, d, rid, t0, t1, dept, date, _ in recs]
+            rows = [
+                (d, names[d], rid, t0, t1, dept, date) for _, d, rid, t0, t1, dept, date, _ in recs
+            ]
             name = next((r[7] for r in recs if r[7]), str(key))
             per: dict[str, int] = {}
             for r in recs:
                 per[r[1]] = per.get(r[1], 0) + 1
             counts = [(names[d], n) for d, n in per.items()]
-            self.page(f"subject/{subject_slug(str(key))}/", ["site/subject.html"], "-",
-                      name=name, key=key, rows=rows, counts=counts, show_ds=True)
+            self.page(
+                f"subject/{subject_slug(str(key))}/",
+                ["site/subject.html"],
+                "-",
+                name=name,
+                key=key,
+                rows=rows,
+                counts=counts,
+                show_ds=True,
+            )
             count += 1
         return count
 
@@ -126,13 +183,24 @@ class Pages:
         cols = []
         for ds in datasets:
             latest = ds.frame.head(HOME_LATEST).select(
-                ID, "_t0", "_t1", pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""))
+                ID, "_t0", "_t1", pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null("")
+            )
             cols.append({"id": ds.id, "name": ds.name, "count": ds.count, "latest": latest.rows()})
-        articles = [(title, href, items[:HOME_LATEST]) for title, href, items in
-                    (("信用动态", "news/", news), ("典型案例", "cases/", cases)) if items]
-        self.page("", ["site/home.html"], "", search=False, datasets=cols,
-                  data_date=cn_date(self.today), region=self.chrome.xy["site"]["region"],
-                  articles=articles)
+        articles = [
+            (title, href, items[:HOME_LATEST])
+            for title, href, items in (("信用动态", "news/", news), ("典型案例", "cases/", cases))
+            if items
+        ]
+        self.page(
+            "",
+            ["site/home.html"],
+            "",
+            search=False,
+            datasets=cols,
+            data_date=cn_date(self.today),
+            region=self.chrome.xy["site"]["region"],
+            articles=articles,
+        )
 
     def search(self, datasets: list[Dataset]) -> None:
         cols = [{"id": d.id, "name": d.name, "count": d.count} for d in datasets]
@@ -149,13 +217,17 @@ class Pages:
         if len(absolute) <= SITEMAP_MAX:
             self._xml("sitemap.xml", "site/sitemap.xml", absolute)
         else:
-            parts = [absolute[i:i + SITEMAP_MAX] for i in range(0, len(absolute), SITEMAP_MAX)]
+            parts = [absolute[i : i + SITEMAP_MAX] for i in range(0, len(absolute), SITEMAP_MAX)]
             for i, part in enumerate(parts, 1):
                 self._xml(f"sitemap-{i}.xml", "site/sitemap.xml", part)
-            self._xml("sitemap.xml", "site/sitemap-index.xml",
-                      [f"{self.site_url}sitemap-{i}.xml" for i in range(1, len(parts) + 1)])
-        self.writer.write("robots.txt", template("site/robots.txt").render(
-            site_url=self.site_url).encode())
+            self._xml(
+                "sitemap.xml",
+                "site/sitemap-index.xml",
+                [f"{self.site_url}sitemap-{i}.xml" for i in range(1, len(parts) + 1)],
+            )
+        self.writer.write(
+            "robots.txt", template("site/robots.txt").render(site_url=self.site_url).encode()
+        )
 
     def _xml(self, rel: str, name: str, urls: list[str]) -> None:
         self.writer.write(rel, template(name).render(urls=urls).encode())

@@ -48,12 +48,20 @@ def render_rows(job: RecordJob, rows: Iterable[tuple[Any, ...]], writer: TreeWri
     for row in rows:
         rid, subject, until = row[0], row[1], row[2]
         t0, t1 = row[4], row[5]
-        fields = [(lbl, v) for lbl, v in zip(labels, row[FIELDS_AT:], strict=True)
-                  if v is not None and v != ""]
-        html = tpl.render(base, id=rid, until=until, fields=fields,
-                          title=f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid),
-                          url=f"{prefix}{rid}/",
-                          subject=subject_slug(subject) if subject else None)
+        fields = [
+            (lbl, v)
+            for lbl, v in zip(labels, row[FIELDS_AT:], strict=True)
+            if v is not None and v != ""
+        ]
+        html = tpl.render(
+            base,
+            id=rid,
+            until=until,
+            fields=fields,
+            title=f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid),
+            url=f"{prefix}{rid}/",
+            subject=subject_slug(subject) if subject else None,
+        )
         writer.write(f"{job.dataset}/{rid}/index.html", html.encode())
 
 
@@ -62,14 +70,18 @@ def _chunk(args: tuple[RecordJob, str, int, int, str, str | None]) -> Counts:
     import polars as pl
 
     job, ipc, start, length, new, prev = args
-    frame = pl.read_ipc(ipc, memory_map=True).slice(start, length)
+    frame = pl.scan_ipc(ipc).slice(start, length).collect()
     writer = TreeWriter(Path(new), Path(prev) if prev else None)
     render_rows(job, frame.iter_rows(), writer)
     return writer.counts
 
 
-def render_records(items: list[tuple[Dataset, RecordJob]], writer: TreeWriter, scratch: Path,
-                   workers: int | None = None) -> Counts:
+def render_records(
+    items: list[tuple[Dataset, RecordJob]],
+    writer: TreeWriter,
+    scratch: Path,
+    workers: int | None = None,
+) -> Counts:
     """Write every record page; in parallel when there are many."""
     total = sum(ds.count for ds, _ in items)
     if workers is None:
@@ -88,8 +100,9 @@ def render_records(items: list[tuple[Dataset, RecordJob]], writer: TreeWriter, s
     return counts
 
 
-def _tasks(items: list[tuple[Dataset, RecordJob]], writer: TreeWriter,
-           scratch: Path) -> Iterator[tuple[RecordJob, str, int, int, str, str | None]]:
+def _tasks(
+    items: list[tuple[Dataset, RecordJob]], writer: TreeWriter, scratch: Path
+) -> Iterator[tuple[RecordJob, str, int, int, str, str | None]]:
     for ds, job in items:
         if ds.count == 0:
             continue

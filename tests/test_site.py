@@ -1,0 +1,323 @@
+"""The public site: page structure, record fields, escaping, privacy, determinism and
+incremental, atomic rebuilds — on one small demo built per session."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from site_demo import (
+    PERSON_ID,
+    PERSON_NO,
+    SCRIPT_FACT,
+    SCRIPT_NO,
+    WITHDRAWN_NOS,
+    Demo,
+    build,
+    demo,
+    files,
+    html_pages,
+    parse,
+)
+
+from generator.mask import _ID_RE
+from generator.site.model import display_columns
+from generator.templating import cn_date
+from generator.values import idnum_valid_scalar
+
+__all__ = ["demo"]  # the session fixture, imported for pytest
+
+INTERNAL = [
+    "_file",
+    "_sheet",
+    "_row",
+    "_seq",
+    "_status",
+    "_reason",
+    "_error",
+    "_idkey",
+    "_min_until",
+]
+
+
+def record_page(d: Demo, ds: str, rid: str) -> Path:
+    return d.site / ds / rid / "index.html"
+
+
+def find(d: Demo, ds: str, column: str, value: str) -> dict:
+    rows = d.result.published(ds).filter(pl.col(column) == value)
+    assert rows.height == 1, f"{ds}.{column} = {value}: {rows.height} rows"
+    return rows.row(0, named=True)
+
+
+def test_build_reports_counts(demo: Demo):
+    assert demo.stats.files > 400 and demo.stats.changed == demo.stats.files
+    assert demo.stats.removed == 0 and demo.stats.subjects > 0
+    assert demo.stats.line().startswith("site: ")
+
+
+def test_every_page_has_structure(demo: Demo):
+    pages = html_pages(demo.site)
+    assert len(pages) > 300
+    for path in pages:
+        tree = parse(path)
+        where = path.relative_to(demo.site)
+        assert tree.css_first("html").attributes.get("lang") == "zh-CN", where
+        assert len(tree.css("h1")) == 1, where
+        title = tree.css_first("title")
+        assert title is not None and title.text().strip(), where
+        for landmark in ("header", "nav", "main", "footer"):
+            assert tree.css_first(landmark) is not None, (where, landmark)
+        skip = tree.css_first("a.xy-skip")
+        assert skip is not None and tree.css_first("#xy-main") is not None, where
+
+
+def test_header_footer_from_site_yml(demo: Demo):
+    office = demo.config.site["office"]
+    for rel in ("index.html", "policies/index.html", "xzcf/index.html"):
+        tree = parse(demo.site / rel)
+        assert tree.css_first(".xy-name").text() == demo.config.site["site"]["name"]
+        assert demo.config.site["site"]["region"] in tree.css_first(".xy-region").text()
+        assert tree.css_first(".xy-demo") is not None  # site.demo: true
+        labels = [a.text() for a in tree.css("nav.xy-nav a")]
+        assert labels == [
+            "首页",
+            "行政许可",
+            "行政处罚",
+            "红名单",
+            "黑名单",
+            "双随机抽查",
+            "信用承诺",
+            "政策法规",
+            "典型案例",
+            "信用动态",
+            "异议申诉",
+            "信用修复",
+            "关于本站",
+        ]
+        footer = tree.css_first("footer").text()
+        for key in ("host", "address", "phone", "site_code", "icp", "police"):
+            assert office[key] in footer, (rel, key)
+        links = {a.text(): a.attributes["href"] for a in tree.css("footer a")}
+        assert links[office["icp"]] == "https://beian.miit.gov.cn/"
+        assert links[office["police"]] == "https://www.beian.gov.cn/"
+
+
+def test_narrative_placeholders_and_front_matter(demo: Demo):
+    text = (demo.site / "guide" / "objection" / "index.html").read_text(encoding="utf-8")
+    assert "{{" not in text and demo.config.site["office"]["phone"] in text
+    tree = parse(demo.site / "policies" / "leshan-lefubanfa-2017-9" / "index.html")
+    meta = {
+        dt.text(): dd.text()
+        for dt, dd in zip(tree.css(".xy-meta dt"), tree.css(".xy-meta dd"), strict=True)
+    }
+    assert meta == {
+        "文号": "乐府办发〔2017〕9号",
+        "发文机关": "乐山市人民政府办公室",
+        "成文日期": "2017年2月10日",
+    }
+    tree = parse(demo.site / "news" / "tonggao-xitong-weihu" / "index.html")
+    assert "发布日期" in tree.css_first(".xy-meta").text()
+    assert tree.css_first(".admonition") is not None  # !!! note
+    for path in html_pages(demo.site):
+        assert "fonts.googleapis" not in path.read_text(encoding="utf-8")
+
+
+def test_every_published_field_shown(demo: Demo):
+    for schema in demo.config.datasets():
+        frame = demo.result.published(schema.id)
+        cols = display_columns(schema)
+        for row in frame.head(30).iter_rows(named=True):
+            tree = parse(record_page(demo, schema.id, row["_id"]))
+            shown = dict(
+                zip(
+                    [n.text() for n in tree.css(".xy-fields dt")],
+                    [n.text() for n in tree.css(".xy-fields dd")],
+                    strict=True,
+                )
+            )
+            for key, label, kind in cols:
+                value = row[key]
+                if value is None or value == "":
+                    assert label not in shown
+                elif kind == "date":
+                    assert shown[label] == cn_date(value)
+                elif kind == "amount":
+                    assert shown[label].startswith(f"{value:g}万元（")
+                else:
+                    assert shown[label] == value, (schema.id, label)
+            assert shown["记录编号"] == row["_id"]
+            assert shown["永久链接"].endswith(f"/{schema.id}/{row['_id']}/")
+            if row.get("_until"):
+                assert shown["公示截止期"] == cn_date(row["_until"])
+            hrefs = [a.attributes["href"] for a in tree.css("main a")]
+            assert "../../guide/objection/" in hrefs and "../../guide/repair/" in hrefs
+
+
+def test_amount_with_units(demo: Demo):
+    row = find(demo, "xzcf", "wsh", SCRIPT_NO)
+    tree = parse(record_page(demo, "xzcf", row["_id"]))
+    shown = {n.text(): n.next.text() for n in tree.css(".xy-fields dt")}
+    assert shown["罚款金额"] == "0.5万元（5000元）"
+
+
+def test_markup_in_data_is_text(demo: Demo):
+    row = find(demo, "xzcf", "wsh", SCRIPT_NO)
+    path = record_page(demo, "xzcf", row["_id"])
+    tree = parse(path)
+    shown = {n.text(): n.next.text() for n in tree.css(".xy-fields dt")}
+    assert shown["违法事实"] == SCRIPT_FACT
+    assert [s.attributes.get("src", "") for s in tree.css("script")] == ["../../assets/xy/site.js"]
+    assert tree.css("b") == []  # the <b> in the name stayed text
+    assert "<script>alert" not in path.read_text(encoding="utf-8")
+
+
+def test_natural_person_masked_and_without_subject_page(demo: Demo):
+    row = find(demo, "xzcf", "wsh", PERSON_NO)
+    assert row["_subject"] is None
+    tree = parse(record_page(demo, "xzcf", row["_id"]))
+    assert not [a for a in tree.css("a") if "subject/" in a.attributes.get("href", "")]
+    assert "王小明" not in tree.text()
+
+
+def test_no_unmasked_id_or_withdrawn_record_anywhere(demo: Demo):
+    withdrawn = set()
+    for frame in demo.result.records.values():
+        ids = frame.filter(pl.col("_status") != "published").get_column("_id").drop_nulls()
+        withdrawn |= set(ids.to_list())
+    assert withdrawn
+    published = {i for ds in demo.result.records for i in demo.result.published(ds)["_id"]}
+    withdrawn -= published
+    hex_id = re.compile(r"[0-9a-f]{16}")
+    for path in files(demo.site):
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        where = path.relative_to(demo.site)
+        assert PERSON_ID not in text, where
+        for m in _ID_RE.finditer(text):
+            assert not idnum_valid_scalar(m.group(1)), (where, m.group(1))
+        for no in WITHDRAWN_NOS:
+            assert no not in text, where
+        assert not set(hex_id.findall(text)) & withdrawn, where
+        for column in INTERNAL:
+            assert f">{column}<" not in text, where
+    for ds in demo.result.records:
+        assert not any((demo.site / ds / rid).exists() for rid in withdrawn)
+
+
+def test_lists_newest_first_paginated_with_facets(demo: Demo):
+    tree = parse(demo.site / "xzxk" / "index.html")
+    dates = [tr.css("td")[-1].text() for tr in tree.css("table.xy-list tbody tr")]
+    assert len(dates) == 50 and dates == sorted(dates, key=_date_key, reverse=True)
+    assert (demo.site / "xzxk" / "p" / "2" / "index.html").exists()
+    facet_links = [a.attributes["href"] for a in tree.css(".xy-facets a")]
+    years = [h for h in facet_links if "/year/" in h]
+    assert years and all(
+        (demo.site / "xzxk" / h.split("xzxk/")[1] / "index.html").exists() for h in facet_links
+    )
+    year_page = parse(demo.site / "xzxk" / years[0].split("xzxk/")[1] / "index.html")
+    year = years[0].rstrip("/").rsplit("/", 1)[1]
+    assert all(
+        tr.css("td")[-1].text().startswith(f"{year}年")
+        for tr in year_page.css("table.xy-list tbody tr")
+    )
+
+
+def _date_key(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", text))
+
+
+def test_subject_page_lists_all_records(demo: Demo):
+    row = find(demo, "xzcf", "wsh", SCRIPT_NO)
+    key = row["_subject"]
+    expected = sum(
+        f.filter(pl.col("_subject") == key).height
+        for f in (demo.result.published(ds) for ds in demo.result.records)
+    )
+    tree = parse(demo.site / "subject" / key / "index.html")
+    rows = tree.css("table.xy-list tbody tr")
+    assert len(rows) == expected >= 1
+    dates = [r.css("td")[-1].text() for r in rows]
+    assert dates == sorted(dates, key=_date_key, reverse=True)
+
+
+def test_home_sitemap_robots_404(demo: Demo):
+    tree = parse(demo.site / "index.html")
+    form = tree.css_first("form.xy-search")
+    assert form.attributes["action"] == "search/" and tree.css_first("label[for=q]")
+    assert "2026年11月22日" in tree.text()
+    sitemap = (demo.site / "sitemap.xml").read_text(encoding="utf-8")
+    locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
+    base = demo.config.site["site"]["url"]
+    assert locs and all(u.startswith(base) for u in locs)
+    assert all((demo.site / u[len(base) :] / "index.html").exists() for u in locs)
+    assert f"Sitemap: {base}sitemap.xml" in (demo.site / "robots.txt").read_text(encoding="utf-8")
+    assert "lastmod" not in sitemap
+    tree = parse(demo.site / "404.html")
+    assert all(
+        a.attributes["href"].startswith("http")
+        for a in tree.css("a[href]")
+        if not a.attributes["href"].startswith("#")
+    )
+
+
+def test_two_builds_identical_bytes_with_two_workers(demo: Demo, tmp_path: Path):
+    stats = build(demo, tmp_path / "site", workers=2)
+    assert stats.files == demo.stats.files
+    ours = {p.relative_to(demo.site): p.read_bytes() for p in files(demo.site)}
+    theirs = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in files(tmp_path / "site")}
+    assert ours.keys() == theirs.keys()
+    assert [k for k in ours if ours[k] != theirs[k]] == []
+
+
+def test_incremental_rebuild(demo: Demo, tmp_path: Path):
+    site = tmp_path / "site"
+    shutil.copytree(demo.site, site)
+    again = build(demo, site)
+    assert (again.changed, again.removed) == (0, 0)
+    # Withdraw one penalty: its page goes, the pages listing it change, nothing else.
+    frame = demo.result.records["xzcf"]
+    victim = demo.result.published("xzcf").sort("_id").row(0, named=True)["_id"]
+    untouched = demo.result.published("xzxk").row(0, named=True)["_id"]
+    inode = (site / "xzxk" / untouched / "index.html").stat().st_ino
+    changed = frame.with_columns(
+        pl.when(pl.col("_id") == victim)
+        .then(pl.lit("withdrawn"))
+        .otherwise(pl.col("_status"))
+        .alias("_status")
+    )
+    result = type(demo.result)(
+        demo.result.today,
+        {**demo.result.records, "xzcf": changed},
+        demo.result.withdrawals,
+        demo.result.issues,
+        demo.result.files,
+    )
+    stats = build(demo, site, result)
+    assert not (site / "xzcf" / victim).exists()
+    assert 1 <= stats.removed <= 2  # the record page, and the subject page if it was its only one
+    assert 0 < stats.changed < stats.files // 10
+    assert (site / "xzxk" / untouched / "index.html").stat().st_ino == inode
+
+
+def test_failed_build_leaves_previous_site(
+    demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from generator.site.pages import Pages
+
+    site = tmp_path / "site"
+    shutil.copytree(demo.site, site)
+    before = sorted(str(p.relative_to(site)) for p in files(site))
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Pages, "sitemap", boom)
+    with pytest.raises(RuntimeError):
+        build(demo, site)
+    assert sorted(str(p.relative_to(site)) for p in files(site)) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary tree left
+    assert os.path.exists(site / "index.html")
