@@ -46,6 +46,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates do not change during a build; re-checking them costs a stat per render.
+        auto_reload=False,
     )
     env.filters["cn_date"] = cn_date
     return env

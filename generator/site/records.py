@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from ..templating import template
 from .model import Dataset, subject_slug
 from .writer import Counts, TreeWriter
 
 CHUNK = 25_000
 PARALLEL_FROM = 20_000  # records; below this, worker start-up costs more than it saves
-FIELDS_AT = 8  # first formatted field column in Dataset.frame
 
 
 @dataclass(frozen=True)
@@ -40,29 +41,17 @@ def job_for(ds: Dataset, context: dict[str, Any], site_url: str) -> RecordJob:
 
 
 def render_rows(job: RecordJob, rows: Iterable[tuple[Any, ...]], writer: TreeWriter) -> None:
-    """Render and write the page of each row."""
+    """Render and write the page of each row (columns as in Dataset.frame)."""
     tpl = template(f"site/record-{job.dataset}.html", "site/record.html")
+    render = tpl.render
     base = job.context
-    labels = job.labels
     prefix = f"{job.site_url}{job.dataset}/"
-    for row in rows:
-        rid, subject, until = row[0], row[1], row[2]
-        t0, t1 = row[4], row[5]
-        fields = [
-            (lbl, v)
-            for lbl, v in zip(labels, row[FIELDS_AT:], strict=True)
-            if v is not None and v != ""
-        ]
-        html = tpl.render(
-            base,
-            id=rid,
-            until=until,
-            fields=fields,
-            title=f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid),
-            url=f"{prefix}{rid}/",
-            subject=subject_slug(subject) if subject else None,
-        )
-        writer.write(f"{job.dataset}/{rid}/index.html", html.encode())
+    folder = f"{job.dataset}/"
+    for rid, subject, until, _, t0, t1, _, _, html in rows:
+        page = render(base, id=rid, until=until, fields_html=Markup(html),
+                      title=f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid),
+                      url=f"{prefix}{rid}/", subject=subject_slug(subject) if subject else None)
+        writer.write(f"{folder}{rid}/index.html", page.encode())
 
 
 def _chunk(args: tuple[RecordJob, str, int, int, str, str | None]) -> Counts:
