@@ -92,8 +92,13 @@ def _fmt(key: str, kind: str) -> pl.Expr:
 
 def escape_expr(e: pl.Expr) -> pl.Expr:
     """HTML-escape a string column exactly as markupsafe does, in one vectorised pass."""
-    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"),
-                         ("'", "&#39;")):
+    for char, entity in (
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&#34;"),
+        ("'", "&#39;"),
+    ):
         e = e.str.replace_all(char, entity, literal=True)
     return e
 
@@ -108,9 +113,11 @@ def fields_html(cols: list[tuple[str, str, str]]) -> pl.Expr:
     for key, label, kind in cols:
         value = _fmt(key, kind)
         head = f"<dt>{escape(label)}</dt><dd>"
-        parts.append(pl.when(value.is_not_null() & (value != ""))
-                     .then(pl.lit(head) + escape_expr(value) + pl.lit("</dd>"))
-                     .otherwise(pl.lit("")))
+        parts.append(
+            pl.when(value.is_not_null() & (value != ""))
+            .then(pl.lit(head) + escape_expr(value) + pl.lit("</dd>"))
+            .otherwise(pl.lit(""))
+        )
     return pl.concat_str(parts, separator="") if parts else pl.lit("")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -48,20 +49,28 @@ def render_rows(job: RecordJob, rows: Iterable[tuple[Any, ...]], writer: TreeWri
     prefix = f"{job.site_url}{job.dataset}/"
     folder = f"{job.dataset}/"
     for rid, subject, until, _, t0, t1, _, _, html in rows:
-        page = render(base, id=rid, until=until, fields_html=Markup(html),
-                      title=f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid),
-                      url=f"{prefix}{rid}/", subject=subject_slug(subject) if subject else None)
+        page = render(
+            base,
+            id=rid,
+            until=until,
+            fields_html=Markup(html),
+            title=f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid),
+            url=f"{prefix}{rid}/",
+            subject=subject_slug(subject) if subject else None,
+        )
         writer.write(f"{folder}{rid}/index.html", page.encode())
 
 
-def _chunk(args: tuple[RecordJob, str, int, int, str, str | None]) -> Counts:
-    """Worker: render rows [start, start+length) of the dataset's IPC file."""
+def _chunk(args: tuple[RecordJob, str, str, str | None]) -> Counts:
+    """Worker: render the rows of one chunk file."""
     import polars as pl
 
-    job, ipc, start, length, new, prev = args
-    frame = pl.scan_ipc(ipc).slice(start, length).collect()
+    start = time.process_time()
+    job, ipc, new, prev = args
     writer = TreeWriter(Path(new), Path(prev) if prev else None)
-    render_rows(job, frame.iter_rows(), writer)
+    render_rows(job, pl.read_ipc(ipc).iter_rows(), writer)
+    os.unlink(ipc)
+    writer.counts.cpu = time.process_time() - start
     return writer.counts
 
 
@@ -71,7 +80,11 @@ def render_records(
     scratch: Path,
     workers: int | None = None,
 ) -> Counts:
-    """Write every record page; in parallel when there are many."""
+    """Write every record page; in parallel when there are many.
+
+    Drops each dataset's `_html` column once its pages are written: the other pages do
+    not need it, and at a million records it is most of the memory.
+    """
     total = sum(ds.count for ds, _ in items)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM else 1
@@ -79,25 +92,25 @@ def render_records(
     if workers <= 1:
         for ds, job in items:
             render_rows(job, ds.frame.iter_rows(), writer)
+            ds.frame = ds.frame.drop("_html")
         return counts  # already counted by `writer`
     scratch.mkdir(parents=True, exist_ok=True)
-    tasks = list(_tasks(items, writer, scratch))
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for part in pool.map(_chunk, tasks):
+        for part in pool.map(_chunk, _tasks(items, writer, scratch)):
             counts.add(part)
     return counts
 
 
 def _tasks(
     items: list[tuple[Dataset, RecordJob]], writer: TreeWriter, scratch: Path
-) -> Iterator[tuple[RecordJob, str, int, int, str, str | None]]:
+) -> Iterator[tuple[RecordJob, str, str, str | None]]:
+    """One Arrow file per chunk of rows, so a worker reads only its own rows."""
     for ds, job in items:
-        if ds.count == 0:
-            continue
-        ipc = scratch / f"{ds.id}.arrow"
-        ds.frame.write_ipc(ipc, compression="uncompressed")
         # Each worker creates its record directories; pre-create the dataset's one.
         os.makedirs(os.path.join(writer.new, ds.id), exist_ok=True)
         for start in range(0, ds.count, CHUNK):
-            yield job, str(ipc), start, min(CHUNK, ds.count - start), writer.new, writer.prev
+            ipc = scratch / f"{ds.id}-{start}.arrow"
+            ds.frame.slice(start, CHUNK).write_ipc(ipc, compression="uncompressed")
+            yield job, str(ipc), writer.new, writer.prev
+        ds.frame = ds.frame.drop("_html")
