@@ -15,7 +15,7 @@ from .config import Config, Schema
 from .issues import Issue, make_issue, where
 from .mask import mask_id_expr
 from .validate import ERROR, FILE, ROW, SEQ, SHEET
-from .values import USCC_PATTERN, USCC_PLACEHOLDER, docno_key, name_key, nfkc_upper
+from .values import USCC_PATTERN, USCC_PLACEHOLDER, docno_key, name_key
 
 ID, IDKEY, SUBJECT, STATUS = "_id", "_idkey", "_subject", "_status"
 
@@ -56,13 +56,14 @@ def _person_key(schema: Schema, config: Config) -> pl.Expr:
 
 def field_key(schema: Schema, key: str, e: pl.Expr) -> pl.Expr:
     """Normalise one identity field value for matching."""
+    # Codes (and the subject key built from them) were normalised by validation.
     if key == "subject":
-        return nfkc_upper(e)
+        return e
     col = schema.by_key[key]
     if col.type == "docno":
         return docno_key(e)
     if col.type in ("uscc", "code"):
-        return nfkc_upper(e)
+        return e
     if col.type == "date":
         return e.cast(pl.Utf8)
     return name_key(e)
@@ -84,10 +85,11 @@ def identity_key(schema: Schema, values: dict[str, pl.Expr]) -> pl.Expr:
 
 
 def hash_ids(dataset: str, keys: pl.Series) -> pl.Series:
-    """16 hex characters of SHA-256 over dataset and identity key (64 bits)."""
+    """16 hex characters of BLAKE2b over dataset and identity key (64 bits)."""
     prefix = (dataset + "\x1f").encode()
+    blake = hashlib.blake2b
     out = [
-        None if k is None else hashlib.sha256(prefix + k.encode()).hexdigest()[:16]
+        None if k is None else blake(prefix + k.encode(), digest_size=8).hexdigest()
         for k in keys.to_list()
     ]
     return pl.Series(ID, out, dtype=pl.Utf8)

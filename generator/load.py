@@ -69,31 +69,37 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes, returning (text, encoding name). Raises UnicodeError when hopeless."""
+def to_utf8(data: bytes) -> tuple[bytes, str]:
+    """CSV bytes as UTF-8 bytes, with the encoding found. Raises UnicodeError when hopeless.
+
+    UTF-8 input passes through untouched (no decode: polars validates it while parsing).
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "UTF-8（带 BOM）"
+        return data[3:], "UTF-8（带 BOM）"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
+        return data.decode("utf-16").encode("utf-8"), "UTF-16"
     try:
-        return data.decode("utf-8"), "UTF-8"
+        data.decode("utf-8")
+        return data, "UTF-8"
     except UnicodeDecodeError:
         pass
-    # GB18030 is a superset of GBK and GB2312: a strict decode that succeeds is reliable
-    # for Chinese office exports; charset-normalizer covers anything else (Big5 …).
-    try:
-        text = data.decode("gb18030")
+    # GBK, then its superset GB18030: a strict decode that succeeds is reliable for
+    # Chinese office exports; charset-normalizer covers anything else (Big5 …).
+    for encoding, name in (("gbk", "GBK"), ("gb18030", "GB18030")):
         try:
-            data.decode("gbk")
-            return text, "GBK"
+            return data.decode(encoding).encode("utf-8"), name
         except UnicodeDecodeError:
-            return text, "GB18030"
-    except UnicodeDecodeError:
-        pass
+            continue
     best = from_bytes(data[: 1 << 20]).best()
     if best is None:
         raise UnicodeError("无法识别文件编码")
-    return data.decode(best.encoding), best.encoding
+    return data.decode(best.encoding).encode("utf-8"), best.encoding
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes, returning (text, encoding name)."""
+    utf8, encoding = to_utf8(data)
+    return utf8.decode("utf-8"), encoding
 
 
 def find_header(rows: list[list[str]], schema: Schema) -> int | None:
@@ -232,16 +238,17 @@ def _table_checked(t: Table, schema: Schema, header_row: int, issues: list[Issue
 def read_csv(
     path: Path, rel: str, schema: Schema, dataset: str, issues: list[Issue]
 ) -> list[Table]:
-    text, encoding = decode(path.read_bytes())
+    data, encoding = to_utf8(path.read_bytes())
     if encoding not in ("UTF-8", "UTF-8（带 BOM）"):
         issues.append(make_issue("file-encoding", dataset=dataset, file=rel, detail=encoding))
-    head = list(csv.reader(io.StringIO(_first_lines(text, HEADER_SCAN_ROWS))))
+    head = list(csv.reader(io.StringIO(_first_lines(data, HEADER_SCAN_ROWS))))
     header_at = find_header(head, schema)
     # Trailing blank lines shift no row numbers; blank lines inside do, and polars skips them.
-    text = text.rstrip("\r\n") + "\n"
-    if header_at is None or "\n\n" in text or "\n\r\n" in text:
+    if data.endswith((b"\n\n", b"\n\r\n", b"\r\n\r\n")):
+        data = data.rstrip(b"\r\n") + b"\n"
+    if header_at is None or b"\n\n" in data or b"\n\r\n" in data:
         # Slow but exact path: Python's csv module keeps blank lines in the numbering.
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
         return [_table(rows, 1, schema, dataset=dataset, file=rel, sheet=None, issues=issues)]
     # Fast path (no blank lines): polars parses; record i is Excel row header+2+i.
     by_index, written, found = map_headers(
@@ -250,7 +257,7 @@ def read_csv(
     issues.extend(found)
     ncols = len(head[header_at])
     frame = pl.read_csv(
-        text.encode("utf-8"),
+        data,
         has_header=False,
         skip_rows=header_at + 1,
         infer_schema=False,
@@ -272,15 +279,15 @@ def read_csv(
     return [_table_checked(table, schema, header_at + 1, issues)]
 
 
-def _first_lines(text: str, n: int) -> str:
-    """The first `n` lines of `text`."""
+def _first_lines(data: bytes, n: int) -> str:
+    """The first `n` lines of UTF-8 `data`, decoded."""
     end = 0
     for _ in range(n):
-        nxt = text.find("\n", end)
+        nxt = data.find(b"\n", end)
         if nxt < 0:
-            return text
+            return data.decode("utf-8", errors="replace")
         end = nxt + 1
-    return text[:end]
+    return data[:end].decode("utf-8", errors="replace")
 
 
 def _fill_merged(rows: list[list[Any]], ranges: list[Any]) -> None:

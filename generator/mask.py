@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 import polars as pl
 
@@ -31,25 +30,30 @@ def mask_text(value: str, head: int, tail: int, char: str = "*") -> str:
     return value[:head] + char * (len(value) - head - tail) + value[len(value) - tail :]
 
 
+def _stars(n: pl.Expr, char: str) -> pl.Expr:
+    return pl.lit("").str.pad_end(pl.max_horizontal(n, 0), char)
+
+
 def mask_id_expr(e: pl.Expr, config: Config) -> pl.Expr:
     """Vectorised ID mask: keep the first `id_keep_head` and last `id_keep_tail` characters."""
     m = config.masking
-    head, tail, char = (
-        int(m.get("id_keep_head", 1)),
-        int(m.get("id_keep_tail", 2)),
-        str(m.get("mask_char", "*")),
-    )
+    head, tail = int(m.get("id_keep_head", 1)), int(m.get("id_keep_tail", 2))
+    char = str(m.get("mask_char", "*"))
     n = e.str.len_chars()
-    stars = pl.lit(char).repeat_by(pl.max_horizontal(n - head - tail, 0)).list.join("")
+    kept_tail = e.str.slice(-tail, tail) if tail else pl.lit("")
     return (
         pl.when(n > head + tail)
-        .then(
-            pl.concat_str(
-                [e.str.slice(0, head), stars, e.str.slice(-tail, tail) if tail else pl.lit("")]
-            )
-        )
-        .otherwise(pl.lit(char).repeat_by(n).list.join(""))
+        .then(pl.concat_str([e.str.slice(0, head), _stars(n - head - tail, char), kept_tail]))
+        .otherwise(_stars(n, char))
     )
+
+
+def mask_name_expr(e: pl.Expr, compound: list[str], char: str = "*") -> pl.Expr:
+    """Vectorised `mask_name`: the surname (compound ones whole), then one mask per character."""
+    name = e.str.strip_chars()
+    n = name.str.len_chars()
+    keep = pl.when(name.str.slice(0, 2).is_in(compound) & (n > 2)).then(2).otherwise(1)
+    return pl.concat_str([name.str.slice(0, keep), _stars(n - keep, char)])
 
 
 def mask_name(name: str, compound: set[str], char: str = "*") -> str:
@@ -89,39 +93,69 @@ def mask_frame(
     """Mask every personal value of `frame` (all rows, whatever their status)."""
     m = config.masking
     char = str(m.get("mask_char", "*"))
-    compound = set(m.get("compound_surnames") or [])
-    issues: list[Issue] = []
-    ids = [c.key for c in schema.columns if c.type == "idnum"]
-    frame = frame.with_columns([mask_id_expr(pl.col(k), config).alias(k) for k in ids])
+    compound = list(m.get("compound_surnames") or [])
     name, category = schema.role("subject_name"), schema.role("subject_category")
     texts = [c.key for c in schema.columns if c.type in ("longtext", "text")]
     person = (pl.col(category) == "自然人").fill_null(False) if category else pl.lit(False)
-    full_name = pl.col(name) if name else pl.lit(None, dtype=pl.Utf8)
-    # Free text: only rows with a long digit run (or a natural person) need the Python pass.
-    suspect = pl.any_horizontal([pl.col(k).str.contains(_PREFILTER) for k in texts] + [person])
+    full = pl.col(name) if name else pl.lit(None, dtype=pl.Utf8)
+    masked_name = mask_name_expr(full, compound, char)
+    # Per text cell: does it hold a long digit run, or this natural person's full name?
+    flags = [
+        (
+            pl.col(k).str.contains(_PREFILTER)
+            | (person & (full.str.len_chars() >= 2) & pl.col(k).str.contains(full, literal=True))
+        )
+        .fill_null(False)
+        .alias(f"?{k}")
+        for k in texts
+    ]
     frame = frame.with_columns(
-        suspect.fill_null(False).alias("_suspect"), full_name.alias("_fullname")
+        flags + [pl.when(person).then(full).alias("_full"), masked_name.alias("_masked")]
     )
-    if not frame.get_column("_suspect").any():
-        return frame.drop("_suspect", "_fullname"), issues
-    part = frame.filter(pl.col("_suspect"))
-    rows: list[dict[str, Any]] = part.select(
-        texts
-        + ([name] if name else [])
-        + ["_fullname", FILE, SHEET, ROW, category or pl.lit(None).alias("_cat")]
-    ).to_dicts()
-    headers = {c.key: c.label for c in schema.columns}
-    for r in rows:
-        is_person = category is not None and r.get(category) == "自然人"
-        full = r["_fullname"] if is_person else None
-        masked_name = mask_name(full, compound, char) if full else None
-        for k in texts:
-            v = r.get(k)
-            if not v:
+    frame = frame.with_columns(
+        [
+            mask_id_expr(pl.col(c.key), config).alias(c.key)
+            for c in schema.columns
+            if c.type == "idnum"
+        ]
+        + ([pl.when(person).then(pl.col("_masked")).otherwise(full).alias(name)] if name else [])
+    )
+    issues: list[Issue] = []
+    suspect = (
+        frame.select(pl.any_horizontal([pl.col(f"?{k}") for k in texts])).to_series()
+        if texts
+        else None
+    )
+    if suspect is not None and suspect.any():
+        frame, issues = _scan_cells(frame, schema, config, today, texts, suspect)
+    return frame.drop([f"?{k}" for k in texts] + ["_full", "_masked"]), issues
+
+
+def _scan_cells(
+    frame: pl.DataFrame,
+    schema: Schema,
+    config: Config,
+    today: dt.date,
+    texts: list[str],
+    suspect: pl.Series,
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """The Python pass over the few flagged cells: find and mask ID and mobile numbers."""
+    labels = {c.key: c.label for c in schema.columns}
+    issues: list[Issue] = []
+    index = frame.with_row_index("_i").filter(suspect)
+    updates: dict[str, list[str | None]] = {}
+    for k in texts:
+        rows = index.filter(pl.col(f"?{k}")).select("_i", k, FILE, SHEET, ROW, "_full", "_masked")
+        if rows.height == 0:
+            continue
+        column = frame.get_column(k).to_list()
+        for i, value, file, sheet, row, full, masked in rows.iter_rows():
+            if not value:
                 continue
-            new, n_id, n_mob = scan_text(v, config, today)
-            if full and masked_name and len(full) >= 2 and full in new:
-                new = new.replace(full, masked_name)
+            new, n_id, n_mob = scan_text(value, config, today)
+            if full and len(full) >= 2:
+                # A natural person's name inside free text is masked like the name itself.
+                new = new.replace(full, masked)
             if n_id or n_mob:
                 what = "、".join(
                     x
@@ -135,21 +169,15 @@ def mask_frame(
                     make_issue(
                         "pii-in-text",
                         dataset=schema.id,
-                        file=r[FILE],
-                        sheet=r[SHEET],
-                        row=r[ROW],
-                        column=headers[k],
+                        file=file,
+                        sheet=sheet,
+                        row=row,
+                        column=labels[k],
                         value=new,
                         detail=what,
                     )
                 )
-            r[k] = new
-        if is_person and name and full:
-            r[name] = masked_name
-    cols = texts + ([name] if name else [])
-    fixed = pl.DataFrame({k: [r[k] for r in rows] for k in cols}, schema={k: pl.Utf8 for k in cols})
-    idx = frame.with_row_index("_i").filter(pl.col("_suspect")).get_column("_i")
-    updated = frame.drop("_suspect", "_fullname").with_row_index("_i")
-    patch = fixed.with_columns(idx.alias("_i"))
-    updated = updated.update(patch, on="_i", include_nulls=True).drop("_i")
-    return updated, issues
+            column[i] = new
+        updates[k] = column
+    frame = frame.with_columns([pl.Series(k, v, dtype=pl.Utf8) for k, v in updates.items()])
+    return frame, issues

@@ -7,6 +7,7 @@ quotes raw values, so it is written beside the public output, never inside it.
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -102,51 +103,46 @@ def accounting(result: Result) -> dict[str, Any]:
     return {"total": total.as_dict(), "datasets": datasets, "withdrawals": withdrawals}
 
 
-def row_entries(result: Result, config: Config) -> Iterator[dict[str, Any]]:
-    """One entry per input row: where it came from, how it ended and what identifies it."""
+def row_frames(result: Result, config: Config) -> Iterator[pl.DataFrame]:
+    """One entry per input row (as frames): where it came from, how it ended, its identity."""
     for ds, frame in result.records.items():
         schema = config.schemas[ds]
         name = schema.role("subject_name")
-        ident = [k for k in schema.identity + schema.identity_optional if k != "subject"]
-        cols = [FILE, SHEET, ROW, STATUS, "_reason", ID, name or FILE, *ident]
+        ident = [
+            pl.col(k).cast(pl.Utf8).alias(schema.label(k))
+            for k in schema.identity + schema.identity_optional
+            if k != "subject"
+        ]
         if "subject" in schema.identity:
-            cols.append("_subject")
-        labels = [schema.label(k) for k in ident]
-        for r in frame.select(cols).iter_rows():
-            identity = {
-                lab: _jsonable(v) for lab, v in zip(labels, r[7 : 7 + len(ident)], strict=True)
-            }
-            if "subject" in schema.identity:
-                identity["主体代码"] = r[-1]
-            yield {
-                "dataset": ds,
-                "file": r[0],
-                "sheet": r[1],
-                "row": r[2],
-                "status": r[3],
-                "reason": r[4],
-                "id": r[5],
-                "name": r[6] if name else None,
-                "identity": identity,
-            }
-    for r in result.withdrawals.select(
-        FILE, SHEET, ROW, STATUS, "_reason", ID, "dataset"
-    ).iter_rows():
-        yield {
-            "dataset": "withdrawals",
-            "file": r[0],
-            "sheet": r[1],
-            "row": r[2],
-            "status": r[3],
-            "reason": r[4],
-            "id": r[5],
-            "name": None,
-            "identity": {"数据集": r[6]},
-        }
+            ident.append(pl.col("_subject").alias("主体代码"))
+        yield frame.select(
+            pl.lit(ds).alias("dataset"),
+            pl.col(FILE).alias("file"),
+            pl.col(SHEET).alias("sheet"),
+            pl.col(ROW).alias("row"),
+            pl.col(STATUS).alias("status"),
+            pl.col("_reason").alias("reason"),
+            pl.col(ID).alias("id"),
+            (pl.col(name) if name else pl.lit(None, dtype=pl.Utf8)).alias("name"),
+            pl.struct(ident).alias("identity"),
+        )
+    yield result.withdrawals.select(
+        pl.lit("withdrawals").alias("dataset"),
+        pl.col(FILE).alias("file"),
+        pl.col(SHEET).alias("sheet"),
+        pl.col(ROW).alias("row"),
+        pl.col(STATUS).alias("status"),
+        pl.col("_reason").alias("reason"),
+        pl.col(ID).alias("id"),
+        pl.lit(None, dtype=pl.Utf8).alias("name"),
+        pl.struct(pl.col("dataset").alias("数据集")).alias("identity"),
+    )
 
 
-def _jsonable(v: Any) -> Any:
-    return v.isoformat() if hasattr(v, "isoformat") else v
+def row_entries(result: Result, config: Config) -> Iterator[dict[str, Any]]:
+    """Row entries as dicts (for tests and small drops)."""
+    for frame in row_frames(result, config):
+        yield from frame.to_dicts()
 
 
 def write_json(result: Result, config: Config, out: Any) -> None:
@@ -161,8 +157,16 @@ def write_json(result: Result, config: Config, out: Any) -> None:
         d = issue.to_dict()
         out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(d, ensure_ascii=False))
     out.write('\n ],\n "rows": [')
-    for i, entry in enumerate(row_entries(result, config)):
-        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(entry, ensure_ascii=False))
+    first = True
+    # polars writes the rows as NDJSON in Rust; joined into the array line by line.
+    for frame in row_frames(result, config):
+        if frame.height == 0:
+            continue
+        buf = io.BytesIO()
+        frame.write_ndjson(buf)
+        lines = buf.getvalue().rstrip(b"\n").replace(b"\n", b",\n  ")
+        out.write(("\n  " if first else ",\n  ") + lines.decode("utf-8"))
+        first = False
     out.write("\n ]\n}\n")
 
 

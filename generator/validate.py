@@ -228,6 +228,46 @@ def _condition_checks(schema: Schema, config: Config) -> list[Check]:
     return checks
 
 
+# Column types whose normalisation and checks are pure functions of the cell: they are
+# computed once per distinct value and joined back (dates and codes repeat a lot).
+PER_VALUE_TYPES = {"date", "uscc", "code", "idnum", "amount", "enum", "multienum"}
+
+
+def _per_value(
+    frame: pl.DataFrame, c: Column, checks: list[tuple[int, Check]], config: Config
+) -> tuple[pl.DataFrame, list[tuple[int, Check]]]:
+    """Evaluate column `c`'s normalisation and checks on its distinct values, join back.
+
+    Eager on purpose: one lazy plan with a lookup per column measured twice as slow.
+    """
+    lut = frame.select(pl.col(c.key).unique()).with_columns(_norm(c, config).alias(f"~{c.key}"))
+    exprs: list[pl.Expr] = []
+    rewired: list[tuple[int, Check]] = []
+    for i, ch in checks:
+        exprs.append(ch.mask.fill_null(False).alias(f"!{i}"))
+        value = ch.value if ch.value is not None else pl.col(c.key)
+        exprs.append(value.cast(pl.Utf8).alias(f"v{i}"))
+        if ch.detail is not None:
+            exprs.append(ch.detail.cast(pl.Utf8).alias(f"d{i}"))
+        rewired.append(
+            (
+                i,
+                Check(
+                    ch.code,
+                    pl.col(f"!{i}"),
+                    ch.key,
+                    detail=pl.col(f"d{i}") if ch.detail is not None else None,
+                    value=pl.col(f"v{i}"),
+                    fields=ch.fields,
+                    severity=ch.severity,
+                ),
+            )
+        )
+    lut = lut.with_columns(exprs) if exprs else lut
+    joined = frame.join(lut, on=c.key, how="left", nulls_equal=True, maintain_order="left")
+    return joined, rewired
+
+
 def validate_table(
     table: Table, schema: Schema, config: Config, today: dt.date, seq_offset: int = 0
 ) -> tuple[pl.DataFrame, list[Issue]]:
@@ -237,35 +277,43 @@ def validate_table(
     _error (the first error code of a rejected row, else null).
     """
     columns = schema.columns
-    frame = table.frame.with_columns([_norm(c, config).alias(f"~{c.key}") for c in columns])
-    checks = [ch for c in columns for ch in _column_checks(c, config, today)]
-    checks += _condition_checks(schema, config)
-    # An absent column is reported once for the table, not once per row; a table without
-    # a header is reported once and its rows are rejected without further checks.
-    checks = [
-        ch for ch in checks if not (ch.code == "required-missing" and ch.key in table.missing)
-    ]
-    if table.missing == ["header"]:
-        checks = []
+    frame = table.frame
+    checks: list[tuple[int, Check]] = []
+    n = 0
+    skip_header = table.missing == ["header"]
+    for c in columns:
+        # An absent column is reported once for the table, not once per row; a table
+        # without a header is reported once and its rows get no further checks.
+        own = [
+            ch
+            for ch in _column_checks(c, config, today)
+            if not skip_header and not (ch.code == "required-missing" and c.key in table.missing)
+        ]
+        numbered = list(enumerate(own, n))
+        n += len(own)
+        if c.type in PER_VALUE_TYPES:
+            frame, numbered = _per_value(frame, c, numbered, config)
+        else:
+            frame = frame.with_columns(_norm(c, config).alias(f"~{c.key}"))
+        checks += numbered
+    if not skip_header:
+        checks += list(enumerate(_condition_checks(schema, config), n))
     issues: list[Issue] = []
     codes = config.issue_codes
-    mask_cols = [ch.mask.fill_null(False).alias(f"!{i}") for i, ch in enumerate(checks)]
-    masks = frame.select(mask_cols)
-    hits = {i for i, s in enumerate(masks.iter_columns()) if s.any()}
+    masks = frame.select([ch.mask.fill_null(False).alias(f"!{i}") for i, ch in checks])
+    hits = {i for (i, _), s in zip(checks, masks.iter_columns(), strict=True) if s.any()}
     error_order: list[pl.Expr] = []
-    for i, ch in enumerate(checks):
+    for i, ch in checks:
         severity = ch.severity or codes[ch.code]["severity"]
         if severity == "error":
-            error_order.append(pl.when(pl.col(f"!{i}")).then(pl.lit(ch.code)))
+            error_order.append(pl.when(masks.get_column(f"!{i}")).then(pl.lit(ch.code)))
         if i not in hits:
             continue
         header = table.headers.get(ch.key or "", schema.label(ch.key or "")) if ch.key else None
         value = ch.value if ch.value is not None else (pl.col(ch.key) if ch.key else pl.lit(None))
         detail = ch.detail if ch.detail is not None else pl.lit(None)
-        failed = (
-            frame.with_columns(masks.get_column(f"!{i}"))
-            .filter(pl.col(f"!{i}"))
-            .select(pl.col(ROW), value.cast(pl.Utf8).alias("v"), detail.cast(pl.Utf8).alias("d"))
+        failed = frame.filter(masks.get_column(f"!{i}")).select(
+            pl.col(ROW), value.cast(pl.Utf8).alias("v"), detail.cast(pl.Utf8).alias("d")
         )
         for row, v, d in failed.iter_rows():
             issue = make_issue(
@@ -283,15 +331,14 @@ def validate_table(
                 issue = Issue(**{**issue.to_dict(), "severity": ch.severity})
             issues.append(issue)
     # Rows of a table that lacks a required column are rejected for that reason alone.
-    missing = [c for c in table.missing if c != "header"]
     reason: pl.Expr
-    if table.missing == ["header"]:
+    if skip_header:
         reason = pl.lit("header-not-found")
-    elif missing:
+    elif table.missing:
         reason = pl.lit("column-missing")
     else:
         reason = pl.coalesce(error_order) if error_order else pl.lit(None, dtype=pl.Utf8)
-    out = pl.concat([frame, masks], how="horizontal").select(
+    out = frame.select(
         [pl.col(f"~{c.key}").alias(c.key) for c in columns]
         + [
             pl.lit(table.file).alias(FILE),

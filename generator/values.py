@@ -34,15 +34,28 @@ def nfkc_upper(e: pl.Expr) -> pl.Expr:
     return e.str.normalize("NFKC").str.to_uppercase().str.replace_all(r"\s+", "")
 
 
+def nfkc(e: pl.Expr) -> pl.Expr:
+    """NFKC, paid only by values that hold full-width or compatibility characters."""
+    return (
+        pl.when(e.str.contains(r"[^\x00-\x7f\u4e00-\u9fff\u3001-\u3011\u3014-\u301f]"))
+        .then(e.str.normalize("NFKC"))
+        .otherwise(e)
+    )
+
+
+_OPEN = ["[", "(", "【", "（", "﹝", "［"]
+_CLOSE = ["]", ")", "】", "）", "﹞", "］"]
+
+
 def docno_key(e: pl.Expr) -> pl.Expr:
     """Matching key for document numbers: 市监罚[2024]12号 == 市监罚〔2024〕12号."""
-    out = e.str.normalize("NFKC").str.replace_all(r"\s+", "")
-    return out.str.replace_all(r"[\[\(【（﹝]", "〔").str.replace_all(r"[\]\)】）﹞]", "〕")
+    out = nfkc(e).str.replace_all(r"\s+", "")
+    return out.str.replace_many(_OPEN + _CLOSE, ["〔"] * len(_OPEN) + ["〕"] * len(_CLOSE))
 
 
 def name_key(e: pl.Expr) -> pl.Expr:
     """Matching key for names; the published name itself is kept as written."""
-    return docno_key(e).str.replace_all("〔", "(").str.replace_all("〕", ")")
+    return docno_key(e).str.replace_many(["〔", "〕"], ["(", ")"])
 
 
 def _weighted_sum(e: pl.Expr, weights: tuple[int, ...], values: dict[str, int]) -> pl.Expr:
