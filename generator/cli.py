@@ -123,6 +123,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if inside(args.work, args.out) or inside(args.out, args.work):
         return _unusable(f"内部工作目录 {args.work} 与公开输出目录 {args.out} 不能相互包含："
                          "报告引用原始数据，绝不能进入公开网站")
+    if inside(args.out, args.data) or inside(args.work, args.data):
+        return _unusable(f"输出目录 {args.out} 和工作目录 {args.work} 不能位于数据目录 {args.data} 之内")
     outcome = _run(args)
     if isinstance(outcome, int):
         return outcome

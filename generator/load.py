@@ -337,19 +337,25 @@ def load(data_dir: Path, config: Config) -> Loaded:
     tables: list[Table] = []
     rejected: list[Table] = []
     known = {**config.schemas, "withdrawals": config.withdrawals}
+    stray: dict[str, int] = {}  # unknown folder -> files in it, reported once per folder
     for path in data_files(data_dir):
         rel = path.relative_to(data_dir).as_posix()
         if path.name.startswith((".", "~$")) or path.name.lower() in ("readme.md", "readme.txt"):
             continue
         parts = Path(rel).parts
         dataset = parts[0] if len(parts) > 1 else ""
-        if dataset not in known or path.suffix.lower() not in DATA_SUFFIXES:
-            detail = (
-                f"不在已知数据集目录中（{rel}）"
-                if dataset not in known
-                else f"不支持的文件类型 {path.suffix}"
+        if dataset not in known:
+            stray[dataset or rel] = stray.get(dataset or rel, 0) + 1
+            continue
+        if path.suffix.lower() not in DATA_SUFFIXES:
+            issues.append(
+                make_issue(
+                    "file-ignored",
+                    dataset=dataset,
+                    file=rel,
+                    detail=f"不支持的文件类型 {path.suffix}",
+                )
             )
-            issues.append(make_issue("file-ignored", dataset=dataset, file=rel, detail=detail))
             continue
         schema = known[dataset]
         try:
@@ -369,4 +375,11 @@ def load(data_dir: Path, config: Config) -> Loaded:
             continue
         for t in found:
             (rejected if t.missing == ["header"] else tables).append(t)
+    for name, count in sorted(stray.items()):
+        where_ = f"目录 {name}/ 中的 {count} 个文件" if (data_dir / name).is_dir() else name
+        issues.append(
+            make_issue(
+                "file-ignored", dataset="", file=name, detail=f"{where_}不在已知数据集目录中"
+            )
+        )
     return Loaded(tables, issues, rejected)
