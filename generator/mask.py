@@ -19,7 +19,7 @@ from .values import idnum_valid_scalar
 
 # Full-width digits and X map one-to-one, so match positions stay valid in the original.
 _WIDTH = str.maketrans("０１２３４５６７８９ＸｘＬ", "0123456789XxL")
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_ID_RE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
 _MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 _PREFILTER = r"[0-9０-９]{11}"
 

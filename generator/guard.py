@@ -1,0 +1,103 @@
+"""Stage: guard — the last line of defence before anything is published (spec §5).
+
+Scans the whole output tree — HTML, JSON, CSV, XML, feeds, search index fragments
+(gzip) and XLSX (zip) — for check-digit-valid ID numbers, for pages of records that are
+not public, and for the office's private report. Any finding fails the build, and the
+previous site stays in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .values import idnum_valid_scalar
+
+_ID = re.compile(rb"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
+_DIGITS = re.compile(rb"\d{15}")
+# The office report carries this sentence; it must never be found in public output.
+REPORT_MARK = "不得上传到公开网站".encode()
+BINARY_SUFFIXES = {
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".ico",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".wasm",
+    ".pdf",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str  # relative to the scanned root (inside an archive: "a.xlsx!xl/sharedStrings.xml")
+    offset: int
+    kind: str  # "idnum" | "withheld-page" | "report"
+    detail: str
+
+    def text(self) -> str:
+        what = {
+            "idnum": "未遮盖的身份证号码",
+            "withheld-page": "不应公开的记录页面",
+            "report": "内部检查报告",
+        }[self.kind]
+        return f"{self.path}（第 {self.offset} 字节）：发现{what} {self.detail}"
+
+
+def _masked(value: bytes) -> str:
+    text = value.decode("ascii", "replace")
+    return text[:1] + "*" * (len(text) - 3) + text[-2:]
+
+
+def scan_bytes(name: str, data: bytes, today: dt.date) -> Iterator[Finding]:
+    """Findings in one file's bytes (archives and gzip members are opened)."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            pass
+    if data[:4] == b"PK\x03\x04":
+        yield from _scan_zip(name, data, today)
+        return
+    if REPORT_MARK in data:
+        yield Finding(name, data.index(REPORT_MARK), "report", "")
+    if not _DIGITS.search(data):
+        return
+    for match in _ID.finditer(data):
+        value = match.group(1)
+        if idnum_valid_scalar(value.decode("ascii"), today):
+            yield Finding(name, match.start(1), "idnum", _masked(value))
+
+
+def _scan_zip(name: str, data: bytes, today: dt.date) -> Iterator[Finding]:
+    import io
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return
+    with archive:
+        for member in sorted(archive.namelist()):
+            yield from scan_bytes(f"{name}!{member}", archive.read(member), today)
+
+
+def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[Finding]:
+    """Every finding under `root`; `withheld` are 'dataset/id' paths that must not exist."""
+    findings: list[Finding] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if path.suffix.lower() in BINARY_SUFFIXES:
+            continue
+        rel = path.relative_to(root).as_posix()
+        findings.extend(scan_bytes(rel, path.read_bytes(), today))
+    for page in sorted(set(withheld)):
+        if (root / page).exists():
+            findings.append(Finding(page + "/", 0, "withheld-page", page))
+    return findings
