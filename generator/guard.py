@@ -8,8 +8,10 @@ previous site stays in place.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
+import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -60,10 +62,8 @@ def _masked(value: bytes) -> str:
 def scan_bytes(name: str, data: bytes, today: dt.date) -> Iterator[Finding]:
     """Findings in one file's bytes (archives and gzip members are opened)."""
     if data[:2] == b"\x1f\x8b":
-        try:
+        with contextlib.suppress(OSError, EOFError):
             data = gzip.decompress(data)
-        except (OSError, EOFError):
-            pass
     if data[:4] == b"PK\x03\x04":
         yield from _scan_zip(name, data, today)
         return
@@ -78,8 +78,6 @@ def scan_bytes(name: str, data: bytes, today: dt.date) -> Iterator[Finding]:
 
 
 def _scan_zip(name: str, data: bytes, today: dt.date) -> Iterator[Finding]:
-    import io
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
