@@ -246,7 +246,8 @@ def read_csv(
     # Trailing blank lines shift no row numbers; blank lines inside do, and polars skips them.
     if data.endswith((b"\n\n", b"\n\r\n", b"\r\n\r\n")):
         data = data.rstrip(b"\r\n") + b"\n"
-    if header_at is None or b"\n\n" in data or b"\n\r\n" in data:
+    header_only = data.count(b"\n", 0, 1 << 16) <= header_at + 1 if header_at is not None else False
+    if header_at is None or header_only or b"\n\n" in data or b"\n\r\n" in data:
         # Slow but exact path: Python's csv module keeps blank lines in the numbering.
         rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
         return [_table(rows, 1, schema, dataset=dataset, file=rel, sheet=None, issues=issues)]

@@ -84,7 +84,11 @@ def accounting(result: Result) -> dict[str, Any]:
     total = Counts()
     for ds, frame in result.records.items():
         per_ds = Counts()
+        # Files that yielded no rows still appear, with zero counts.
         per_file: dict[str, Counts] = defaultdict(Counts)
+        for dataset, file, _sheet in result.files:
+            if dataset == ds:
+                per_file[file]  # noqa: B018 - creates the zero entry
         grouped = frame.group_by(FILE, STATUS).len().sort(FILE, STATUS)
         for file, status, n in grouped.iter_rows():
             per_ds.add(status, n)

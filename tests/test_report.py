@@ -166,3 +166,16 @@ def test_every_row_is_accounted_for(tmp_path_factory, config, drop):
         frame.filter(frame["_status"] == "published").get_column("_error").null_count()
         == frame.filter(frame["_status"] == "published").height
     )
+
+
+def test_files_without_rows_are_listed_with_zero_counts(tmp_path, check):
+    write_csv(tmp_path / "xzcf" / "a.csv", [XZCF_HEADER, penalty("甲", ORG, "1号")])
+    write_csv(tmp_path / "xzcf" / "empty.csv", [XZCF_HEADER])
+    files = accounting(check(tmp_path))["datasets"]["xzcf"]["files"]
+    assert files["xzcf/empty.csv"] == {
+        "read": 0,
+        "published": 0,
+        "withdrawn": 0,
+        "rejected": 0,
+        "merged": 0,
+    }
