@@ -10,6 +10,7 @@ RSS, and Material for MkDocs building 1 000 of the same records as Markdown page
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -18,10 +19,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import polars as pl
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,11 +42,36 @@ MATERIAL_PAGES = 1000
 SAMPLE_ROWS = 120_000
 
 
-def peak_mb() -> tuple[float, float]:
-    """Peak RSS (MB) of this process and of the largest finished child (Linux: KB units)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return own, child
+class TreeRSS:
+    """Peak of the summed RSS of this process and its children, sampled every 0.1 s."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for p in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # a worker that just exited
+                    total += p.memory_info().rss
+            self.peak = max(self.peak, total)
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> TreeRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def main_peak_mb() -> float:
+    """Peak RSS of this process alone (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class NullWriter(TreeWriter):
@@ -123,7 +151,8 @@ def bench_records(frames: dict[str, pl.DataFrame], out: Path, workers: int) -> d
     out.mkdir(parents=True)
     writer = TreeWriter(out, None)
     start = time.perf_counter()
-    counts = render_records(items, writer, out.parent / "scratch", workers)
+    with TreeRSS() as rss:
+        counts = render_records(items, writer, out.parent / "scratch", workers)
     took = time.perf_counter() - start
     written = counts.files + writer.counts.files
     assert written == n, (written, n)
@@ -140,6 +169,7 @@ def bench_records(frames: dict[str, pl.DataFrame], out: Path, workers: int) -> d
         "pages_s": n / took,
         "render_only_s": render_only,
         "per_cpu_s": counts.files / counts.cpu if counts.cpu else 0.0,
+        "tree_mb": rss.peak / 2**20,
         "bytes": total / sampled,
     }
 
@@ -196,14 +226,14 @@ def main() -> None:
         material = 0.0 if args.skip_material else bench_material(frames, work)
         for n in args.records:
             r = bench_records(scale(frames, n), args.out / str(n), args.workers)
-            own, child = peak_mb()
             print(
                 f"records {n:,} (into {args.out}): {int(r['records']):,} record pages in {r['write_s']:.1f} s "
                 f"= {r['pages_s']:,.0f} pages/s written ({args.workers} workers); "
                 f"workers' CPU: {r['per_cpu_s']:,.0f} pages per CPU-second; "
                 f"render only {r['render_only_s']:,.0f} pages/s/core; "
                 f"{r['bytes']:,.0f} B HTML/record page; prepare {r['prepare_s']:.1f} s; "
-                f"peak RSS {own:,.0f} MB main, {child:,.0f} MB largest worker"
+                f"peak RSS {main_peak_mb():,.0f} MB main process, "
+                f"{r['tree_mb']:,.0f} MB main + workers while rendering"
             )
             if material:
                 print(

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Config
+from ..config import PACKAGE_DIR, Config
 from ..fsutil import replace_dir
 from ..pipeline import Result
 from .chrome import Chrome
@@ -50,10 +50,11 @@ def build_site(
     workers: int | None = None,
 ) -> SiteStats:
     """Build the public site into `out` (atomically); `work` holds scratch files."""
-    root = config.root
+    # mkdocs.yml and content/ sit next to site.yml, else in the generator's own checkout.
+    root = config.root if (config.root / "mkdocs.yml").is_file() else PACKAGE_DIR.parent
     mkdocs_file = mkdocs_file or root / "mkdocs.yml"
     content_dir = content_dir or root / "content"
-    site_file = site_file or root / "site.yml"
+    site_file = site_file or config.root / "site.yml"
     scratch = work / "site-scratch"
     shutil.rmtree(scratch, ignore_errors=True)
     out = out.resolve()
