@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import ConfigError, Config, load_config
+from .config import Config, ConfigError, load_config
 from .fsutil import inside, replace_dir
 from .load import DATA_SUFFIXES, data_files
 from .pipeline import Result, run
@@ -29,9 +29,13 @@ def _date(text: str) -> dt.date:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m generator",
-                                description="信用XX：把信用办的数据文件变成静态信用信息公示网站。")
-    p.add_argument("--config", type=Path, default=Path("site.yml"), help="站点配置文件（默认 site.yml）")
+    p = argparse.ArgumentParser(
+        prog="python -m generator",
+        description="信用XX：把信用办的数据文件变成静态信用信息公示网站。",
+    )
+    p.add_argument(
+        "--config", type=Path, default=Path("site.yml"), help="站点配置文件（默认 site.yml）"
+    )
     sub = p.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="只检查数据，不生成网站")
     check.add_argument("--data", type=Path, default=Path("data"), help="数据目录（默认 data）")
@@ -40,11 +44,16 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="检查数据并生成网站")
     build.add_argument("--data", type=Path, default=Path("data"))
     build.add_argument("--out", type=Path, default=Path("site"), help="公开输出目录（默认 site）")
-    build.add_argument("--work", type=Path, default=Path("build"),
-                       help="内部工作目录：报告与中间数据，绝不公开（默认 build）")
+    build.add_argument(
+        "--work",
+        type=Path,
+        default=Path("build"),
+        help="内部工作目录：报告与中间数据，绝不公开（默认 build）",
+    )
     build.add_argument("--today", type=_date, default=None)
-    build.add_argument("--workers", type=int, default=None,
-                       help="生成记录页面的进程数（默认：记录多时用 2 个）")
+    build.add_argument(
+        "--workers", type=int, default=None, help="生成记录页面的进程数（默认：记录多时用 2 个）"
+    )
     sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
     sample.add_argument("--records", type=int, default=2000)
     sample.add_argument("--seed", type=int, default=0)
@@ -61,8 +70,13 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  transient=True, console=_stderr_console()) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        console=_stderr_console(),
+    ) as bar:
         task = bar.add_task("开始", total=1)
 
         def update(name: str, i: int, n: int) -> None:
@@ -93,8 +107,10 @@ def _run(args: argparse.Namespace) -> tuple[Config, Result] | int:
     if not args.data.is_dir():
         return _unusable(f"找不到数据目录 {args.data}")
     if not any(p.suffix.lower() in DATA_SUFFIXES for p in data_files(args.data)):
-        return _unusable(f"数据目录 {args.data} 中没有 CSV/XLSX/XLS 文件；"
-                         "可先运行 python -m generator sample 生成演示数据")
+        return _unusable(
+            f"数据目录 {args.data} 中没有 CSV/XLSX/XLS 文件；"
+            "可先运行 python -m generator sample 生成演示数据"
+        )
     today = args.today or dt.date.today()
     with progress_bar(sys.stderr.isatty()) as step:
         result = run(args.data, config, today, progress=step)
@@ -121,10 +137,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .site import SiteError, build_site
 
     if inside(args.work, args.out) or inside(args.out, args.work):
-        return _unusable(f"内部工作目录 {args.work} 与公开输出目录 {args.out} 不能相互包含："
-                         "报告引用原始数据，绝不能进入公开网站")
+        return _unusable(
+            f"内部工作目录 {args.work} 与公开输出目录 {args.out} 不能相互包含："
+            "报告引用原始数据，绝不能进入公开网站"
+        )
     if inside(args.out, args.data) or inside(args.work, args.data):
-        return _unusable(f"输出目录 {args.out} 和工作目录 {args.work} 不能位于数据目录 {args.data} 之内")
+        return _unusable(
+            f"输出目录 {args.out} 和工作目录 {args.work} 不能位于数据目录 {args.data} 之内"
+        )
     outcome = _run(args)
     if isinstance(outcome, int):
         return outcome
@@ -140,8 +160,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(line)
     print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
     try:
-        stats = build_site(result, config, args.out, args.work, site_file=args.config,
-                           workers=args.workers)
+        stats = build_site(
+            result, config, args.out, args.work, site_file=args.config, workers=args.workers
+        )
     except SiteError as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")
     print(stats.line())
@@ -153,8 +174,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     if args.records < 1:
         return _unusable("--records 应为正整数")
-    written = write_sample(args.out, records=args.records, seed=args.seed,
-                           anchor=args.today or dt.date.today())
+    written = write_sample(
+        args.out, records=args.records, seed=args.seed, anchor=args.today or dt.date.today()
+    )
     for path, n in sorted(written.items()):
         print(f"{path}\t{n} 行")
     print(f"共 {sum(written.values())} 行，写入 {args.out}")
