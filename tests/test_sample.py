@@ -1,4 +1,4 @@
-"""Tests for the fictional 示例市 data drop (generator/sample.py).
+"""Tests for the fictional 示例市 data drop (generator/sample/).
 
 Check digits, encodings and defect detectors are computed here independently of the module,
 so a bug in the generator's helpers cannot hide itself.
