@@ -1,5 +1,6 @@
 /* 适老化 mode: larger type and higher contrast, remembered in localStorage. No pop-ups.
-   Loaded in <head> (small, same host) so the saved mode applies before the first paint. */
+   Loaded in <head> (small, same host) so the saved mode applies before the first paint;
+   the button is added here because it only works with JavaScript. */
 (function () {
   var root = document.documentElement, KEY = "xy-elder";
   try { if (localStorage.getItem(KEY) === "1") root.classList.add(KEY); } catch (e) { /* private mode */ }
@@ -8,20 +9,18 @@
     if (!bar) return;
     var button = document.createElement("button");
     button.type = "button";
-    button.className = "xy-elder";
-    bar.appendChild(button);
-    (function () {
-      var sync = function () {
-        var on = root.classList.contains(KEY);
-        button.setAttribute("aria-pressed", on ? "true" : "false");
-        button.textContent = on ? "退出适老化模式" : "适老化模式";
-      };
+    button.className = "xy-elder-btn";
+    var sync = function () {
+      var on = root.classList.contains(KEY);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.textContent = on ? "退出适老化模式" : "适老化模式";
+    };
+    button.addEventListener("click", function () {
+      var on = root.classList.toggle(KEY);
+      try { localStorage.setItem(KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
       sync();
-      button.addEventListener("click", function () {
-        var on = root.classList.toggle(KEY);
-        try { localStorage.setItem(KEY, on ? "1" : "0"); } catch (e) { /* private mode */ }
-        sync();
-      });
-    })();
+    });
+    sync();
+    bar.appendChild(button);
   });
 })();
