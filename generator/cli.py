@@ -55,6 +55,11 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--workers", type=int, default=None, help="生成记录页面的进程数（默认：记录多时用 2 个）"
     )
+    build.add_argument(
+        "--ledger",
+        default=None,
+        help="上次发布的台账 ledger.csv（路径或网址；默认读取输出目录中上次构建的台账）",
+    )
     sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
     sample.add_argument("--records", type=int, default=2000)
     sample.add_argument("--seed", type=int, default=0)
@@ -134,6 +139,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .opendata import LedgerError, OpenData
     from .report import render_html, text_lines, write_json
     from .site import SiteError, build_site
 
@@ -161,12 +167,20 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(line)
     print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
     try:
+        opendata = OpenData.for_build(result, config, args.out, args.ledger)
         stats = build_site(
-            result, config, args.out, args.work, site_file=args.config, workers=args.workers
+            result,
+            config,
+            args.out,
+            args.work,
+            site_file=args.config,
+            workers=args.workers,
+            extra=opendata,
         )
-    except SiteError as exc:
+    except (SiteError, LedgerError) as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")
     print(stats.line())
+    print(opendata.line())
     return _exit_code(result)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ..config import PACKAGE_DIR, Config
 from ..fsutil import replace_dir
@@ -22,8 +23,20 @@ from .pages import Pages
 from .records import job_for, render_records
 from .writer import TreeWriter, removed
 
-__all__ = ["SiteStats", "SiteError", "build_site"]
+__all__ = ["Extra", "SiteStats", "SiteError", "build_site"]
 SiteError = NarrativeError
+
+
+class Extra(Protocol):
+    """A later stage that adds files to the same tree (generator/opendata: downloads, feeds)."""
+
+    def feed(self, dataset: str) -> str:
+        """URL of the dataset's Atom feed, relative to the site root."""
+        ...
+
+    def write(self, writer: TreeWriter, chrome: Chrome) -> list[str]:
+        """Write its files with `writer`; return its page URLs for the sitemap."""
+        ...
 
 
 @dataclass
@@ -48,6 +61,7 @@ def build_site(
     content_dir: Path | None = None,
     site_file: Path | None = None,
     workers: int | None = None,
+    extra: Extra | None = None,
 ) -> SiteStats:
     """Build the public site into `out` (atomically); `work` holds scratch files."""
     # mkdocs.yml and content/ sit next to site.yml, else in the generator's own checkout.
@@ -77,7 +91,7 @@ def build_site(
                 }
                 jobs.append((ds, job_for(ds, context, site_url)))
             writer.counts.add(render_records(jobs, writer, scratch / "records", workers))
-            pages = Pages(chrome, writer, result.today)
+            pages = Pages(chrome, writer, result.today, feed=extra.feed if extra else None)
             for ds in datasets:
                 pages.dataset_lists(ds)
             names = {ds.id: ds.name for ds in datasets}
@@ -85,8 +99,9 @@ def build_site(
             pages.home(datasets, articles(content_dir, "news"), articles(content_dir, "cases"))
             pages.search(datasets)
             pages.not_found()
+            extra_urls = extra.write(writer, chrome) if extra else []
             record_urls = [f"{ds.id}/{rid}/" for ds in datasets for rid in ds.frame.get_column(ID)]
-            pages.sitemap(page_urls(narrative) + record_urls)
+            pages.sitemap(page_urls(narrative) + record_urls + extra_urls)
             gone = removed(prev, tmp) if prev else 0
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

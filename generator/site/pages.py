@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -41,10 +41,17 @@ class Pager:
 class Pages:
     """Renders pages through the shared layout and writes them with `writer`."""
 
-    def __init__(self, chrome: Chrome, writer: TreeWriter, today: dt.date):
+    def __init__(
+        self,
+        chrome: Chrome,
+        writer: TreeWriter,
+        today: dt.date,
+        feed: Callable[[str], str] | None = None,
+    ):
         self.chrome = chrome
         self.writer = writer
         self.today = today
+        self.feed = feed  # dataset -> its Atom feed URL, when the open-data stage runs
         self.urls: list[str] = []  # directory URLs written, for the sitemap
         self.site_url = str(chrome.xy["site"]["url"])
         self.site_name = str(chrome.xy["site"]["name"])
@@ -126,6 +133,7 @@ class Pages:
                 f"{ds.id}/",
                 ds_id=ds.id,
                 ds_name=ds.name,
+                feed=self.feed(ds.id) if self.feed else "",
                 heading=heading,
                 facet=facet,
                 description=ds.description,

@@ -1,0 +1,174 @@
+"""The publication ledger: an append-only log of what was published, changed and withdrawn.
+
+One CSV line per event — build number, build date, dataset, record id, event, content hash
+(added/changed) or reason code (withdrawn). It holds ids, dates, hashes and codes only,
+never a name or any other field, so it can itself be public: it is written to
+`/downloads/ledger.csv` and read back at the next build (see README, "Publication ledger").
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import io
+import urllib.request
+from pathlib import Path
+
+import polars as pl
+
+from .fields import Field
+
+ADDED, CHANGED, WITHDRAWN = "added", "changed", "withdrawn"
+EVENTS = (ADDED, CHANGED, WITHDRAWN)
+# Reasons a record leaves that the pipeline's own codes do not cover.
+REMOVED, REJECTED = "removed", "rejected"
+SCHEMA = {
+    "build": pl.Int64,
+    "date": pl.Date,
+    "dataset": pl.Utf8,
+    "id": pl.Utf8,
+    "event": pl.Utf8,
+    "hash": pl.Utf8,
+    "reason": pl.Utf8,
+}
+REL = "downloads/ledger.csv"
+
+
+class LedgerError(Exception):
+    """The previous ledger was asked for but cannot be read: history must not restart."""
+
+
+def empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHEMA)
+
+
+def read_ledger(source: str | Path | None) -> pl.DataFrame:
+    """The ledger at `source` (a path or an http(s) URL); an empty one when `source` is None."""
+    if source is None:
+        return empty()
+    text = str(source)
+    try:
+        if text.startswith(("http://", "https://")):
+            with urllib.request.urlopen(text, timeout=60) as resp:  # noqa: S310 (configured)
+                data = resp.read()
+        else:
+            data = Path(text).read_bytes()
+    except OSError as exc:
+        raise LedgerError(f"无法读取上次构建的发布台账 {text}：{exc}") from exc
+    try:
+        frame = pl.read_csv(io.BytesIO(data), schema=SCHEMA)
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise LedgerError(f"发布台账 {text} 格式不对：{exc}") from exc
+    bad = frame.filter(~pl.col("event").is_in(EVENTS) | pl.col("id").is_null())
+    if bad.height:
+        raise LedgerError(f"发布台账 {text} 中有 {bad.height} 行无法识别")
+    return frame
+
+
+def content_hashes(frame: pl.DataFrame, fields: list[Field]) -> list[str]:
+    """A short hash of each row's published content (every field but the id and URL).
+
+    hashlib rather than polars' own hash: it must stay the same across library versions.
+    Base32, not hex: a hex string can hold a run of 15 digits that looks like an ID number.
+    """
+    if frame.height == 0:
+        return []
+    parts = [
+        pl.col(f.name).cast(pl.Utf8).fill_null("\x00")
+        for f in fields
+        if f.type not in ("id", "url")
+    ]
+    joined = frame.select(pl.concat_str(parts, separator="\x1f")).to_series()
+    return [
+        base64.b32encode(hashlib.sha256(s.encode()).digest()[:10]).decode().lower() for s in joined
+    ]
+
+
+def state(ledger: pl.DataFrame) -> pl.DataFrame:
+    """The last event of every (dataset, id), with its latest content hash."""
+    if ledger.height == 0:
+        return pl.DataFrame(schema={"dataset": pl.Utf8, "id": pl.Utf8, "event": pl.Utf8,
+                                    "hash": pl.Utf8})  # fmt: skip
+    return ledger.group_by("dataset", "id", maintain_order=True).agg(
+        pl.col("event").last(), pl.col("hash").drop_nulls().last()
+    )
+
+
+def update(
+    ledger: pl.DataFrame, current: pl.DataFrame, gone: pl.DataFrame, today: dt.date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Append this build's events; return (new ledger, this build's events).
+
+    `current`: dataset, id, hash of every published record; `gone`: dataset, id, reason of
+    records present in the drop but not published (withdrawn or rejected rows).
+    """
+    last = state(ledger).filter(pl.col("event") != WITHDRAWN)
+    build = int(ledger.get_column("build").max() or 0) + 1  # type: ignore[arg-type]
+    added = current.join(last, on=["dataset", "id"], how="anti").with_columns(
+        pl.lit(ADDED).alias("event"), pl.lit(None, dtype=pl.Utf8).alias("reason")
+    )
+    changed = (
+        current.join(
+            last.select("dataset", "id", pl.col("hash").alias("_old")), on=["dataset", "id"]
+        )  # fmt: skip
+        .filter(pl.col("hash") != pl.col("_old").fill_null(""))
+        .drop("_old")
+        .with_columns(pl.lit(CHANGED).alias("event"), pl.lit(None, dtype=pl.Utf8).alias("reason"))
+    )
+    withdrawn = (
+        last.join(current, on=["dataset", "id"], how="anti")
+        .select("dataset", "id")
+        .join(gone, on=["dataset", "id"], how="left")
+        .with_columns(
+            pl.lit(WITHDRAWN).alias("event"),
+            pl.lit(None, dtype=pl.Utf8).alias("hash"),
+            pl.col("reason").fill_null(REMOVED),
+        )
+    )
+    cols = ["dataset", "id", "event", "hash", "reason"]
+    events = (
+        pl.concat([added.select(cols), changed.select(cols), withdrawn.select(cols)])
+        .sort(["dataset", "event", "id"])
+        .select(
+            pl.lit(build, dtype=pl.Int64).alias("build"),
+            pl.lit(today, dtype=pl.Date).alias("date"),
+            *cols,
+        )
+    )
+    if events.height == 0:
+        return ledger, events
+    return pl.concat([ledger, events]), events
+
+
+def gone_reasons(
+    records: pl.DataFrame, published_status: str, rejected_status: str
+) -> pl.DataFrame:
+    """(id, reason) of the rows of one dataset that are not published, one per id."""
+    return (
+        records.filter((pl.col("_status") != published_status) & pl.col("_id").is_not_null())
+        .select(
+            pl.col("_id").alias("id"),
+            pl.when(pl.col("_status") == rejected_status)
+            .then(pl.lit(REJECTED))
+            .otherwise(pl.col("_reason"))
+            .alias("reason"),
+        )
+        .sort("id", "reason")
+        .unique("id", keep="first", maintain_order=True)
+    )
+
+
+def first_published(ledger: pl.DataFrame) -> pl.DataFrame:
+    """dataset, id, first (first published), updated (last added/changed), added (build)."""
+    live = ledger.filter(pl.col("event") != WITHDRAWN)
+    added = pl.col("event") == ADDED
+    return live.group_by("dataset", "id").agg(
+        pl.col("date").filter(added).min().alias("first"),
+        pl.col("date").max().alias("updated"),
+        pl.col("build").filter(added).max().alias("added"),
+    )
+
+
+def write_ledger(ledger: pl.DataFrame, path: Path) -> None:
+    ledger.write_csv(path, date_format="%Y-%m-%d")
