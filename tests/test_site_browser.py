@@ -68,3 +68,44 @@ def test_elder_mode_by_keyboard_and_remembered(base_url: str, demo: Demo):
         assert dialogs == []
         assert all(u.startswith(base_url) for u in requests), requests
         browser.close()
+
+
+CONTRAST_JS = """() => {
+  const lum = c => { const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bg = el => { for (; el; el = el.parentElement) { const c = getComputedStyle(el).backgroundColor;
+    if (c && !c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c; } return 'rgb(255, 255, 255)'; };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const s = getComputedStyle(el);
+    if (!own || s.visibility === 'hidden' || s.display === 'none' || el.closest('[hidden]')) continue;
+    if (el.getBoundingClientRect().width === 0 || el.closest('.xy-skip')) continue;
+    const a = lum(s.color), b = lum(bg(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) out.push([el.tagName, el.className, el.textContent.trim().slice(0, 20), ratio.toFixed(2)]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
+@pytest.mark.parametrize("elder", [False, True])
+def test_text_contrast_at_least_4_5(base_url: str, demo: Demo, elder: bool):
+    from playwright.sync_api import sync_playwright
+
+    record = demo.result.published("xzcf").row(0, named=True)["_id"]
+    urls = ["", f"xzcf/{record}/", "xzcf/", "policies/leshan-lefubanfa-2017-9/", "guide/repair/"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(base_url)
+        page.evaluate(f"localStorage.setItem('xy-elder', '{int(elder)}')")
+        low = {}
+        for url in urls:
+            page.goto(base_url + url)
+            if found := page.evaluate(CONTRAST_JS):
+                low[url] = found
+        browser.close()
+    assert low == {}
