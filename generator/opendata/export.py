@@ -108,8 +108,9 @@ def export_dataset(
     """Write the whole-dataset files, then each year's, from an export_frame()."""
     import time
 
-    safe = spreadsheet_safe(frame, fields)
     columns = [(f.name, f.kind) for f in fields]
+    frame = frame.select(*(n for n, _ in columns), "_year")  # dictionary order in every format
+    safe = spreadsheet_safe(frame, fields)
     years = sorted(frame.get_column("_year").drop_nulls().unique().to_list(), reverse=True)
     out: list[FileInfo] = []
     for year in [None, *years]:
