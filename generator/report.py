@@ -222,6 +222,24 @@ def text_lines(result: Result, config: Config) -> Iterator[str]:
         f"提示 {severities.get('info', 0)}"
     )
     yield f"合计：{Counts(**acc['total']).line()}"
+    yield conclusion(result, acc)
+
+
+def conclusion(result: Result, acc: dict[str, Any]) -> str:
+    """One sentence saying what the clerk should do next."""
+    total = acc["total"]
+    unreadable = sum(1 for i in result.issues if i.severity == "error" and i.row is None)
+    if total["rejected"] or unreadable:
+        parts = []
+        if total["rejected"]:
+            parts.append(f"{total['rejected']} 行被拒收")
+        if unreadable:
+            parts.append(f"{unreadable} 个文件或工作表有整体性错误")
+        return (
+            f"结论：{'，'.join(parts)}（见上文“错误”），请改正后重新检查；"
+            f"其余 {total['published']} 行可以公示。"
+        )
+    return f"结论：没有被拒收的行，{total['published']} 行可以公示。"
 
 
 def issue_title(code: str) -> str:

@@ -70,7 +70,8 @@ def test_json_report_shape(penalties, config):
 def test_text_report_ends_with_counts_that_add_up(penalties, config):
     result = penalties(penalty("甲", ORG, "1号"), penalty("乙", ORG, "2号", cat="警告"))
     lines = list(text_lines(result, config))
-    assert lines[-1] == "合计：读入 2 行 = 公示 1 + 撤下 1 + 拒收 0 + 合并 0"
+    assert lines[-2] == "合计：读入 2 行 = 公示 1 + 撤下 1 + 拒收 0 + 合并 0"
+    assert lines[-1] == "结论：没有被拒收的行，1 行可以公示。"
     assert "    撤下原因：仅予警告（不公示） 1" in lines
 
 
