@@ -1,7 +1,8 @@
 """Command line: `python -m generator check | build | sample`.
 
 The only module that prints or exits. Exit codes: 0 no row rejected, 1 some rows
-rejected, 2 input or configuration unusable.
+rejected, 2 input or configuration unusable, 3 the guard found something that must not be
+public in the output (nothing was replaced or deployed).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .fsutil import inside, replace_dir
 from .load import DATA_SUFFIXES, data_files
 from .pipeline import Result, run
 
-EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_GUARD = 0, 1, 2, 3
 
 
 def _date(text: str) -> dt.date:
@@ -139,6 +140,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .guard import GuardError, verifier, withheld_pages
     from .opendata import LedgerError, OpenData
     from .report import render_html, text_lines, write_json
     from .site import SiteError, build_site
@@ -176,12 +178,29 @@ def cmd_build(args: argparse.Namespace) -> int:
             site_file=args.config,
             workers=args.workers,
             extra=opendata,
+            verify=verifier(result.today, withheld_pages(result.records)),
         )
     except (SiteError, LedgerError) as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")
+    except GuardError as exc:
+        return guard_failed(exc, f"原网站 {args.out} 保持不变，未替换")
     print(stats.line())
     print(opendata.line())
     return _exit_code(result)
+
+
+def guard_failed(exc: Exception, outcome: str) -> int:
+    """Print the guard's findings (file and byte position, never the value) and exit 3."""
+    findings = getattr(exc, "findings", [])
+    print(
+        f"安全检查未通过：输出中有 {len(findings)} 处不得公开的内容；{outcome}。", file=sys.stderr
+    )
+    for f in findings[:50]:
+        print(f"  - {f.text()}", file=sys.stderr)
+    if len(findings) > 50:
+        print(f"  - ……另有 {len(findings) - 50} 处", file=sys.stderr)
+    print("请按操作手册“安全检查拦截”一节处理（docs/manual/）。", file=sys.stderr)
+    return EXIT_GUARD
 
 
 def cmd_sample(args: argparse.Namespace) -> int:

@@ -14,9 +14,11 @@ import gzip
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import polars as pl
 
 from .values import idnum_valid_scalar
 
@@ -99,3 +101,37 @@ def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[
         if (root / page).exists():
             findings.append(Finding(page + "/", 0, "withheld-page", page))
     return findings
+
+
+class GuardError(Exception):
+    """The output holds something that must not be public; nothing was replaced."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__(f"{len(findings)} finding(s)")
+        self.findings = findings
+
+
+def withheld_pages(records: Mapping[str, pl.DataFrame]) -> list[str]:
+    """'dataset/id' of every record in the drop that is not published (and not also published).
+
+    `records` is `Result.records`: every input row with `_status` and `_id`.
+    """
+    pages: list[str] = []
+    for ds, frame in records.items():
+        ids = frame.filter(pl.col("_id").is_not_null())
+        public = ids.filter(pl.col("_status") == "published").get_column("_id")
+        hidden = ids.filter(pl.col("_status") != "published").get_column("_id")
+        pages += [f"{ds}/{i}" for i in sorted(set(hidden.to_list()) - set(public.to_list()))]
+    return pages
+
+
+def verifier(today: dt.date, withheld: Iterable[str] = ()) -> Callable[[Path], None]:
+    """A `verify` hook for build_site: raise GuardError when the new tree has a finding."""
+    pages = list(withheld)
+
+    def verify(root: Path) -> None:
+        findings = scan_tree(root, today, pages)
+        if findings:
+            raise GuardError(findings)
+
+    return verify

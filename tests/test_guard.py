@@ -53,3 +53,58 @@ def test_zip_inside_tree(tmp_path):
     assert [(f.path, f.kind) for f in scan_tree(tmp_path, TODAY)] == [
         ("all.zip!inner/data.json", "idnum")
     ]
+
+
+# --- wired into the build: fail closed -------------------------------------------------
+
+
+def _build(tmp_path, config, data, out):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "--config", str(config), "build", "--data",
+         str(data), "--out", str(out), "--work", str(tmp_path / "work"), "--today", "2026-11-22",
+         "--workers", "1"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_planted_leak_refuses_build_and_keeps_previous_site(tmp_path):
+    """An ID number in the office address (config is not masked) reaches every page."""
+    from conftest import ORG, ROOT, XZCF_HEADER, penalty, write_csv
+
+    data = tmp_path / "data"
+    write_csv(data / "xzcf" / "a.csv", [XZCF_HEADER, penalty("甲公司", ORG, "示罚〔2026〕1号")])
+    out = tmp_path / "site"
+    good = _build(tmp_path, ROOT / "site.yml", data, out)
+    assert good.returncode == 0, good.stderr
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    leaky = tmp_path / "site.yml"
+    text = (ROOT / "site.yml").read_text(encoding="utf-8")
+    leaky.write_text(text.replace("示例市示例大道 1 号", f"示例大道 {PERSON_ID}"), "utf-8")
+    bad = _build(tmp_path, leaky, data, out)
+    assert bad.returncode == 3
+    assert "安全检查未通过" in bad.stderr and "index.html（第 " in bad.stderr
+    assert PERSON_ID not in bad.stderr + bad.stdout
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".site.*"))  # the rejected tree was removed
+
+
+def test_withheld_pages_are_the_ids_not_also_published():
+    import polars as pl
+
+    from generator.guard import withheld_pages
+
+    records = {
+        "xzcf": pl.DataFrame(
+            {
+                "_id": ["a", "b", "b", None, "c"],
+                "_status": ["published", "withdrawn", "published", "rejected", "rejected"],
+            }
+        )
+    }
+    assert withheld_pages(records) == ["xzcf/c"]

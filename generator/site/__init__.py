@@ -9,6 +9,7 @@ tree replaces the old one in two renames, so a failed build leaves the old site 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -62,8 +63,13 @@ def build_site(
     site_file: Path | None = None,
     workers: int | None = None,
     extra: Extra | None = None,
+    verify: Callable[[Path], None] | None = None,
 ) -> SiteStats:
-    """Build the public site into `out` (atomically); `work` holds scratch files."""
+    """Build the public site into `out` (atomically); `work` holds scratch files.
+
+    `verify` runs on the finished new tree before it replaces `out`; if it raises, `out`
+    is left as it was (the guard: generator/guard.py).
+    """
     # mkdocs.yml and content/ sit next to site.yml, else in the generator's own checkout.
     root = config.root if (config.root / "mkdocs.yml").is_file() else PACKAGE_DIR.parent
     mkdocs_file = mkdocs_file or root / "mkdocs.yml"
@@ -103,6 +109,9 @@ def build_site(
             record_urls = [f"{ds.id}/{rid}/" for ds in datasets for rid in ds.frame.get_column(ID)]
             pages.sitemap(page_urls(narrative) + record_urls + extra_urls)
             gone = removed(prev, tmp) if prev else 0
+            # Last step before the swap: nothing written after this is checked.
+            if verify is not None:
+                verify(tmp)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return SiteStats(
