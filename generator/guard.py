@@ -24,6 +24,7 @@ from .values import idnum_valid_scalar
 
 _ID = re.compile(rb"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
 _DIGITS = re.compile(rb"\d{15}")
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 # The office report carries this sentence; it must never be found in public output.
 REPORT_MARK = "不得上传到公开网站".encode()
 BINARY_SUFFIXES = {
@@ -75,8 +76,26 @@ def scan_bytes(name: str, data: bytes, today: dt.date) -> Iterator[Finding]:
         return
     for match in _ID.finditer(data):
         value = match.group(1)
+        if _in_hex_token(data, match.start(1), match.end(1)):
+            continue
         if idnum_valid_scalar(value.decode("ascii"), today):
             yield Finding(name, match.start(1), "idnum", _masked(value))
+
+
+def _in_hex_token(data: bytes, start: int, end: int) -> bool:
+    """True when the digits lie inside a SHA-256 digest or a record id, not free text.
+
+    A 64-hex SHA-256 (downloads, SHA256SUMS) or a 16-hex record id can hold a run of 15
+    digits with a valid date inside, which passes the legacy ID check: a hex run of exactly
+    16 or 64 characters with a letter a–f is such a token (an ID number's own letter, X,
+    is not hex; digits glued to other text, as in search fragments, are still checked).
+    """
+    while start > 0 and data[start - 1] in _HEX:
+        start -= 1
+    while end < len(data) and data[end] in _HEX:
+        end += 1
+    token = data[start:end]
+    return len(token) in (16, 64) and any(c not in b"0123456789" for c in token)
 
 
 def _scan_zip(name: str, data: bytes, today: dt.date) -> Iterator[Finding]:

@@ -334,3 +334,14 @@ def test_two_builds_give_identical_bytes(tmp_path: Path):
     ledger = (tmp_path / "one" / "downloads" / "ledger.csv").read_bytes()
     assert build(tmp_path / "d", tmp_path / "one", TODAY) == 0
     assert (tmp_path / "one" / "downloads" / "ledger.csv").read_bytes() == ledger
+
+
+def test_guard_ignores_digits_inside_digests_and_record_ids():
+    from generator.guard import scan_bytes
+
+    legacy = "110101900307451"  # a 15-digit ID number that passes the check
+    digest = ("deadbeef" + legacy + "c" * 64)[:64]
+    assert not list(scan_bytes("SHA256SUMS", f"{digest}  xzcf/xzcf.csv\n".encode(), TODAY))
+    assert not list(scan_bytes("a.html", f'<a href="../xzcf/a{legacy}/">'.encode(), TODAY))
+    found = list(scan_bytes("a.html", f"身份证号{legacy}。".encode(), TODAY))
+    assert [f.kind for f in found] == ["idnum"]
