@@ -59,6 +59,7 @@ check: lint types test ## lint, types and tests (what CI runs)
 bench: $(STAMP) ## run the benchmarks (prints figures; takes minutes)
 	$(PY) bench/bench_check.py
 	$(PY) bench/bench_render.py
+	$(PY) bench/bench_export.py
 
 clean: ## remove built output (site/, build/)
 	rm -rf $(OUT) $(WORK)
