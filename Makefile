@@ -13,7 +13,7 @@ SAMPLE_DIR := $(WORK)/sample-data
 today_flag = $(if $(TODAY),--today $(TODAY),)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample check-data build site serve test lint types check bench clean
+.PHONY: help venv sample check-data build site serve publish test lint types check bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ site: build ## build the demo site (alias of build)
 
 serve: site ## build, then serve site/ on http://localhost:8000/
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(OUT)
+
+publish: $(STAMP) ## deploy site/ where site.yml's publish: says (changed files only)
+	$(PY) -m generator publish --site $(OUT) --work $(WORK)
 
 test: $(STAMP) ## run the test suite
 	$(PY) -m pytest -q -n 2

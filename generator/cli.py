@@ -2,7 +2,8 @@
 
 The only module that prints or exits. Exit codes: 0 no row rejected, 1 some rows
 rejected, 2 input or configuration unusable, 3 the guard found something that must not be
-public in the output (nothing was replaced or deployed).
+public in the output (nothing was replaced or deployed), 4 the deploy failed (the live site
+is as it was, or converges on the next run).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .fsutil import inside, replace_dir
 from .load import DATA_SUFFIXES, data_files
 from .pipeline import Result, run
 
-EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_GUARD = 0, 1, 2, 3
+EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_GUARD, EXIT_DEPLOY = 0, 1, 2, 3, 4
 
 
 def _date(text: str) -> dt.date:
@@ -61,6 +62,19 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="上次发布的台账 ledger.csv（路径或网址；默认读取输出目录中上次构建的台账）",
     )
+    pub = sub.add_parser("publish", help="把已生成的网站发布到 site.yml 中 publish 指定的位置")
+    pub.add_argument(
+        "--site", type=Path, default=Path("site"), help="要发布的网站目录（默认 site）"
+    )
+    pub.add_argument("--work", type=Path, default=Path("build"), help="内部工作目录（读取报告）")
+    pub.add_argument("--target", choices=("local", "rsync", "s3"), default=None,
+                     help="发布方式（默认取 site.yml 的 publish.target）")  # fmt: skip
+    pub.add_argument(
+        "--dest", default=None, help="发布位置：目录、用户@服务器:/目录/ 或 s3://桶/前缀"
+    )
+    pub.add_argument("--today", type=_date, default=None, help="安全检查用的日期（默认取报告）")
+    pub.add_argument("--pull-ledger", type=Path, default=None, metavar="FILE",
+                     help="只从发布目标取回上次的发布台账到 FILE，不发布")  # fmt: skip
     sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
     sample.add_argument("--records", type=int, default=2000)
     sample.add_argument("--seed", type=int, default=0)
@@ -203,6 +217,38 @@ def guard_failed(exc: Exception, outcome: str) -> int:
     return EXIT_GUARD
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .guard import GuardError
+    from .publish import PublishError, from_report, make_target, publish, pull_ledger
+
+    try:
+        config = load_config(args.config)
+        target = make_target(config.site.get("publish"), args.target, args.dest)
+        if args.pull_ledger is not None:
+            if pull_ledger(target, args.pull_ledger):
+                print(f"已取回上次的发布台账：{args.pull_ledger}")
+            else:
+                print("发布目标上还没有网站：首次发布，台账从头开始")
+            return EXIT_OK
+        if inside(args.work, args.site):
+            return _unusable(f"内部工作目录 {args.work} 不能位于网站目录 {args.site} 之内")
+        built, withheld = from_report(args.work / "report" / "report.json")
+        stats = publish(
+            args.site, target, args.today or built or dt.date.today(), withheld=withheld
+        )
+    except ConfigError as exc:
+        return _unusable("配置有误：" + "；".join(exc.problems))
+    except GuardError as exc:
+        return guard_failed(exc, "没有上传任何文件")
+    except PublishError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        print("线上网站保持原样（或在下次发布时自动补齐）；请按操作手册“发布失败”一节处理。",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_DEPLOY
+    print(stats.line())
+    return EXIT_OK
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from .sample import write_sample
 
@@ -225,5 +271,10 @@ def _exit_code(result: Result) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    commands = {"check": cmd_check, "build": cmd_build, "sample": cmd_sample}
+    commands = {
+        "check": cmd_check,
+        "build": cmd_build,
+        "publish": cmd_publish,
+        "sample": cmd_sample,
+    }
     return commands[args.command](args)

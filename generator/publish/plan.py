@@ -1,0 +1,123 @@
+"""What a deploy must do: the manifest of a built tree, the diff against the live one, and
+the order in which files go out.
+
+The output is deterministic, so a file whose SHA-256 equals the live manifest's is not
+sent again. Order: a page may only reach the live site after everything it links to, so
+files go out in phases — assets and downloads, then record and article pages, then subject
+pages, then lists, search index, feeds and other index pages, the home page last — and
+deletions come after every upload, when no live page links to the deleted files any more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST = ".publish-manifest.json"
+# Paths this deploy is about to write, recorded before the first upload: if the deploy
+# dies, the next one knows these may exist on the target although no manifest lists them.
+PENDING = ".publish-pending.json"
+CONTROL = {MANIFEST, PENDING}
+PHASES = ("assets", "records", "subjects", "lists", "home")
+# Top-level folders whose three-part pages are lists, not records (the changelog lists
+# records; the search page loads the index).
+_LIST_DIRS = {"downloads", "search", "feeds", "pagefind"}
+
+Manifest = dict[str, str]  # relative /-path -> sha256 hex
+
+
+def phase(rel: str) -> int:
+    """The upload phase of a relative path (index into PHASES)."""
+    parts = rel.split("/")
+    if rel == "index.html":
+        return 4
+    html = rel.endswith(".html")
+    if not html and parts[0] not in _LIST_DIRS and rel not in ("sitemap.xml",):
+        return 0
+    if parts[0] == "subject":
+        return 2
+    if html and len(parts) == 3 and parts[0] not in _LIST_DIRS:
+        return 1  # <dataset>/<id>/index.html, <section>/<article>/index.html
+    return 3
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_manifest(root: Path) -> Manifest:
+    """SHA-256 of every file under `root` (control files excluded), by relative path."""
+    out: Manifest = {}
+    base = str(root)
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        for name in filenames:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, base).replace(os.sep, "/")
+            if rel not in CONTROL:
+                out[rel] = sha256_file(full)
+    return dict(sorted(out.items()))
+
+
+def dump(manifest: Manifest) -> bytes:
+    body = {"version": 1, "files": manifest}
+    return json.dumps(body, ensure_ascii=False, indent=0, sort_keys=True).encode() + b"\n"
+
+
+def load(data: bytes | None) -> Manifest:
+    """A manifest from its bytes; {} for None (nothing published yet)."""
+    if data is None:
+        return {}
+    body = json.loads(data)
+    if not isinstance(body, dict) or body.get("version") != 1:
+        raise ValueError("不是本工具写入的发布清单")
+    return {str(k): str(v) for k, v in body["files"].items()}
+
+
+@dataclass
+class Plan:
+    """Uploads in phase order, deletions after them, and what stays untouched."""
+
+    new: Manifest
+    uploads: list[list[str]] = field(default_factory=lambda: [[] for _ in PHASES])
+    deletions: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    known: set[str] = field(default_factory=set)  # paths the live manifest (or journal) lists
+
+    @property
+    def upload_list(self) -> list[str]:
+        return [rel for group in self.uploads for rel in group]
+
+    def line(self) -> str:
+        by_phase = "，".join(
+            f"{name} {len(g)}" for name, g in zip(PHASES, self.uploads, strict=True) if g
+        )
+        return (
+            f"上传 {len(self.upload_list)} 个文件（{by_phase or '无'}），"
+            f"删除 {len(self.deletions)} 个，未变 {self.unchanged} 个"
+        )
+
+
+def make_plan(new: Manifest, live: Manifest, pending: Iterable[str] = ()) -> Plan:
+    """Diff `new` against `live`; `pending` paths (a dead deploy's) count as unknown."""
+    live = dict(live)
+    for rel in pending:
+        live[rel] = ""  # present or not, its content is unknown: re-send or delete
+    plan = Plan(new, known=set(live))
+    for rel, digest in new.items():
+        if live.get(rel) == digest:
+            plan.unchanged += 1
+        else:
+            plan.uploads[phase(rel)].append(rel)
+    # Deletions: lists before records before assets, the reverse of the upload order.
+    gone = [rel for rel in live if rel not in new and rel not in CONTROL]
+    plan.deletions = sorted(gone, key=lambda r: (-phase(r), r))
+    return plan
