@@ -38,6 +38,19 @@ from .package import datapackage, sha256sums
 from .render import changelog_pages, downloads_page
 
 __all__ = ["OpenData", "LedgerError"]
+PACKAGE = "downloads/datapackage.json"
+
+
+@dataclass
+class _Part:
+    """One dataset's share of the stage, kept after its export frame is dropped."""
+
+    schema: Schema
+    fields: list[Field]
+    current: pl.DataFrame  # dataset, id, hash of every published record
+    gone: pl.DataFrame  # dataset, id, reason of every record in the drop but not published
+    titles: pl.DataFrame  # id, title, dept, when (for feeds and the changelog)
+    catalogue: dict[str, Any]  # the catalogue page's entry
 
 
 @dataclass
@@ -68,72 +81,75 @@ class OpenData:
     def write(self, writer: TreeWriter, chrome: Chrome) -> list[str]:
         """Write every open-data file through `writer`; return the page URLs for the sitemap."""
         today = self.result.today
-        xy = chrome.xy
-        site: dict[str, Any] = {**xy["site"], "office": xy["office"].get("name", "")}
+        site: dict[str, Any] = {**chrome.xy["site"], "office": chrome.xy["office"].get("name", "")}
         placer = Placer(writer)
-        current, gone, named, catalogue = [], [], [], []
-        schemas: dict[str, tuple[Schema, list[Field]]] = {}
-        for schema in self.config.datasets():
-            published = self.result.published(schema.id)
-            fields = fields_for(schema, self.config)
-            schemas[schema.id] = (schema, fields)
-            frame = export_frame(published, schema, fields, site["url"])
-            current.append(
-                pl.DataFrame(
-                    {
-                        "dataset": [schema.id] * frame.height,
-                        "id": frame.get_column(ID_LABEL),
-                        "hash": content_hashes(frame, fields),
-                    },
-                    schema={"dataset": pl.Utf8, "id": pl.Utf8, "hash": pl.Utf8},
-                )
-            )
-            reasons = gone_reasons(self.result.records[schema.id], PUBLISHED, REJECTED)
-            gone.append(reasons.select(pl.lit(schema.id).alias("dataset"), pl.all()))
-            files = export_dataset(
-                frame, schema.id, schema.name, fields, placer, today, site["name"], self.timings
-            )
-            self.files += files
-            named.append(titles(published, schema).select(pl.lit(schema.id).alias("dataset"),
-                                                          pl.all()))  # fmt: skip
-            catalogue.append(
-                {
-                    "id": schema.id,
-                    "name": schema.name,
-                    "description": schema.description,
-                    "count": frame.height,
-                    "feed": feed_rel(schema.id),
-                    "files": files,
-                    "fields": fields,
-                    "examples": examples(frame, fields),
-                }
-            )
-            del frame
-        ledger, self.events = update_ledger(self.previous, pl.concat(current), pl.concat(gone),
-                                            today)  # fmt: skip
+        # Per dataset: its download files, and what the ledger and the feeds need of it.
+        parts = [self._dataset(schema, site, placer) for schema in self.config.datasets()]
+        # The ledger: this build's events against the previous build's ledger.
+        ledger, self.events = update_ledger(
+            self.previous,
+            pl.concat([p.current for p in parts]),
+            pl.concat([p.gone for p in parts]),
+            today,
+        )
         write_ledger(ledger, placer.path(REL))
         sums = [(REL, placer.done(REL)[1])] + [(f.rel, f.sha256) for f in self.files]
+        # Feeds, dated by the ledger.
         dates = first_published(ledger)
-        every = pl.concat(named)
-        for schema, _ in schemas.values():
-            body = render_feed(
-                schema,
-                every.filter(pl.col("dataset") == schema.id).drop("dataset"),
-                dates.filter(pl.col("dataset") == schema.id),
-                site,
-                today,
-            )
-            writer.write(feed_rel(schema.id), body)
+        for p in parts:
+            mine = dates.filter(pl.col("dataset") == p.schema.id)
+            writer.write(feed_rel(p.schema.id), render_feed(p.schema, p.titles, mine, site, today))
+        # The package descriptor and checksums of everything above.
+        schemas = {p.schema.id: (p.schema, p.fields) for p in parts}
         package = datapackage(self.files, schemas, self.config, site, today)
-        sums.append(("downloads/datapackage.json", placer.write_bytes(
-            "downloads/datapackage.json", package)[1]))  # fmt: skip
+        sums.append((PACKAGE, placer.write_bytes(PACKAGE, package)[1]))
         placer.write_bytes("downloads/SHA256SUMS", sha256sums(sums))
+        # The catalogue and changelog pages.
         pages = Pages(chrome, writer, today)
-        downloads_page(pages, catalogue, dict(site.get("licence") or {}))
-        names = {s.id: s.name for s, _ in schemas.values()}
-        urls = ["downloads/", *changelog_pages(pages, ledger, names, every.select(
-            "dataset", "id", "title"))]  # fmt: skip
-        return urls
+        downloads_page(pages, [p.catalogue for p in parts], dict(site.get("licence") or {}))
+        titled = pl.concat(
+            [p.titles.select(pl.lit(p.schema.id).alias("dataset"), "id", "title") for p in parts]
+        )
+        names = {p.schema.id: p.schema.name for p in parts}
+        return ["downloads/", *changelog_pages(pages, ledger, names, titled)]
+
+    def _dataset(self, schema: Schema, site: dict[str, Any], placer: Placer) -> _Part:
+        """Export one dataset's files; keep its hashes, withdrawal reasons and titles."""
+        published = self.result.published(schema.id)
+        fields = fields_for(schema, self.config)
+        frame = export_frame(published, schema, fields, site["url"])
+        current = pl.DataFrame(
+            {
+                "dataset": [schema.id] * frame.height,
+                "id": frame.get_column(ID_LABEL),
+                "hash": content_hashes(frame, fields),
+            },
+            schema={"dataset": pl.Utf8, "id": pl.Utf8, "hash": pl.Utf8},
+        )
+        reasons = gone_reasons(self.result.records[schema.id], PUBLISHED, REJECTED)
+        files = export_dataset(
+            frame, schema.id, schema.name, fields, placer, self.result.today, site["name"],
+            self.timings,
+        )  # fmt: skip
+        self.files += files
+        catalogue = {
+            "id": schema.id,
+            "name": schema.name,
+            "description": schema.description,
+            "count": frame.height,
+            "feed": feed_rel(schema.id),
+            "files": files,
+            "fields": fields,
+            "examples": examples(frame, fields),
+        }
+        return _Part(
+            schema,
+            fields,
+            current,
+            reasons.select(pl.lit(schema.id).alias("dataset"), pl.all()),
+            titles(published, schema),
+            catalogue,
+        )
 
     def line(self) -> str:
         """One line for the CLI: files, bytes and this build's ledger events."""
