@@ -24,7 +24,16 @@ from .local import LocalTarget, PublishError
 from .plan import MANIFEST, PENDING, Plan, build_manifest, dump, load, make_plan
 from .remote import RsyncTarget, S3Target
 
-__all__ = ["PublishError", "PublishStats", "make_target", "publish", "pull_ledger"]
+__all__ = [
+    "LocalTarget",
+    "PublishError",
+    "PublishStats",
+    "RsyncTarget",
+    "S3Target",
+    "make_target",
+    "publish",
+    "pull_ledger",
+]
 TARGETS = ("local", "rsync", "s3")
 LEDGER = "downloads/ledger.csv"
 

@@ -2,10 +2,13 @@
 the order in which files go out.
 
 The output is deterministic, so a file whose SHA-256 equals the live manifest's is not
-sent again. Order: a page may only reach the live site after everything it links to, so
-files go out in phases — assets and downloads, then record and article pages, then subject
-pages, then lists, search index, feeds and other index pages, the home page last — and
-deletions come after every upload, when no live page links to the deleted files any more.
+sent again. Order: a reader must never follow a live link to a file that is not there yet.
+New files go first: no live page links to them until a page that already exists is
+replaced, so among themselves their order does not matter (record and subject pages link
+to each other). Then the replaced files, each phase only after the files it links to —
+assets and downloads, record and article pages, subject pages, lists, search index, feeds
+and other index pages, the home page last. Deletions come after every upload, when no live
+page links to the deleted files any more.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ PHASES = ("assets", "records", "subjects", "lists", "home")
 # Top-level folders whose three-part pages are lists, not records (the changelog lists
 # records; the search page loads the index).
 _LIST_DIRS = {"downloads", "search", "feeds", "pagefind"}
+# Files that are not pages but point at records: the search index, feeds, the sitemap.
+_INDEX_DIRS = {"feeds", "pagefind"}
 
 Manifest = dict[str, str]  # relative /-path -> sha256 hex
 
@@ -36,7 +41,7 @@ def phase(rel: str) -> int:
     if rel == "index.html":
         return 4
     html = rel.endswith(".html")
-    if not html and parts[0] not in _LIST_DIRS and rel not in ("sitemap.xml",):
+    if not html and parts[0] not in _INDEX_DIRS and rel != "sitemap.xml":
         return 0
     if parts[0] == "subject":
         return 2
@@ -84,10 +89,11 @@ def load(data: bytes | None) -> Manifest:
 
 @dataclass
 class Plan:
-    """Uploads in phase order, deletions after them, and what stays untouched."""
+    """Uploads in order (new files by phase, then replaced files by phase), deletions after."""
 
     new: Manifest
-    uploads: list[list[str]] = field(default_factory=lambda: [[] for _ in PHASES])
+    # 2 × len(PHASES) groups: [new assets, new records, …, replaced assets, …, replaced home]
+    uploads: list[list[str]] = field(default_factory=lambda: [[] for _ in PHASES * 2])
     deletions: list[str] = field(default_factory=list)
     unchanged: int = 0
     known: set[str] = field(default_factory=set)  # paths the live manifest (or journal) lists
@@ -97,12 +103,11 @@ class Plan:
         return [rel for group in self.uploads for rel in group]
 
     def line(self) -> str:
-        by_phase = "，".join(
-            f"{name} {len(g)}" for name, g in zip(PHASES, self.uploads, strict=True) if g
-        )
+        added = sum(len(g) for g in self.uploads[: len(PHASES)])
         return (
-            f"上传 {len(self.upload_list)} 个文件（{by_phase or '无'}），"
-            f"删除 {len(self.deletions)} 个，未变 {self.unchanged} 个"
+            f"上传 {len(self.upload_list)} 个文件（新增 {added}，更新 "
+            f"{len(self.upload_list) - added}），删除 {len(self.deletions)} 个，"
+            f"未变 {self.unchanged} 个"
         )
 
 
@@ -113,10 +118,11 @@ def make_plan(new: Manifest, live: Manifest, pending: Iterable[str] = ()) -> Pla
         live[rel] = ""  # present or not, its content is unknown: re-send or delete
     plan = Plan(new, known=set(live))
     for rel, digest in new.items():
-        if live.get(rel) == digest:
+        old = live.get(rel)
+        if old == digest:
             plan.unchanged += 1
         else:
-            plan.uploads[phase(rel)].append(rel)
+            plan.uploads[phase(rel) + (0 if old is None else len(PHASES))].append(rel)
     # Deletions: lists before records before assets, the reverse of the upload order.
     gone = [rel for rel in live if rel not in new and rel not in CONTROL]
     plan.deletions = sorted(gone, key=lambda r: (-phase(r), r))

@@ -79,9 +79,25 @@ class RsyncTarget(InPlace):
             on_file(rel)
 
     def delete(self, rels: list[str]) -> None:
-        # Listed paths missing from an empty source are deleted on the target.
+        """Delete exactly `rels`: --delete from an empty tree, every other path excluded.
+
+        (--delete-missing-args would be simpler, but rsync 3.2.7 rejects it for nested
+        paths: "invalid file mode 00".)
+        """
+        if any(c in rel for rel in rels for c in "*?[\\"):
+            raise PublishError("待删除的文件名含有 * ? [ \\，无法用 rsync 精确删除")
+        rules: set[str] = set()
         with tempfile.TemporaryDirectory() as empty:
-            self._files_from(empty + "/", rels, "--delete-missing-args")
+            for rel in rels:
+                parts = rel.split("/")
+                for i in range(1, len(parts)):
+                    rules.add(f"+ /{'/'.join(parts[:i])}/")
+                    os.makedirs(os.path.join(empty, *parts[:i]), exist_ok=True)
+                rules.add(f"+ /{rel}")
+            rule_file = os.path.join(empty, ".rsync-filter-publish")
+            with open(rule_file, "w", encoding="utf-8") as fh:
+                fh.write("\n".join(sorted(rules)) + "\n- *\n")
+            self._run(self.command(empty + "/", "--delete", f"--filter=merge {rule_file}"))
 
     def deploy(self, src: Path, plan: Plan, manifest: bytes, on_file: OnFile) -> str:
         ordered_deploy(self, src, plan, manifest, on_file)
