@@ -345,3 +345,21 @@ def test_guard_ignores_digits_inside_digests_and_record_ids():
     assert not list(scan_bytes("a.html", f'<a href="../xzcf/a{legacy}/">'.encode(), TODAY))
     found = list(scan_bytes("a.html", f"身份证号{legacy}。".encode(), TODAY))
     assert [f.kind for f in found] == ["idnum"]
+
+
+def test_links_of_the_open_data_pages_resolve(built: Built):
+    pages = [
+        built.downloads / "index.html",
+        built.downloads / "changelog" / "index.html",
+        *sorted((built.downloads / "changelog").glob("*/index.html")),
+        built.site / "xzcf" / "index.html",
+    ]
+    for page in pages:
+        for node in LexborHTMLParser(page.read_text()).css("a[href], link[href]"):
+            href = (node.attributes["href"] or "").split("#")[0]
+            if not href or href.startswith("https://"):
+                continue
+            target = (page.parent / href).resolve()
+            assert target.is_file() or (target / "index.html").is_file(), (page, href)
+    sitemap = (built.site / "sitemap.xml").read_text()
+    assert "https://credit.example.gov.cn/downloads/changelog/1/" in sitemap
