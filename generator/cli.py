@@ -157,6 +157,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .guard import GuardError, verifier, withheld_pages
     from .opendata import LedgerError, OpenData
     from .report import render_html, text_lines, write_json
+    from .search import SearchError, SearchIndex
     from .site import SiteError, build_site
 
     if inside(args.work, args.out) or inside(args.out, args.work):
@@ -184,6 +185,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
     try:
         opendata = OpenData.for_build(result, config, args.out, args.ledger)
+        search = SearchIndex()
         stats = build_site(
             result,
             config,
@@ -192,14 +194,16 @@ def cmd_build(args: argparse.Namespace) -> int:
             site_file=args.config,
             workers=args.workers,
             extra=opendata,
+            search=search,
             verify=verifier(result.today, withheld_pages(result.records)),
         )
-    except (SiteError, LedgerError) as exc:
+    except (SiteError, LedgerError, SearchError) as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")
     except GuardError as exc:
         return guard_failed(exc, f"原网站 {args.out} 保持不变，未替换")
     print(stats.line())
     print(opendata.line())
+    print(search.line())
     return _exit_code(result)
 
 
@@ -225,7 +229,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         config = load_config(args.config)
         target = make_target(config.site.get("publish"), args.target, args.dest)
         if args.pull_ledger is not None:
-            if pull_ledger(target, args.pull_ledger):
+            ledger_url = str((config.site.get("publish") or {}).get("ledger_url") or "")
+            if pull_ledger(target, args.pull_ledger, ledger_url):
                 print(f"已取回上次的发布台账：{args.pull_ledger}")
             else:
                 print("发布目标上还没有网站：首次发布，台账从头开始")

@@ -124,18 +124,19 @@ def load_pending(data: bytes | None) -> list[str]:
     return [str(p) for p in json.loads(data)] if data else []
 
 
-def pull_ledger(target: Any, to: Path) -> bool:
+def pull_ledger(target: Any, to: Path, ledger_url: str = "") -> bool:
     """Copy the live site's ledger to `to`; False when nothing was ever published there.
 
-    A target with a manifest but no ledger is an error: history must not restart.
+    A target with a manifest but no ledger is an error: history must not restart. A
+    target that starts empty on every run (forge Pages) reads `ledger_url` instead.
     """
     try:
         manifest = target.read(MANIFEST)
-        if manifest is None:
+        if manifest is None and not ledger_url:
             return False
-        data = target.read(LEDGER)
+        data = target.read(LEDGER) if manifest is not None else _download(ledger_url)
     except OSError as exc:
-        raise PublishError(f"无法从发布目标读取台账：{exc}") from exc
+        raise PublishError(f"无法读取上次的发布台账：{exc}") from exc
     if data is None:
         raise PublishError(
             f"发布目标已有网站，但缺少 {LEDGER}：发布台账不能从头开始，请联系维护人员"
@@ -143,6 +144,13 @@ def pull_ledger(target: Any, to: Path) -> bool:
     to.parent.mkdir(parents=True, exist_ok=True)
     to.write_bytes(data)
     return True
+
+
+def _download(url: str) -> bytes:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 (configured URL)
+        return bytes(resp.read())
 
 
 def from_report(report: Path) -> tuple[dt.date | None, list[str]]:
