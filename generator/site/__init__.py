@@ -14,18 +14,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..config import PACKAGE_DIR, Config
+from ..config import PACKAGE_DIR, Config, Schema
 from ..fsutil import replace_dir
 from ..pipeline import Result
 from .chrome import Chrome
-from .model import ID, prepare, subjects
+from .model import ID, Dataset, prepare, subjects
 from .narrative import REPLACED, NarrativeError, articles, build_narrative, material_css, page_urls
 from .pages import Pages
 from .records import job_for, render_records
 from .writer import TreeWriter, removed
 
-__all__ = ["Extra", "SiteStats", "SiteError", "build_site"]
+__all__ = ["Extra", "SearchStage", "SiteStats", "SiteError", "build_site"]
 SiteError = NarrativeError
+
+
+class SearchStage(Protocol):
+    """The index stage (generator/search): search bundles over subjects and narrative pages."""
+
+    def write(
+        self,
+        writer: TreeWriter,
+        datasets: list[Dataset],
+        schemas: list[Schema],
+        narrative: Path,
+        narrative_urls: list[str],
+        scratch: Path,
+    ) -> None: ...
 
 
 class Extra(Protocol):
@@ -63,6 +77,7 @@ def build_site(
     site_file: Path | None = None,
     workers: int | None = None,
     extra: Extra | None = None,
+    search: SearchStage | None = None,
     verify: Callable[[Path], None] | None = None,
 ) -> SiteStats:
     """Build the public site into `out` (atomically); `work` holds scratch files.
@@ -105,6 +120,10 @@ def build_site(
             pages.home(datasets, articles(content_dir, "news"), articles(content_dir, "cases"))
             pages.search(datasets)
             pages.not_found()
+            if search is not None:
+                schemas = config.datasets()
+                search.write(writer, datasets, schemas, narrative, page_urls(narrative),
+                             scratch / "search")  # fmt: skip
             extra_urls = extra.write(writer, chrome) if extra else []
             record_urls = [f"{ds.id}/{rid}/" for ds in datasets for rid in ds.frame.get_column(ID)]
             pages.sitemap(page_urls(narrative) + record_urls + extra_urls)

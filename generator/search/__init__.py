@@ -1,0 +1,133 @@
+"""Stage: index — full-text search in Chinese, static, bounded as the data grows.
+
+Runs inside the site build (`build_site(search=SearchIndex())`), so its files land in the
+same atomically swapped tree under /search/pf/:
+
+- `main/`: the narrative pages and the most recently active subjects (at most
+  MAIN_SUBJECTS): what every query loads, so a query costs the same at a million records
+  as at a thousand.
+- `more-<n>/`: the other subjects, older activity first in later bundles (MORE_SUBJECTS
+  each). The search page merges them (Pagefind's mergeIndex) only when the main bundle
+  finds nothing or the reader asks to search older subjects.
+- `manifest.json`: the bundles and their sizes, read by the search page.
+
+A 统一社会信用代码 is looked up directly (its subject page is /subject/<code>/), so code
+queries never depend on which bundle holds the subject.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Schema
+from ..site.model import Dataset
+from ..site.writer import TreeWriter
+from .bundles import SearchError, bundle_files, index_bundles, write_docs
+from .documents import Doc, article_docs, subject_docs
+
+__all__ = ["SearchIndex", "SearchError", "MAIN_SUBJECTS", "MORE_SUBJECTS"]
+
+MAIN_SUBJECTS = 30_000
+MORE_SUBJECTS = 30_000
+PREFIX = "search/pf/"
+
+
+@dataclass
+class SearchIndex:
+    """The index stage; `main_subjects`/`more_subjects` bound each bundle's size."""
+
+    main_subjects: int = MAIN_SUBJECTS
+    more_subjects: int = MORE_SUBJECTS
+    bundles: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(
+        self,
+        writer: TreeWriter,
+        datasets: list[Dataset],
+        schemas: list[Schema],
+        narrative: Path,
+        narrative_urls: list[str],
+        scratch: Path,
+    ) -> None:
+        """Index subjects and narrative pages; write the bundles through `writer`."""
+        shutil.rmtree(scratch, ignore_errors=True)
+        docs = sorted(subject_docs(datasets, schemas), key=lambda d: (d.date, d.url), reverse=True)
+        groups: list[tuple[str, list[Doc]]] = [
+            ("main", list(article_docs(narrative, narrative_urls)) + docs[: self.main_subjects])
+        ]
+        rest = docs[self.main_subjects :]
+        for i in range(0, len(rest), self.more_subjects):
+            groups.append((f"more-{i // self.more_subjects + 1}", rest[i : i + self.more_subjects]))
+        del docs, rest
+        # Pagefind's output is not byte-identical from run to run (its filter files follow
+        # hash-map order): a bundle whose documents are unchanged since the previous build
+        # is copied from it, so an unchanged rebuild changes no file.
+        previous = _previous(writer)
+        jobs, digests = [], {}
+        for name, group in groups:
+            digests[name] = _digest(group)
+            old = previous.get(name)
+            if old is None or old["input"] != digests[name]:
+                write_docs(group, scratch / "docs" / name)
+                jobs.append((scratch / "docs" / name, scratch / "out" / name))
+        counts = dict(zip((o.name for _, o in jobs), index_bundles(jobs), strict=True))
+        self.bundles = []
+        for name, group in groups:
+            if name in counts:
+                out, n = scratch / "out" / name, counts[name]
+            else:
+                out, n = Path(str(writer.prev)) / PREFIX / name, int(previous[name]["pages"])
+            size = 0
+            for rel, path in bundle_files(out):
+                data = path.read_bytes()
+                size += len(data)
+                writer.write(f"{PREFIX}{name}/{rel}", data)
+            dates = [d.date for d in group if d.kind == "subject" and d.date]
+            self.bundles.append(
+                {
+                    "id": name,
+                    "input": digests[name],
+                    "pages": n,
+                    "bytes": size,
+                    "newest": max(dates, default=""),
+                    "oldest": min(dates, default=""),
+                }
+            )
+        # Sizes stay out of the manifest: they vary with Pagefind's filter-file order.
+        manifest = {"bundles": [{k: v for k, v in b.items() if k != "bytes"} for b in self.bundles]}
+        writer.write(
+            f"{PREFIX}manifest.json",
+            json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode(),
+        )
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    def line(self) -> str:
+        pages = sum(int(b["pages"]) for b in self.bundles)
+        size = sum(int(b["bytes"]) for b in self.bundles)
+        return f"search: {pages} documents in {len(self.bundles)} bundles, {size / 1e6:.1f} MB"
+
+
+def _digest(docs: list[Doc]) -> str:
+    h = hashlib.sha256()
+    for d in docs:
+        h.update(d.url.encode())
+        h.update(b"\0")
+        h.update(d.html.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _previous(writer: TreeWriter) -> dict[str, dict[str, Any]]:
+    """The previous build's bundles by id (empty when there is none or it is unreadable)."""
+    if writer.prev is None:
+        return {}
+    try:
+        manifest = json.loads((Path(writer.prev) / PREFIX / "manifest.json").read_text("utf-8"))
+        return {str(b["id"]): b for b in manifest["bundles"] if "input" in b}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}

@@ -1,0 +1,72 @@
+"""Run Pagefind (extended build) over the search documents, one bundle at a time.
+
+Each bundle is indexed by its own Pagefind process (the Python API starts one service per
+index), so its memory is returned when the bundle is written: the peak is that of the
+largest bundle, not of the whole site. Documents go to Pagefind as files in one directory
+per bundle (`add_directory`, one request): the Python API waits 0.1 s for every response,
+so adding documents one request each would take a day at a million.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .documents import Doc
+
+# The search page uses the JS API only; the UI bundles and the playground are not copied.
+KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")
+KEEP_SUFFIXES = (".pf_meta", ".pagefind", ".pf_index", ".pf_fragment", ".pf_filter")
+CONCURRENT = 2  # bundles indexed at once (one Pagefind process each)
+
+
+class SearchError(Exception):
+    """Pagefind failed to index a bundle."""
+
+
+def write_docs(docs: Iterable[Doc], folder: Path) -> int:
+    """Write each document as <url>index.html under `folder`; return how many."""
+    n = 0
+    for doc in docs:
+        path = folder / doc.url / "index.html"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(doc.html, encoding="utf-8")
+        n += 1
+    return n
+
+
+async def _index(source: Path, out: Path, limit: asyncio.Semaphore) -> int:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    async with limit:
+        # force_language: every document is Chinese, one index (no per-language split).
+        # Leaving the context writes the bundle to output_path.
+        config: IndexConfig = {"force_language": "zh", "output_path": str(out)}
+        async with PagefindIndex(config) as index:
+            result = await index.add_directory(str(source))
+    return int(result["page_count"])
+
+
+async def _index_all(jobs: list[tuple[Path, Path]]) -> list[int]:
+    limit = asyncio.Semaphore(CONCURRENT)
+    return list(await asyncio.gather(*(_index(s, o, limit) for s, o in jobs)))
+
+
+def index_bundles(jobs: list[tuple[Path, Path]]) -> list[int]:
+    """Index each (documents folder, output folder); return the page count of each."""
+    try:
+        return asyncio.run(_index_all(jobs))
+    except Exception as exc:  # the service reports errors as bare Exceptions
+        raise SearchError(f"Pagefind 建立搜索索引失败：{exc}") from exc
+
+
+def bundle_files(out: Path) -> Iterable[tuple[str, Path]]:
+    """(relative path, file) of the bundle files the site serves, in a stable order."""
+    for dirpath, dirnames, filenames in os.walk(out):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name in KEEP or name.endswith(KEEP_SUFFIXES):
+                full = Path(dirpath) / name
+                yield full.relative_to(out).as_posix(), full

@@ -1,0 +1,195 @@
+"""Search documents: one small HTML file per thing the public looks for.
+
+A subject (legal person or 个体工商户, never a natural person) is one document: its name,
+its codes, the titles and departments of its published records, and as filters the
+columns, departments, years and categories of those records. Narrative pages (政策法规,
+典型案例, 信用动态, guides) are one document each. Record pages are not indexed one by one:
+a million of them cannot be indexed on one machine in minutes, and every record is listed
+on its subject's page (natural persons' records stay reachable through the column lists).
+
+Chinese text is written with a zero-width space between Han characters, so that Pagefind
+indexes every character as a word. Its extended build segments Chinese with jieba when
+indexing but the browser segments the query with ICU, and the two disagree (超过保质期 is
+超过/保质/期 in the index and 超过/保质期 in the query: no match). The search page splits
+the query the same way and searches for the phrase, which makes every query a substring
+search of the name and text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+
+import polars as pl
+from markupsafe import escape
+
+from ..config import Schema
+from ..site.model import ID, SUBJECT, Dataset, subject_slug, subjects
+
+ZWSP = "\u200b"
+_HAN = re.compile(r"([\u3400-\u9fff\U00020000-\U0003134f])(?=[\u3400-\u9fff\U00020000-\U0003134f])")
+TITLES_PER_SUBJECT = 30  # distinct record titles written into a subject's document
+FILTERS = ("栏目", "部门", "年份", "类别")
+
+
+def split_han(text: str) -> str:
+    """Put a zero-width space between adjacent Han characters (one word each)."""
+    return _HAN.sub(r"\1" + ZWSP, text)
+
+
+@dataclass
+class Doc:
+    """One search document: its page URL (relative to the root) and its HTML."""
+
+    url: str
+    html: str
+    date: str = ""  # ISO date of the newest record, for sharding and sorting
+    kind: str = "subject"
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _attr(value: str) -> str:
+    return str(escape(value))
+
+
+def render(
+    url: str,
+    title: str,
+    body: list[tuple[str, int]],
+    meta: dict[str, str],
+    filters: dict[str, list[str]],
+    date: str,
+    kind: str,
+) -> Doc:
+    """A document Pagefind reads: weighted body text, metadata, filters and a sort key.
+
+    Metadata and filters sit outside data-pagefind-body, so they are not searched as text;
+    metadata values are element text (a value may hold any character, commas included).
+    """
+    parts = [f'<html lang="zh"><head><title>{_attr(title)}</title></head><body>']
+    parts.append(f'<span data-pagefind-meta="title">{_attr(title)}</span>')
+    for key, value in meta.items():
+        if value:
+            parts.append(f'<span data-pagefind-meta="{key}">{_attr(value)}</span>')
+    for name, values in filters.items():
+        for v in values:
+            parts.append(f'<span data-pagefind-filter="{name}">{_attr(v)}</span>')
+    if date:
+        parts.append(f'<span data-pagefind-sort="date">{date}</span>')
+    parts.append("<main data-pagefind-body>")
+    for text, weight in body:
+        if text:
+            w = f' data-pagefind-weight="{weight}"' if weight != 1 else ""
+            parts.append(f"<p{w}>{_attr(split_han(text))}</p>")
+    parts.append("</main></body></html>")
+    return Doc(url, "".join(parts), date, kind, filters)
+
+
+def _categories(ds: Dataset, schema: Schema) -> pl.DataFrame:
+    """(record id, category) for the dataset's category facet (处罚类别, 许可类别 …)."""
+    dept, ids = schema.role("department"), ds.frame.get_column(ID)
+    rows: list[tuple[str, str]] = []
+    for f in ds.facets:
+        if f.key in ("year", dept):
+            continue
+        for _, value, positions in f.values:
+            rows.extend((ids[p], value) for p in positions)
+    return pl.DataFrame(rows, schema={ID: pl.Utf8, "_cat": pl.Utf8}, orient="row")
+
+
+def subject_docs(datasets: list[Dataset], schemas: list[Schema]) -> Iterator[Doc]:
+    """One document per subject key (natural persons have none), newest record first."""
+    table = subjects(datasets)
+    if table.is_empty():
+        return
+    cats = pl.concat([_categories(ds, s) for ds, s in zip(datasets, schemas, strict=True)])
+    cats = cats.group_by(ID).agg(pl.col("_cat").sort())
+    names = {ds.id: ds.name for ds in datasets}
+    table = table.join(cats, on=ID, how="left", maintain_order="left").select(
+        SUBJECT,
+        "_ds",
+        "_date",
+        "_t1",
+        "_dept",
+        "_name",
+        pl.col("_cat").fill_null([]),
+    )
+    for key, group in groupby(table.iter_rows(), key=itemgetter(0)):
+        recs = list(group)
+        name = next((r[5] for r in recs if r[5]), str(key))
+        newest: dt.date | None = next((r[2] for r in recs if r[2]), None)
+        per: dict[str, int] = {}
+        for r in recs:
+            per[r[1]] = per.get(r[1], 0) + 1
+        titles = list(dict.fromkeys(r[3] for r in recs if r[3]))[:TITLES_PER_SUBJECT]
+        depts = sorted({r[4] for r in recs if r[4]})
+        filters = {
+            "栏目": [names[d] for d in per],
+            "部门": depts,
+            "年份": sorted({str(r[2].year) for r in recs if r[2]}, reverse=True),
+            "类别": sorted({c for r in recs for c in r[6]}),
+        }
+        summary = "；".join(f"{names[d]}{n}条" for d, n in per.items())
+        yield render(
+            f"subject/{subject_slug(str(key))}/",
+            name,
+            [
+                (name, 10),
+                (f"{key} {str(key).lower()}", 10),
+                ("；".join(titles), 1),
+                ("；".join(depts), 1),
+            ],
+            {
+                "kind": "主体",
+                "code": str(key),
+                "summary": summary,
+                "date": f"{newest:%Y年%-m月%-d日}" if newest else "",
+                "detail": "；".join(titles[:5]),
+            },
+            {k: v for k, v in filters.items() if v},
+            newest.isoformat() if newest else "",
+            "subject",
+        )
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_MAIN = re.compile(r'<div id="xy-main"[^>]*>(.*?)</article>', re.S)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
+_DATE = re.compile(r"<dt>(?:成文日期|发布日期)</dt><dd>(\d{4})年(\d{1,2})月(\d{1,2})日</dd>")
+_SPACE = re.compile(r"\s+")
+SECTIONS = {"policies": "政策法规", "cases": "典型案例", "news": "信用动态", "guide": "办事指南"}
+
+
+def _text(fragment: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", fragment))).strip()
+
+
+def article_docs(narrative: Path, urls: list[str]) -> Iterator[Doc]:
+    """One document per page MkDocs built (政策法规, 典型案例, 信用动态, guides, about)."""
+    for url in urls:
+        if not url:
+            continue  # MkDocs' own home page is replaced by the generated one
+        page = (narrative / url / "index.html").read_text(encoding="utf-8")
+        m = _MAIN.search(page)
+        if m is None:
+            continue
+        title_m = _H1.search(m.group(1))
+        title = _text(title_m.group(1)) if title_m else url
+        date_m = _DATE.search(m.group(1))
+        date = dt.date(*map(int, date_m.groups())) if date_m else None
+        section = SECTIONS.get(url.split("/", 1)[0], "本站信息")
+        yield render(
+            url,
+            title,
+            [(title, 10), (_text(m.group(1)), 1)],
+            {"kind": section, "date": f"{date:%Y年%-m月%-d日}" if date else ""},
+            {"栏目": [section]},
+            date.isoformat() if date else "",
+            "article",
+        )
