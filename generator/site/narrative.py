@@ -50,6 +50,8 @@ def build_narrative(mkdocs_file: Path, site_file: Path, dest: Path, today: dt.da
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    # MkDocs resolves a relative site_dir against mkdocs.yml, not the working directory.
+    dest = dest.resolve()
     epoch = int(dt.datetime(today.year, today.month, today.day, tzinfo=dt.UTC).timestamp())
     logger = logging.getLogger("mkdocs")
     level = logger.level
