@@ -8,7 +8,6 @@ previous site stays in place.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import gzip
 import io
@@ -16,7 +15,9 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import IO, cast
 
 import polars as pl
 
@@ -27,6 +28,7 @@ _DIGITS = re.compile(rb"\d{15}")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 # The office report carries this sentence; it must never be found in public output.
 REPORT_MARK = "不得上传到公开网站".encode()
+Opener = Callable[[], IO[bytes]]
 BINARY_SUFFIXES = {
     ".png",
     ".jpg",
@@ -62,24 +64,63 @@ def _masked(value: bytes) -> str:
     return text[:1] + "*" * (len(text) - 3) + text[-2:]
 
 
+CHUNK = 1 << 22  # files are read in 4 MiB blocks: a 1 GB download never sits in memory
+OVERLAP = 256  # bytes carried between blocks: longer than any token plus its context
+
+
 def scan_bytes(name: str, data: bytes, today: dt.date) -> Iterator[Finding]:
     """Findings in one file's bytes (archives and gzip members are opened)."""
-    if data[:2] == b"\x1f\x8b":
-        with contextlib.suppress(OSError, EOFError):
-            data = gzip.decompress(data)
-    if data[:4] == b"PK\x03\x04":
-        yield from _scan_zip(name, data, today)
+    yield from scan_stream(name, lambda: io.BytesIO(data), today)
+
+
+def scan_stream(name: str, opener: Opener, today: dt.date) -> Iterator[Finding]:
+    """Findings in a file read block by block; gzip and zip are opened and scanned inside."""
+    with opener() as probe:
+        magic = probe.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        yield from scan_stream(name, _gunzip(opener), today)
         return
-    if REPORT_MARK in data:
-        yield Finding(name, data.index(REPORT_MARK), "report", "")
-    if not _DIGITS.search(data):
+    if magic == b"PK\x03\x04":
+        yield from _scan_zip(name, opener, today)
         return
-    for match in _ID.finditer(data):
-        value = match.group(1)
-        if _in_hex_token(data, match.start(1), match.end(1)):
-            continue
-        if idnum_valid_scalar(value.decode("ascii"), today):
-            yield Finding(name, match.start(1), "idnum", _masked(value))
+    with opener() as stream:
+        yield from _scan_blocks(name, stream, today)
+
+
+def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Finding]:
+    carried = b""  # the last OVERLAP bytes of the previous block, scanned again for context
+    start = 0  # absolute offset of `carried`'s first byte
+    done = 0  # absolute offset up to which matches have been reported
+    try:
+        block = stream.read(CHUNK)
+    except (OSError, EOFError):
+        return
+    while block or carried:
+        try:
+            following = stream.read(CHUNK) if block else b""
+        except (OSError, EOFError):
+            following = b""
+        data = carried + block
+        final = not following
+        # Report only what lies before the overlap; the rest is scanned with the next block.
+        limit = len(data) if final else len(data) - OVERLAP // 2
+        mark = data.find(REPORT_MARK)
+        if 0 <= mark < limit and start + mark >= done:
+            yield Finding(name, start + mark, "report", "")
+        if _DIGITS.search(data):
+            for match in _ID.finditer(data):
+                at = match.start(1)
+                if at >= limit or start + at < done:
+                    continue
+                if _in_hex_token(data, at, match.end(1)):
+                    continue
+                if idnum_valid_scalar(match.group(1).decode("ascii"), today):
+                    yield Finding(name, start + at, "idnum", _masked(match.group(1)))
+        done = start + limit
+        if final:
+            return
+        keep = len(data) - OVERLAP
+        carried, start, block = data[keep:], start + keep, following
 
 
 def _in_hex_token(data: bytes, start: int, end: int) -> bool:
@@ -98,14 +139,30 @@ def _in_hex_token(data: bytes, start: int, end: int) -> bool:
     return len(token) in (16, 64) and any(c not in b"0123456789" for c in token)
 
 
-def _scan_zip(name: str, data: bytes, today: dt.date) -> Iterator[Finding]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return
-    with archive:
-        for member in sorted(archive.namelist()):
-            yield from scan_bytes(f"{name}!{member}", archive.read(member), today)
+def _file(path: Path) -> Opener:
+    def open_file() -> IO[bytes]:
+        return path.open("rb")
+
+    return open_file
+
+
+def _gunzip(opener: Opener) -> Opener:
+    def open_gzip() -> IO[bytes]:
+        return cast(IO[bytes], gzip.GzipFile(fileobj=opener()))
+
+    return open_gzip
+
+
+def _scan_zip(name: str, opener: Opener, today: dt.date) -> Iterator[Finding]:
+    with opener() as raw:
+        try:
+            archive = zipfile.ZipFile(raw)
+        except zipfile.BadZipFile:
+            return
+        with archive:
+            for member in sorted(archive.namelist()):
+                data_name = f"{name}!{member}"
+                yield from scan_stream(data_name, partial(archive.open, member), today)
 
 
 def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[Finding]:
@@ -115,7 +172,7 @@ def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[
         if path.suffix.lower() in BINARY_SUFFIXES:
             continue
         rel = path.relative_to(root).as_posix()
-        findings.extend(scan_bytes(rel, path.read_bytes(), today))
+        findings.extend(scan_stream(rel, _file(path), today))
     for page in sorted(set(withheld)):
         if (root / page).exists():
             findings.append(Finding(page + "/", 0, "withheld-page", page))

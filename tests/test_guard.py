@@ -108,3 +108,21 @@ def test_withheld_pages_are_the_ids_not_also_published():
         )
     }
     assert withheld_pages(records) == ["xzcf/c"]
+
+
+def test_blocks_find_each_leak_once_across_boundaries(tmp_path, monkeypatch):
+    from generator import guard
+
+    monkeypatch.setattr(guard, "CHUNK", 300)
+    filler = "甲" * 7  # 21 bytes of UTF-8 between planted numbers
+    offsets = []
+    text = ""
+    for i in range(40):
+        text += filler + ("x" * (i % 17))
+        offsets.append(len(text.encode()))
+        text += PERSON_ID
+    digest = "a" * 10 + PERSON_ID + "b" * 36  # a 64-hex token: not an ID number
+    text += " " + digest
+    (tmp_path / "big.txt").write_text(text, encoding="utf-8")
+    found = scan_tree(tmp_path, TODAY)
+    assert [f.offset for f in found] == offsets
