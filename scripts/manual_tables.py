@@ -1,0 +1,112 @@
+"""Write the generated parts of the office's manual (docs/manual/) from the schemas.
+
+    python scripts/manual_tables.py          # rewrite docs/manual/columns.md and codes.md
+    python scripts/manual_tables.py --check  # exit 1 when they are out of date (tests)
+
+Column tables come from generator/schemas/*.yml, report codes from
+generator/issue_codes.yml, so the manual cannot drift from what the generator accepts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from generator.config import load_config  # noqa: E402
+
+OUT = ROOT / "docs" / "manual"
+SEVERITY = {
+    "error": "错误：该行（或该文件）不能公示，改正后重新提交",
+    "warning": "警告：照常公示，但请核对",
+    "info": "提示：仅作记录，无需处理",
+}
+TYPE = {
+    "text": "文本",
+    "longtext": "长文本（将检查其中的证件号码、手机号码）",
+    "name": "名称",
+    "enum": "固定取值",
+    "multienum": "固定取值，可多个（用、或;分隔）",
+    "date": "日期",
+    "uscc": "18位统一社会信用代码",
+    "code": "编码",
+    "docno": "文书号",
+    "idnum": "身份证件号码（公示时遮盖）",
+    "amount": "数字，单位万元",
+}
+PLACEHOLDERS = {
+    "{column}": "〈列名〉",
+    "{label}": "〈列名〉",
+    "{value}": "〈填写的值〉",
+    "{detail}": "〈具体情况〉",
+    "{expected}": "〈允许的取值〉",
+    "{dataset}": "〈数据集〉",
+}
+HEADER = "<!-- 本文件由 scripts/manual_tables.py 生成，请勿手工修改。 -->\n\n"
+
+
+def _fill(text: str) -> str:
+    for key, hint in PLACEHOLDERS.items():
+        text = text.replace(key, hint)
+    return text
+
+
+def columns_md() -> str:
+    config = load_config(ROOT / "site.yml")
+    lines = [HEADER + "# 各类数据的列名\n",
+             "列名可以用下表“列名”一栏的国家标准中文名称，也可以用“也可写作”一栏中的任一写法"
+             "（字段代码或常见别名）。标“是”的列必须有，且每行都要填写。\n"]  # fmt: skip
+    for schema in [*config.datasets(), config.withdrawals]:
+        lines.append(f"## {schema.name}（`data/{schema.id}/`）\n")
+        if schema.description:
+            lines.append(schema.description + "\n")
+        lines.append("| 列名 | 必填 | 内容 | 也可写作 |\n|---|---|---|---|")
+        for c in schema.columns:
+            kind = TYPE[c.type]
+            if c.enum and c.enum in config.enums:
+                kind += "：" + config.enums[c.enum].expected()
+            aliases = "、".join(f"`{a}`" for a in c.aliases)
+            lines.append(f"| {c.label} | {'是' if c.required else ''} | {kind} | {aliases} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def codes_md() -> str:
+    config = load_config(ROOT / "site.yml")
+    lines = [HEADER + "# 报告中的问题代码\n",
+             "检查报告的每个问题都带一个代码（如 `date-invalid`）。下面按代码说明它的含义和改法。"
+             "〈 〉中的内容在报告里会换成具体的列名和取值。\n"]  # fmt: skip
+    for code, spec in config.issue_codes.items():
+        lines.append(f"## `{code}` {spec['title']}\n")
+        lines.append(f"- 级别：{SEVERITY[spec['severity']]}")
+        lines.append(f"- 报告写法：{_fill(spec['message'])}")
+        lines.append(f"- 怎么改：{_fill(spec['fix'])}\n")
+    return "\n".join(lines)
+
+
+def generated() -> dict[Path, str]:
+    return {OUT / "columns.md": columns_md(), OUT / "codes.md": codes_md()}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--check", action="store_true")
+    args = p.parse_args()
+    stale = [path for path, text in generated().items()
+             if not path.is_file() or path.read_text(encoding="utf-8") != text]  # fmt: skip
+    if args.check:
+        for path in stale:
+            print(f"{path} 已过期：请运行 python scripts/manual_tables.py")
+        return 1 if stale else 0
+    for path, text in generated().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
