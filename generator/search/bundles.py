@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .documents import Doc
@@ -56,8 +57,10 @@ async def _index_all(jobs: list[tuple[Path, Path]]) -> list[int]:
 
 def index_bundles(jobs: list[tuple[Path, Path]]) -> list[int]:
     """Index each (documents folder, output folder); return the page count of each."""
+    # In a thread of its own: the caller may already run an event loop (Playwright does).
     try:
-        return asyncio.run(_index_all(jobs))
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, _index_all(jobs)).result()
     except Exception as exc:  # the service reports errors as bare Exceptions
         raise SearchError(f"Pagefind 建立搜索索引失败：{exc}") from exc
 

@@ -145,23 +145,24 @@ async function run() {
   status.textContent = "正在搜索……";
   const options = { filters: s.filters };
   if (s.sort) options.sort = { date: s.sort };
-  const [found, hit] = await Promise.all([pagefind.search(s.q ? term(s.q) : null, options), direct(s.q)]);
+  // A code names one subject: look it up, do not search for parts of it.
+  const code = CODE.test(s.q);
+  const hit = code ? await direct(s.q) : null;
+  let results = code ? [] : (await pagefind.search(s.q ? term(s.q) : null, options)).results;
   if (mine !== seq) return;
-  let results = found.results;
-  if (!results.length && merged < manifest.bundles.length) {
+  if (!code && !results.length && merged < manifest.bundles.length) {
     await mergeOlder();
     results = (await pagefind.search(s.q ? term(s.q) : null, options)).results;
     if (mine !== seq) return;
   }
-  if (hit) {
-    results = results.filter((r) => r.url !== `/${hit.url}`);
-    list.append(item(hit.url, hit.title, "统一社会信用代码完全一致", "", ""));
-  }
+  if (hit) list.append(item(hit.url, hit.title, "统一社会信用代码完全一致", "", ""));
   current = results;
   shown = 0;
   const total = results.length + (hit ? 1 : 0);
-  status.textContent = total ? `找到 ${total} 条结果。` : "没有找到结果。请检查输入，或减少关键词、取消筛选条件后再试。";
   await more(mine);
+  if (mine !== seq) return;
+  // Announced once the first results are on the page.
+  status.textContent = total ? `找到 ${total} 条结果。` : "没有找到结果。请检查输入，或减少关键词、取消筛选条件后再试。";
 }
 
 async function more(mine) {

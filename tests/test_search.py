@@ -1,0 +1,235 @@
+"""Search: the index files (what is and is not in them) and the search page in Chromium,
+served over HTTP at the root and under /credit/."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+from urllib.parse import quote
+
+import polars as pl
+import pytest
+from browser import base_url, browser, credit_url, need_chromium, page
+from make_fixtures import PERSON_ID
+from site_demo import Demo, demo, files
+
+__all__ = ["base_url", "browser", "credit_url", "demo", "page"]
+
+
+def a_company(demo: Demo) -> dict[str, Any]:
+    """A legal person with a plain 统一社会信用代码 and a name of at least 8 characters."""
+    frame = demo.result.published("xzcf")
+    row = (
+        frame.filter(
+            (pl.col("xdr_lb") == "法人及非法人组织")
+            & pl.col("xdr_shxym").str.contains(r"^[0-9A-Z]{18}$")
+            & (pl.col("xdr_mc").str.len_chars() >= 10)
+            & ~pl.col("xdr_mc").str.contains("[<（(]")
+        )
+        .sort("_id")
+        .row(0, named=True)
+    )
+    return {"name": row["xdr_mc"], "code": row["xdr_shxym"]}
+
+
+def bundle_text(demo: Demo) -> str:
+    """Every index file, decompressed, as text (Pagefind gzips its files)."""
+    out = []
+    for path in files(demo.site / "search" / "pf"):
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        out.append(data.decode("utf-8", "replace"))
+    return "\n".join(out).replace("\u200b", "")
+
+
+# ---------------------------------------------------------------- the index files
+
+
+def test_index_bundle_and_manifest(demo: Demo):
+    manifest = json.loads((demo.site / "search/pf/manifest.json").read_text(encoding="utf-8"))
+    assert [b["id"] for b in manifest["bundles"]] == ["main"]
+    main = demo.site / "search/pf/main"
+    assert (main / "pagefind.js").is_file() and (main / "pagefind-entry.json").is_file()
+    assert not list(main.glob("pagefind-ui*")), "UI bundles are not published"
+    entry = json.loads((main / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert list(entry["languages"]) == ["zh"]
+    assert manifest["bundles"][0]["pages"] == entry["languages"]["zh"]["page_count"]
+
+
+def test_index_holds_no_person_withdrawn_record_or_id_number(demo: Demo):
+    text = bundle_text(demo)
+    assert PERSON_ID not in text
+    assert "王小明" not in text  # a natural person: no subject page, not searchable
+    assert "示例市警告商贸有限公司" not in text  # its only penalty was withheld
+    assert "<script>" not in text
+
+
+def test_more_bundles_when_subjects_exceed_the_main_one(demo: Demo, tmp_path):
+    from site_demo import build
+
+    from generator.search import SearchIndex
+
+    search = SearchIndex(main_subjects=40, more_subjects=50)
+    from generator.site import build_site
+
+    build_site(demo.result, demo.config, tmp_path / "site", tmp_path / "work", search=search)
+    ids = [b["id"] for b in search.bundles]
+    assert ids[0] == "main" and ids[1:] == [f"more-{i}" for i in range(1, len(ids))]
+    assert len(ids) >= 3
+    # Newest activity first: the main bundle's subjects are the most recent ones.
+    assert search.bundles[0]["oldest"] >= search.bundles[1]["newest"]
+    del build
+
+
+# ---------------------------------------------------------------- in the browser
+
+
+def search(page: Any, url: str, q: str = "", **params: str) -> list[dict[str, str]]:
+    """Open the search page with a query; return the results shown (title, href, info)."""
+    query = "&".join(f"{quote(k)}={quote(v)}" for k, v in {"q": q, **params}.items() if v)
+    page.goto(f"{url}search/?{query}")
+    page.wait_for_function(
+        "() => /找到|没有找到/.test(document.getElementById('xy-status').textContent)"
+    )
+    return page.eval_on_selector_all(
+        "#xy-results li",
+        """els => els.map(li => ({title: li.querySelector('h2').textContent,
+             href: li.querySelector('a').href, info: li.querySelector('p').textContent,
+             text: li.textContent}))""",
+    )
+
+
+def test_full_name_finds_its_subject_first(page, base_url: str, demo: Demo):
+    c = a_company(demo)
+    results = search(page, base_url, c["name"])
+    assert results[0]["title"] == c["name"]
+    assert results[0]["href"] == f"{base_url}subject/{c['code']}/"
+
+
+def test_name_fragment_finds_the_subject(page, base_url: str, demo: Demo):
+    c = a_company(demo)
+    fragment = c["name"][3:6]  # after 示例市 / 临江县: the trade name
+    results = search(page, base_url, fragment)
+    assert any(r["title"] == c["name"] for r in results), (fragment, results[:5])
+    assert all(fragment in r["text"].replace("\u200b", "") for r in results)
+
+
+@pytest.mark.parametrize("case", ["upper", "lower"])
+def test_code_finds_its_subject_first(page, base_url: str, demo: Demo, case: str):
+    c = a_company(demo)
+    q = c["code"].upper() if case == "upper" else c["code"].lower()
+    results = search(page, base_url, q)
+    assert results[0]["title"] == c["name"]
+    assert results[0]["href"] == f"{base_url}subject/{c['code']}/"
+    assert len({r["href"] for r in results}) == len(results)  # not listed twice
+
+
+@pytest.mark.parametrize("term", ["食品", "超过保质期", "无证经营"])
+def test_penalty_terms(page, base_url: str, term: str):
+    results = search(page, base_url, term)
+    assert results, term
+    # Substring semantics: every result shows the term in its title or excerpt.
+    assert all(term in r["text"] for r in results), [r["text"] for r in results[:3]]
+
+
+def test_filters_without_a_query(page, base_url: str, demo: Demo):
+    results = search(page, base_url, 栏目="黑名单")
+    assert results and all("黑名单" in r["info"] for r in results)
+    year = str(demo.result.today.year)
+    results = search(page, base_url, 栏目="行政处罚", 年份=year, sort="desc")
+    assert results and all("行政处罚" in r["info"] for r in results)
+    dates = [r["info"].rsplit(" · ", 1)[-1] for r in results]
+    assert all(d.startswith(year) for d in dates[:1])
+
+
+def found(page: Any) -> int:
+    text = page.text_content("#xy-status")
+    return int(text.split()[1]) if text.startswith("找到") else 0
+
+
+def test_filters_with_a_query(page, base_url: str):
+    search(page, base_url, "食品")
+    everything = found(page)
+    filtered = search(page, base_url, "食品", 栏目="行政处罚", 类别="罚款")
+    assert 0 < found(page) < everything
+    assert all("行政处罚" in r["info"] for r in filtered)
+    # The filter menus are filled from the index and keep the chosen value.
+    assert page.input_value("select[data-filter='栏目']") == "行政处罚"
+    options = page.eval_on_selector_all("select[data-filter='部门'] option", "os => os.length")
+    assert options > 2
+
+
+def test_never_a_person_or_a_withdrawn_record(page, base_url: str):
+    assert search(page, base_url, "王小明") == []
+    assert search(page, base_url, "示例市警告商贸有限公司") == []
+    assert search(page, base_url, PERSON_ID) == []
+
+
+def test_hostile_name_shown_as_text(page, base_url: str):
+    results = search(page, base_url, "测试")
+    assert any("<b>测试</b>" in r["title"] for r in results)
+    assert page.eval_on_selector_all("#xy-results b, #xy-results script", "e => e.length") == 0
+    assert page.dialogs == []
+
+
+def test_from_a_sub_path_with_no_third_party_request(page, credit_url: str, demo: Demo):
+    c = a_company(demo)
+    results = search(page, credit_url, c["code"].lower())
+    assert results[0]["href"] == f"{credit_url}subject/{c['code']}/"
+    results = search(page, credit_url, c["name"])
+    assert results[0]["href"] == f"{credit_url}subject/{c['code']}/"
+    assert page.requests and all(u.startswith(credit_url) for u in page.requests), page.requests
+
+
+def test_header_box_leads_to_results(page, base_url: str, demo: Demo):
+    c = a_company(demo)
+    page.goto(f"{base_url}xzcf/")
+    page.fill("#xy-q", c["name"])
+    page.press("#xy-q", "Enter")
+    page.wait_for_function("() => /找到/.test(document.getElementById('xy-status').textContent)")
+    assert page.text_content("#xy-results li h2") == c["name"]
+    assert "q=" in page.url
+
+
+def test_keyboard_only(page, base_url: str):
+    page.goto(f"{base_url}search/")
+    page.wait_for_function("() => !document.getElementById('xy-filters').hidden")
+    focused = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.id"))
+        if focused[-1] == "q":
+            break
+    assert focused[-1] == "q"
+    page.keyboard.type("无证经营")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => /找到/.test(document.getElementById('xy-status').textContent)")
+    # Tab on through the button, the filters and the sort menu to the first result.
+    seen = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        seen.append(
+            page.evaluate(
+                "document.activeElement.closest('li') ? 'result' : document.activeElement.id || document.activeElement.tagName"
+            )
+        )
+        if seen[-1] == "result":
+            break
+    assert {"f-1", "f-2", "f-3", "f-4", "f-sort"} <= set(seen) and seen[-1] == "result", seen
+    # Choose a filter with the keyboard: the results follow.
+    page.focus("#f-1")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("() => location.search.includes('%E6%A0%8F%E7%9B%AE')")
+
+
+def test_without_javascript_says_so(browser, base_url: str):
+    need_chromium()
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto(f"{base_url}search/")
+    text = pg.inner_text("main")
+    assert "需要浏览器启用 JavaScript" in text
+    assert pg.eval_on_selector_all("main a[href='../xzcf/']", "e => e.length") == 1
+    context.close()
