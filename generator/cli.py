@@ -73,6 +73,7 @@ def parser() -> argparse.ArgumentParser:
         "--dest", default=None, help="发布位置：目录、用户@服务器:/目录/ 或 s3://桶/前缀"
     )
     pub.add_argument("--today", type=_date, default=None, help="安全检查用的日期（默认取报告）")
+    pub.add_argument("--dry-run", action="store_true", help="只列出将上传和删除的文件，不发布")
     pub.add_argument("--pull-ledger", type=Path, default=None, metavar="FILE",
                      help="只从发布目标取回上次的发布台账到 FILE，不发布")  # fmt: skip
     sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
@@ -238,9 +239,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if inside(args.work, args.site):
             return _unusable(f"内部工作目录 {args.work} 不能位于网站目录 {args.site} 之内")
         built, withheld = from_report(args.work / "report" / "report.json")
-        stats = publish(
-            args.site, target, args.today or built or dt.date.today(), withheld=withheld
-        )
+        today = args.today or built or dt.date.today()
+        stats = publish(args.site, target, today, withheld=withheld, dry_run=args.dry_run)
     except ConfigError as exc:
         return _unusable("配置有误：" + "；".join(exc.problems))
     except GuardError as exc:
@@ -250,6 +250,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print("线上网站保持原样（或在下次发布时自动补齐）；请按操作手册“发布失败”一节处理。",
               file=sys.stderr)  # fmt: skip
         return EXIT_DEPLOY
+    if args.dry_run:
+        for rel in stats.plan.upload_list:
+            print(f"上传\t{rel}")
+        for rel in stats.plan.deletions:
+            print(f"删除\t{rel}")
+        if hasattr(target, "shell"):
+            print("上传命令：" + target.shell())
     print(stats.line())
     return EXIT_OK
 

@@ -345,3 +345,12 @@ def builds_today():
 def test_publish_needs_a_built_site(tmp_path):
     assert main(["publish", "--site", str(tmp_path / "none"), "--dest", str(tmp_path / "w")]) == 4
     assert not os.path.exists(tmp_path / "w")
+
+
+def test_dry_run_lists_the_plan_and_sends_nothing(builds, tmp_path, capsys):
+    www = tmp_path / "www"
+    argv = ["publish", "--site", str(builds.a), "--work", str(builds.work), "--target", "rsync"]
+    assert main([*argv, "--dest", str(www), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "上传\tindex.html" in out and "rsync --recursive" in out and "试运行" in out
+    assert not www.exists()

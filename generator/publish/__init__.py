@@ -84,6 +84,8 @@ class PublishStats:
         return len(self.plan.upload_list)
 
     def line(self) -> str:
+        if self.mode == "dry-run":
+            return f"试运行（未上传）{self.target}：将{self.plan.line()}"
         return f"发布到 {self.target}：{self.plan.line()}，用时 {self.seconds:.1f} 秒"
 
 
@@ -94,8 +96,12 @@ def publish(
     *,
     withheld: Iterable[str] = (),
     on_file: Callable[[str], None] | None = None,
+    dry_run: bool = False,
 ) -> PublishStats:
-    """Guard, diff and deploy `site` to `target`. Raises GuardError or PublishError."""
+    """Guard, diff and deploy `site` to `target` (`dry_run`: plan only).
+
+    Raises GuardError or PublishError.
+    """
     start = time.perf_counter()
     if not (site / "index.html").is_file():
         raise PublishError(f"{site} 中没有网站（缺少 index.html）：请先运行 make build")
@@ -108,6 +114,8 @@ def publish(
         pending_raw = target.read(PENDING)
         pending = load_pending(pending_raw)
         plan = make_plan(new, live, pending)
+        if dry_run:
+            return PublishStats(target.describe(), "dry-run", plan, time.perf_counter() - start)
         mode = target.deploy(site, plan, dump(new), on_file or (lambda rel: None))
     except (OSError, ValueError) as exc:
         raise PublishError(f"发布失败：{exc}") from exc
