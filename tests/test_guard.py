@@ -78,9 +78,10 @@ def test_planted_leak_refuses_build_and_keeps_previous_site(tmp_path):
 
     data = tmp_path / "data"
     write_csv(data / "xzcf" / "a.csv", [XZCF_HEADER, penalty("甲公司", ORG, "示罚〔2026〕1号")])
-    out = tmp_path / "site"
-    good = _build(tmp_path, ROOT / "site.yml", data, out)
-    assert good.returncode == 0, good.stderr
+    out = tmp_path / "site"  # the previous site (any tree: one build is enough here)
+    (out / "xzcf").mkdir(parents=True)
+    (out / "index.html").write_text("<h1>上次的网站</h1>", "utf-8")
+    (out / "xzcf" / "index.html").write_text("<h1>行政处罚</h1>", "utf-8")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     leaky = tmp_path / "site.yml"
     text = (ROOT / "site.yml").read_text(encoding="utf-8")

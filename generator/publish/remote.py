@@ -147,12 +147,21 @@ class S3Target(InPlace):
         )
 
     def put(self, src: Path, rels: list[str], on_file: OnFile) -> None:
-        for rel in rels:
+        """Upload one phase, 8 objects at a time; the next phase starts after all of them."""
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        def one(rel: str) -> str:
             with open(os.path.join(src, rel), "rb") as fh:
                 self.client.put_object(
                     Bucket=self.bucket, Key=self.prefix + rel, Body=fh, ContentType=_type(rel)
                 )
-            on_file(rel)
+            return rel
+
+        client = self.client  # create it once, before the threads share it
+        assert client is not None
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for done in as_completed([pool.submit(one, rel) for rel in rels]):
+                on_file(done.result())
 
     def delete(self, rels: list[str]) -> None:
         for i in range(0, len(rels), 1000):
