@@ -128,6 +128,7 @@ def test_phases():
     assert phase("xzcf/p/2/index.html") == 3
     assert phase("downloads/changelog/index.html") == 3
     assert phase("sitemap.xml") == 3 and phase("feeds/xzcf.xml") == 3
+    assert phase("search/pf/main/fragment/zh_168ed1b.pf_fragment") == 3  # points at records
     assert phase("index.html") == 4
 
 

@@ -30,7 +30,7 @@ PHASES = ("assets", "records", "subjects", "lists", "home")
 # records; the search page loads the index).
 _LIST_DIRS = {"downloads", "search", "feeds", "pagefind"}
 # Files that are not pages but point at records: the search index, feeds, the sitemap.
-_INDEX_DIRS = {"feeds", "pagefind"}
+_INDEX_DIRS = {"feeds", "pagefind", "search"}
 
 Manifest = dict[str, str]  # relative /-path -> sha256 hex
 
