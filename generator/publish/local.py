@@ -114,10 +114,14 @@ class LocalTarget(InPlace):
         shutil.rmtree(stage, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
         sent = set(plan.upload_list)
+        made: set[str] = set()
         try:
             for rel in plan.new:
                 dst = f"{stage}/{rel}"
-                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                folder = os.path.dirname(dst)
+                if folder not in made:  # one mkdir per folder, not per file
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
                 if rel in sent:
                     shutil.copyfile(f"{src}/{rel}", dst)
                     on_file(rel)
