@@ -13,7 +13,7 @@ SAMPLE_DIR := $(WORK)/sample-data
 today_flag = $(if $(TODAY),--today $(TODAY),)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample check-data build site serve publish test lint types check bench clean
+.PHONY: help venv sample check-data build site serve publish test lint types check bench clean screenshots
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench: $(STAMP) ## run the benchmarks (prints figures; takes minutes)
 	$(PY) bench/bench_check.py
 	$(PY) bench/bench_render.py
 	$(PY) bench/bench_export.py
+
+screenshots: site ## PNGs of home, list, record, subject, search (phone, desktop) into screenshots/
+	$(PY) scripts/screenshots.py $(OUT) screenshots
 
 clean: ## remove built output (site/, build/)
 	rm -rf $(OUT) $(WORK)

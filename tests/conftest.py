@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))
 
+from browser import base_url, browser, credit_url, page  # noqa: E402, F401  (one Chromium per session)
 from make_fixtures import DEPT, ORG, ORG2, PERSON_ID, XZCF_HEADER, penalty  # noqa: E402
 
 from generator.config import Config, load_config  # noqa: E402

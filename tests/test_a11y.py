@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser import PHONE, base_url, browser, page
+from browser import PHONE
 from site_demo import Demo, demo
 
-__all__ = ["base_url", "browser", "demo", "page"]
+__all__ = ["demo"]
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 import polars as pl
 import pytest
-from browser import base_url, browser, credit_url, need_chromium, page
+from browser import need_chromium
 from make_fixtures import PERSON_ID
 from site_demo import Demo, demo, files
 
-__all__ = ["base_url", "browser", "credit_url", "demo", "page"]
+__all__ = ["demo"]
 
 
 def a_company(demo: Demo) -> dict[str, Any]:

@@ -5,10 +5,9 @@ tests/fixtures/browser.py (skipped without Chromium, failing under CI)."""
 from __future__ import annotations
 
 import pytest
-from browser import base_url, browser, page
 from site_demo import Demo, demo
 
-__all__ = ["base_url", "browser", "demo", "page"]
+__all__ = ["demo"]
 pytestmark = pytest.mark.browser
 
 

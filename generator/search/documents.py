@@ -141,7 +141,7 @@ def subject_docs(datasets: list[Dataset], schemas: list[Schema]) -> Iterator[Doc
             name,
             [
                 (name, 10),
-                (f"{key} {str(key).lower()}", 10),
+                (str(key), 10),  # Pagefind lower-cases words; the page upper-cases codes
                 ("；".join(titles), 1),
                 ("；".join(depts), 1),
             ],
