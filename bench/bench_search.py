@@ -1,0 +1,564 @@
+"""Benchmark the search stage (generator/search) at 1 M sample records, in the browser too.
+
+Figures printed (no asserts; targets on the 2-core reference machine):
+
+1. Index build: the search stage alone (`SearchIndex().write`) over the published records of
+   the cached pipeline run (bench/out/records-<N>, as bench_export.py makes it), in a fresh
+   child process. Printed: subjects (= subject documents), documents (+ narrative pages),
+   bundles, build seconds (the stage only; loading and `prepare` are printed apart), and
+   two peaks: the wrapper's RUSAGE_CHILDREN maximum (the largest single process: Python
+   or one Pagefind service) and the sampled peak of the whole process tree (Python + the
+   Pagefind processes running at once, summed RSS every 0.1 s) — the tree figure is the
+   one compared with the target. Total index bytes = the bundle files the site serves.
+   Targets: ≤ 6 GB peak RSS, ≤ 5 minutes.
+2. Browser: a demo site (3 000 records, `python -m generator build`) provides the search
+   page and its assets; an http.server thread on 127.0.0.1 serves it with /search/pf/
+   answered from the 1 M index. For each query, a fresh Chromium context (no cache) loads
+   the page, waits for the index to load, types the query and presses Enter. Bytes = the
+   body bytes the server sent (counted server-side: Pagefind fetches from a worker, which
+   page-level CDP events miss; the cache is disabled) of everything under /search/pf/ plus the
+   code look-up (/subject/<code>/): "init" is what the page fetched before typing
+   (pagefind.js, wasm, entry, filters), "query" after, "total" the sum compared with the
+   target. Time = submit → first result <li> on the page. The code look-up fetches the
+   subject page, which the demo site lacks at 1 M: a stub page is served for those codes.
+   "fallback" = the main bundle found nothing and the page merged `more-*`; the "click"
+   row is the 搜索更早的主体 button after a fragment query. Targets: ≤ 500 KB, ≤ 500 ms.
+3. Recall on a smaller sample (default 20 000 records): the same subject documents indexed
+   sharded (main/more sizes scaled by the 1 M ratio, so main holds the same share of the
+   subjects) and as one unsharded index. For ~50 queries (subject names and record titles)
+   recall@10 = |top 10 ∩ unsharded top 10| / |unsharded top 10|, for main only, for the
+   page's behaviour (main, merge only when it finds nothing) and for everything merged;
+   plus "target found": the named subject is in the top 10. Record-level loss: published
+   records of natural persons, which have no subject document (by design).
+
+    .venv/bin/python bench/bench_search.py [--records 1000000] [--skip-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import http.server
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+from _measure import measure  # noqa: E402
+from bench_check import sample  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+TODAY = dt.date(2026, 11, 22)
+DEMO = OUT / "search-site"
+TARGET_WALL, TARGET_PEAK = 300.0, 6 * 1024**3
+TARGET_BYTES, TARGET_MS = 500_000, 500.0
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+# ---------------------------------------------------------------- preparation (not timed)
+def records_cache(records: int) -> Path:
+    cache = OUT / f"records-{records}"
+    if not (cache / ".complete").exists():
+        data = sample(records)
+        exporter = str(Path(__file__).parent / "bench_export.py")
+        run = measure([sys.executable, exporter, "--_prepare", str(data), str(cache)], cwd=ROOT)
+        print(f"pipeline over {records:,} rows in {run['wall']:.1f} s (not part of the figures)")
+    return cache
+
+
+def demo_site() -> Path:
+    if not (DEMO / "search" / "index.html").exists():
+        data = sample(3000)
+        cmd = [sys.executable, "-m", "generator", "build", "--data", str(data), "--out", str(DEMO),
+               "--work", str(OUT / "search-work"), "--today", TODAY.isoformat()]  # fmt: skip
+        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    return DEMO
+
+
+def narrative_urls(site: Path) -> list[str]:
+    """The narrative pages of the demo site (article_docs reads them from there)."""
+    from generator.site.narrative import page_urls
+
+    keep = ("policies", "cases", "news", "guide", "about", "accessibility")
+    return [u for u in page_urls(site) if u.split("/", 1)[0] in keep]
+
+
+def load_datasets(cache: Path):
+    import polars as pl
+
+    from generator.config import load_config
+    from generator.pipeline import Result
+    from generator.site.model import prepare
+
+    config = load_config(ROOT / "site.yml")
+    schemas = config.datasets()
+    records = {s.id: pl.read_parquet(cache / f"{s.id}.parquet") for s in schemas}
+    result = Result(TODAY, records, pl.DataFrame(), [])
+    return [prepare(result.published(s.id), s) for s in schemas], schemas, result
+
+
+def ordered_subjects(datasets):
+    """(url, code, name, date) of every subject in the stage's order (newest first)."""
+    import polars as pl
+
+    from generator.site.model import SUBJECT, subject_slug, subjects
+
+    table = subjects(datasets).group_by(SUBJECT, maintain_order=True).agg(
+        pl.col("_date").drop_nulls().first(), pl.col("_name").drop_nulls().first()
+    )
+    rows = []
+    for key, date, name in table.iter_rows():
+        rows.append((f"subject/{subject_slug(key)}/", key, name or key, date.isoformat() if date else ""))
+    rows.sort(key=lambda r: (r[3], r[0]), reverse=True)
+    return rows
+
+
+# ---------------------------------------------------------------- 1. the measured child
+class TreePeak(threading.Thread):
+    """Sample the summed RSS of this process and its descendants."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        import psutil
+
+        self.me = psutil.Process()
+        self.peak = self.children_peak = 0
+        self.stop = False
+
+    def run(self) -> None:
+        while not self.stop:
+            try:
+                kids = self.me.children(recursive=True)
+                rss_kids = 0
+                for k in kids:
+                    try:
+                        rss_kids += k.memory_info().rss
+                    except Exception:  # noqa: BLE001 — exited meanwhile
+                        pass
+                total = self.me.memory_info().rss + rss_kids
+                self.peak = max(self.peak, total)
+                self.children_peak = max(self.children_peak, rss_kids)
+            except Exception:  # noqa: BLE001
+                pass
+            time.sleep(0.1)
+
+
+def index_child(cache: Path, out: Path, site: Path) -> None:
+    from generator.search import SearchIndex
+    from generator.site.writer import TreeWriter
+
+    sampler = TreePeak()
+    sampler.start()
+    t0 = time.perf_counter()
+    datasets, schemas, _ = load_datasets(cache)
+    loaded = time.perf_counter() - t0
+    shutil.rmtree(out, ignore_errors=True)
+    stage = SearchIndex()
+    t1 = time.perf_counter()
+    stage.write(TreeWriter(out, None), datasets, schemas, site, narrative_urls(site),
+                out.parent / f"{out.name}-scratch")  # fmt: skip
+    wall = time.perf_counter() - t1
+    sampler.stop = True
+    order = ordered_subjects(datasets)
+    n_main = stage.main_subjects
+    main = order[min(100, len(order) - 1)]
+    more = order[min(n_main + 5000, len(order) - 1)]
+    names = {}
+    for r in order:
+        names[r[2]] = names.get(r[2], 0) + 1
+    # unique names, so a hit is the subject itself
+    main = next((r for r in order[100:n_main] if names[r[2]] == 1), main)
+    more = next((r for r in order[n_main + 5000 :] if names[r[2]] == 1), more)
+    print(json.dumps({
+        "wall": wall, "loaded": loaded, "subjects": len(order),
+        "documents": sum(int(b["pages"]) for b in stage.bundles),
+        "bundles": stage.bundles, "tree_peak": sampler.peak,
+        "children_peak": sampler.children_peak,
+        "main": main, "more": more,
+    }, ensure_ascii=False))  # fmt: skip
+
+
+def part1(cache: Path, site: Path, records: int) -> dict:
+    out = OUT / f"search-index-{records}"
+    figures = OUT / f"search-index-{records}.json"
+    run = measure([sys.executable, __file__, "--_index", str(cache), str(out), str(site)],
+                  stdout=figures, cwd=ROOT)  # fmt: skip
+    if run["code"] != 0:
+        raise SystemExit(f"index build failed with exit code {run['code']}")
+    fig = json.loads(figures.read_text())
+    size = sum(int(b["bytes"]) for b in fig["bundles"])
+    more = [b for b in fig["bundles"] if b["id"] != "main"]
+    print(f"[1] index {records:,} records: {fig['subjects']:,} subjects → {fig['documents']:,} "
+          f"documents in {len(fig['bundles'])} bundles (main + {len(more)} more-*)")  # fmt: skip
+    main = fig["bundles"][0]
+    print(f"    main: {main['pages']:,} documents, {main['bytes'] / 1e6:.1f} MB; more-*: "
+          f"{sum(int(b['pages']) for b in more):,} documents, "
+          f"{sum(int(b['bytes']) for b in more) / 1e6:.1f} MB")  # fmt: skip
+    print(f"    build {fig['wall']:.1f} s (stage only; loading + prepare {fig['loaded']:.1f} s, "
+          f"process {run['wall']:.1f} s)")  # fmt: skip
+    print(f"    peak RSS: process tree (Python + Pagefind processes at once, sampled) "
+          f"{fig['tree_peak'] / 1024**2:,.0f} MB, of which Pagefind {fig['children_peak'] / 1024**2:,.0f} MB; "
+          f"largest single process (RUSAGE_CHILDREN) {run['peak'] / 1024**2:,.0f} MB")  # fmt: skip
+    print(f"    total index bytes {size / 1e6:.1f} MB")
+    ok = fig["wall"] <= TARGET_WALL and fig["tree_peak"] <= TARGET_PEAK
+    print(f"    target ≤ {TARGET_WALL / 60:.0f} min and ≤ {TARGET_PEAK / 1024**3:.0f} GB: "
+          f"{'met' if ok else 'MISSED'}")  # fmt: skip
+    fig["out"] = str(out)
+    return fig
+
+
+# ---------------------------------------------------------------- serving
+def serve(routes: dict[str, Path], stubs: dict[str, str]) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve `routes` (URL prefix → folder, longest first) and stub subject pages."""
+    prefixes = sorted(routes, key=len, reverse=True)
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *a) -> None:  # noqa: ANN002
+            pass
+
+        def translate_path(self, path: str) -> str:
+            from urllib.parse import unquote
+
+            path = unquote(path.split("?", 1)[0].split("#", 1)[0])
+            for p in prefixes:
+                if path.startswith(p):
+                    return str(routes[p] / path[len(p) :])
+            return str(routes["/"] / path.lstrip("/"))
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path in stubs:
+                body = stubs[path].encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                LOG.append((PHASE["name"], path, len(body)))
+                return
+            super().do_GET()
+            local = self.translate_path(self.path)
+            if os.path.isfile(local):
+                LOG.append((PHASE["name"], path, os.path.getsize(local)))
+
+    Handler.extensions_map = {**Handler.extensions_map, ".wasm": "application/wasm",
+                              ".js": "text/javascript"}  # fmt: skip
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+# ---------------------------------------------------------------- 2. browser
+OBSERVE = """() => {
+  window.__first = null; window.__status = [];
+  const list = document.getElementById('xy-results');
+  new MutationObserver(() => { if (window.__first === null && list.querySelector('li'))
+    window.__first = performance.now(); }).observe(list, {childList: true});
+  const st = document.getElementById('xy-status');
+  new MutationObserver(() => window.__status.push([performance.now(), st.textContent]))
+    .observe(st, {childList: true, characterData: true, subtree: true});
+}"""
+DONE = """(since) => window.__status.some(([t, s]) => t >= since && /^(找到|没有找到)/.test(s))"""
+
+
+PHASE = {"name": "init"}
+LOG: list[tuple[str, str, int]] = []  # (phase, path, body bytes) as the server sent them
+
+
+def _tally() -> tuple[dict[str, int], dict[str, set]]:
+    tally: dict[str, int] = {}
+    more: dict[str, set] = {}
+    for ph, path, n in list(LOG):
+        if "/search/pf/" in path or path.startswith("/subject/"):
+            tally[ph] = tally.get(ph, 0) + n
+            m = re.search(r"/search/pf/(more-\d+)/", path)
+            if m:
+                more.setdefault(ph, set()).add(m.group(1))
+    return tally, more
+
+
+async def one_query(browser, base: str, q: str, click: bool) -> dict:
+    ctx = await browser.new_context()
+    page = await ctx.new_page()
+    cdp = await ctx.new_cdp_session(page)
+    await cdp.send("Network.enable")
+    await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+    LOG.clear()
+    phase = PHASE
+    phase["name"] = "init"
+    await page.goto(f"{base}/search/")
+    await page.wait_for_function("() => !document.getElementById('xy-filters').hidden", timeout=120_000)
+    await page.evaluate(OBSERVE)
+    await page.fill("#q", q)
+    await asyncio.sleep(0.3)  # let init requests settle into the "init" tally
+    phase["name"] = "query"
+    t0 = await page.evaluate("() => performance.now()")
+    await page.press("#q", "Enter")
+    await page.wait_for_function(DONE, arg=t0, timeout=300_000)
+    first = await page.evaluate("() => window.__first")
+    tally, more = _tally()
+    status = await page.evaluate("() => document.getElementById('xy-status').textContent")
+    row = {
+        "q": q, "init": tally.get("init", 0), "query": tally.get("query", 0),
+        "ms": (first - t0) if first is not None else None, "status": status,
+        "fallback": sorted(more.get("query", set())),
+    }  # fmt: skip
+    if click and await page.is_visible("#xy-older"):
+        await asyncio.sleep(0.3)
+        phase["name"] = "click"
+        await page.evaluate("() => { window.__first = null; }")
+        t1 = await page.evaluate("() => performance.now()")
+        await page.click("#xy-older")
+        await page.wait_for_function(DONE, arg=t1, timeout=300_000)
+        t2 = await page.evaluate(f"() => window.__status.filter(([t, s]) => t >= {t1} && /^(找到|没有)/.test(s))[0][0]")
+        tally, more = _tally()
+        row["click"] = {"bytes": tally.get("click", 0), "ms": t2 - t1,
+                        "bundles": len(more.get("click", set())),
+                        "status": await page.evaluate("() => document.getElementById('xy-status').textContent")}  # fmt: skip
+    await ctx.close()
+    return row
+
+
+async def browse(base: str, queries: list[tuple[str, str, bool]]) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        rows = []
+        for label, q, click in queries:
+            row = await one_query(browser, base, q, click)
+            row["label"] = label
+            rows.append(row)
+        await browser.close()
+    return rows
+
+
+def part2(fig: dict, site: Path) -> None:
+    main_url, main_code, main_name, _ = fig["main"]
+    more_url, _, more_name, _ = fig["more"]
+    district = re.search(r"^示例市|^[\u4e00-\u9fff]{2}[县区]", main_name)
+    prefix = district.group(0) if district else ""
+    trade = main_name[len(prefix) : len(prefix) + 2]
+    frag = "示例市" + (prefix if prefix != "示例市" else "")
+    queries = [
+        ("full name (main)", main_name, False),
+        ("fragment (place)", frag[:4], False),
+        ("fragment (trade name)", trade, True),
+        ("code upper", main_code.upper(), False),
+        ("code lower", main_code.lower(), False),
+        ("食品", "食品", False),
+        ("超过保质期", "超过保质期", False),
+        ("无证经营", "无证经营", False),
+        (f"name in {_bundle_of(fig, more_url)}", more_name, False),
+    ]
+    stub = f'<!doctype html><html lang="zh"><body><h1>{main_name}</h1></body></html>'
+    stubs = {f"/subject/{main_code.upper()}/": stub, f"/subject/{main_code.lower()}/": stub}
+    server, base = serve({"/": site, "/search/pf/": Path(fig["out"]) / "search" / "pf"}, stubs)
+    try:
+        rows = asyncio.run(browse(base, queries))
+    finally:
+        server.shutdown()
+    print("[2] browser (fresh context per query; body bytes served under /search/pf/ + code look-up, counted by the server)")
+    print(f"    {'query':<34} {'init KB':>8} {'query KB':>9} {'total KB':>9} {'first ms':>9}  result")
+    worst_b = worst_ms = 0.0
+    for r in rows:
+        total = r["init"] + r["query"]
+        ms = r["ms"]
+        worst_b, worst_ms = max(worst_b, total), max(worst_ms, ms or 0)
+        fb = f"; fallback merged {len(r['fallback'])} more-* bundles" if r["fallback"] else ""
+        label = f"{r['label']}: {r['q']}"
+        print(f"    {label:<34} {r['init'] / 1e3:8.0f} {r['query'] / 1e3:9.0f} {total / 1e3:9.0f} "
+              f"{(f'{ms:.0f}' if ms is not None else '-'):>9}  {r['status']}{fb}")  # fmt: skip
+        if "click" in r:
+            c = r["click"]
+            print(f"      click 搜索更早的主体: +{c['bytes'] / 1e3:.0f} KB, {c['ms']:.0f} ms to results "
+                  f"({c['bundles']} more-* bundles merged) — {c['status']}")  # fmt: skip
+    print(f"    max per query {worst_b / 1e3:.0f} KB, {worst_ms:.0f} ms to first result; target "
+          f"≤ {TARGET_BYTES / 1e3:.0f} KB and ≤ {TARGET_MS:.0f} ms: "
+          f"{'met' if worst_b <= TARGET_BYTES and worst_ms <= TARGET_MS else 'MISSED'} "
+          f"(the click is not a query: printed apart)")  # fmt: skip
+
+
+def _bundle_of(fig: dict, url: str) -> str:
+    return "more-*"
+
+
+# ---------------------------------------------------------------- 3. recall
+RECALL_JS = """async ([queries, sharded, unsharded, more]) => {
+  const HAN = /([\\u3400-\\u9fff\\u{20000}-\\u{3134f}])(?=[\\u3400-\\u9fff\\u{20000}-\\u{3134f}])/gu;
+  const norm = (q) => q.normalize("NFKC").replace(/\\s+/g, " ").trim().toUpperCase();
+  const term = (q) => { const parts = q.split(" ").map((p) => p.replace(HAN, "$1 "));
+    return parts.length === 1 && /[\\u3400-\\u9fff]/u.test(parts[0]) ? `"${parts[0]}"` : parts.join(" "); };
+  const top = async (pf, q) => { const r = (await pf.search(term(norm(q)))).results;
+    return { n: r.length, urls: (await Promise.all(r.slice(0, 10).map((x) => x.data()))).map((d) => d.url) }; };
+  const S = await import(sharded + "main/pagefind.js"); await S.init();
+  const U = await import(unsharded + "main/pagefind.js"); await U.init();
+  const out = [];
+  for (const q of queries) out.push({ q, main: await top(S, q), all: await top(U, q) });
+  for (const id of more) await S.mergeIndex(sharded + id + "/");
+  for (const o of out) o.merged = await top(S, o.q);
+  return out;
+}"""
+
+
+def recall_child(cache: Path, out: Path, site: Path, main_subjects: int) -> None:
+    from generator.search import SearchIndex
+    from generator.site.writer import TreeWriter
+
+    datasets, schemas, _ = load_datasets(cache)
+    urls = narrative_urls(site)
+    shutil.rmtree(out, ignore_errors=True)
+    sharded = SearchIndex(main_subjects=main_subjects, more_subjects=main_subjects)
+    sharded.write(TreeWriter(out / "sharded", None), datasets, schemas, site, urls, out / "s1")
+    whole = SearchIndex(main_subjects=10**9)
+    whole.write(TreeWriter(out / "unsharded", None), datasets, schemas, site, urls, out / "s2")
+    order = ordered_subjects(datasets)
+    rng = random.Random(20261122)
+    names = {}
+    for r in order:
+        names[r[2]] = names.get(r[2], 0) + 1
+    picks = rng.sample([r for r in order if names[r[2]] == 1], 25)
+    titles = sorted({t for ds in datasets for t in ds.frame.filter(
+        ds.frame["_subject"].is_not_null()).get_column("_t1").unique().to_list() if t})  # fmt: skip
+    tq = rng.sample(titles, min(25, len(titles)))
+    print(json.dumps({
+        "subjects": len(order), "main_share": main_subjects,
+        "bundles": [b["id"] for b in sharded.bundles],
+        "names": [[r[2], r[0], order.index(r) < main_subjects] for r in picks], "titles": tq,
+    }, ensure_ascii=False))  # fmt: skip
+
+
+def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
+    cache = records_cache(records)
+    if not browser:
+        _, _, result = load_datasets(cache)
+        loss_line(result, records)
+        return
+
+    out = OUT / f"search-recall-{records}"
+    figures = OUT / f"search-recall-{records}.json"
+    # the main share of subjects at 1 M, applied to this sample
+    datasets, _, result = load_datasets(cache)
+    n = len(ordered_subjects(datasets))
+    main_subjects = max(20, round(n * ratio))
+    run = measure([sys.executable, __file__, "--_recall", str(cache), str(out), str(site), str(main_subjects)],
+                  stdout=figures, cwd=ROOT)  # fmt: skip
+    if run["code"] != 0:
+        raise SystemExit(f"recall build failed with exit code {run['code']}")
+    fig = json.loads(figures.read_text())
+    queries = [q for q, _, _ in fig["names"]] + fig["titles"]
+    server, base = serve({"/": out}, {})
+
+    async def go() -> list[dict]:
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as p:
+            b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = await b.new_page()
+            await page.goto(f"{base}/sharded/search/pf/manifest.json")
+            res = await page.evaluate(RECALL_JS, [queries, f"{base}/sharded/search/pf/",
+                                                  f"{base}/unsharded/search/pf/", fig["bundles"][1:]])  # fmt: skip
+            await b.close()
+            return res
+
+    try:
+        rows = asyncio.run(go())
+    finally:
+        server.shutdown()
+
+    def rec(got: list[str], truth: list[str]) -> float:
+        return len(set(got) & set(truth)) / len(truth)
+
+    groups = {"names": rows[: len(fig["names"])], "titles": rows[len(fig["names"]) :]}
+    print(f"[3] recall on {records:,} records: {fig['subjects']:,} subjects, main holds "
+          f"{fig['main_share']:,} ({ratio:.1%}, the 1 M share), {len(fig['bundles'])} bundles")  # fmt: skip
+    for label, rs in list(groups.items()) + [("all", rows)]:
+        rs = [r for r in rs if r["all"]["urls"]]
+        if not rs:
+            continue
+        m = sum(rec(r["main"]["urls"], r["all"]["urls"]) for r in rs) / len(rs)
+        fb = sum(rec(r["main"]["urls"] if r["main"]["n"] else r["merged"]["urls"], r["all"]["urls"])
+                 for r in rs) / len(rs)  # fmt: skip
+        mg = sum(rec(r["merged"]["urls"], r["all"]["urls"]) for r in rs) / len(rs)
+        zero = sum(1 for r in rs if not r["main"]["n"])
+        print(f"    {label:<6} ({len(rs)} queries): recall@10 vs unsharded: main only {m:.1%}, "
+              f"page (merge on zero) {fb:.1%}, all merged {mg:.1%}; main found nothing for {zero}")  # fmt: skip
+    found = {"main": 0, "page": 0, "merged": 0, "unsharded": 0}
+    in_main = sum(1 for _, _, im in fig["names"] if im)
+    for (_, url, _), r in zip(fig["names"], groups["names"], strict=True):
+        page = r["main"]["urls"] if r["main"]["n"] else r["merged"]["urls"]
+        for k, got in (("main", r["main"]["urls"]), ("page", page), ("merged", r["merged"]["urls"]),
+                       ("unsharded", r["all"]["urls"])):  # fmt: skip
+            found[k] += any(u.strip("/").endswith(url.strip("/")) for u in got)
+    print(f"    named subject in top 10 ({len(groups['names'])} name queries, {in_main} of them in "
+          f"main): " + ", ".join(f"{k} {v}" for k, v in found.items()))  # fmt: skip
+    loss_line(result, records)
+
+
+def loss_line(result, records: int) -> None:
+    import polars as pl
+
+    from generator.site.model import SUBJECT
+
+    total = natural = 0
+    for ds in result.records:
+        f = result.published(ds)
+        total += f.height
+        natural += f.filter(pl.col(SUBJECT).is_null()).height
+    print(f"    record-level loss at {records:,}: {natural:,} of {total:,} published records "
+          f"({natural / max(total, 1):.1%}) belong to natural persons — no subject document, "
+          f"not searchable by design")  # fmt: skip
+
+
+# ---------------------------------------------------------------- main
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--recall-records", type=int, default=20_000)
+    parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--_index", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--_recall", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args._index:
+        index_child(*map(Path, args._index))
+        return
+    if args._recall:
+        recall_child(*map(Path, args._recall[:3]), int(args._recall[3]))
+        return
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load {load[0]:.1f} at start; python "
+          f"{sys.version.split()[0]}; today={TODAY}")  # fmt: skip
+    cache = records_cache(args.records)
+    site = demo_site()
+    fig = part1(cache, site, args.records)
+    _, _, result = load_datasets(cache)
+    loss_line(result, args.records)
+    del result
+    if not args.skip_browser:
+        part2(fig, site)
+    from generator.search import MAIN_SUBJECTS
+
+    part3(args.recall_records, MAIN_SUBJECTS / fig["subjects"], site, not args.skip_browser)
+    print(f"load {os.getloadavg()[0]:.1f} at end (2 cores: above 2 means contended)")
+
+
+if __name__ == "__main__":
+    main()
