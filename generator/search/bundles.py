@@ -10,7 +10,9 @@ so adding documents one request each would take a day at a million.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -60,9 +62,34 @@ def index_bundles(jobs: list[tuple[Path, Path]]) -> list[int]:
     # In a thread of its own: the caller may already run an event loop (Playwright does).
     try:
         with ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, _index_all(jobs)).result()
+            counts = pool.submit(asyncio.run, _index_all(jobs)).result()
     except Exception as exc:  # the service reports errors as bare Exceptions
         raise SearchError(f"Pagefind 建立搜索索引失败：{exc}") from exc
+    for _, out in jobs:
+        settle(out)
+    return counts
+
+
+def settle(out: Path, timeout: float = 60.0) -> None:
+    """Wait until a bundle's files are complete on disk.
+
+    Pagefind's service answers WriteFiles before every file is flushed: on a loaded
+    machine an empty pagefind-entry.json was read back and published (a broken search).
+    Ready means: the entry file parses and no file changes size between two looks.
+    """
+    deadline = time.monotonic() + timeout
+    previous: list[tuple[str, int]] | None = None
+    while time.monotonic() < deadline:
+        try:
+            json.loads((out / "pagefind-entry.json").read_text(encoding="utf-8"))
+            sizes = sorted((p.name, p.stat().st_size) for p in out.rglob("*") if p.is_file())
+        except (OSError, ValueError):
+            sizes = None
+        if sizes is not None and sizes == previous:
+            return
+        previous = sizes
+        time.sleep(0.2)
+    raise SearchError(f"Pagefind 索引文件在 {timeout:.0f} 秒内未写完：{out}")
 
 
 def bundle_files(out: Path) -> Iterable[tuple[str, Path]]:

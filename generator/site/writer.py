@@ -58,7 +58,13 @@ class TreeWriter:
             except OSError:  # another filesystem: copy the bytes, still unchanged
                 self.counts.changed -= 1
         # os.open/os.write: the buffered file object costs more than the write itself.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            # Never truncate in place: a path written twice may be a hard link into the
+            # previous (live) site, which must stay untouched until the swap.
+            os.unlink(path)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             os.write(fd, data)
         finally:
