@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import http.server
 import json
@@ -153,10 +154,8 @@ class TreePeak(threading.Thread):
                 kids = self.me.children(recursive=True)
                 rss_kids = 0
                 for k in kids:
-                    try:
+                    with contextlib.suppress(Exception):  # exited meanwhile
                         rss_kids += k.memory_info().rss
-                    except Exception:  # noqa: BLE001 — exited meanwhile
-                        pass
                 total = self.me.memory_info().rss + rss_kids
                 self.peak = max(self.peak, total)
                 self.children_peak = max(self.children_peak, rss_kids)
