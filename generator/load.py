@@ -69,17 +69,21 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def to_utf8(data: bytes) -> tuple[bytes, str]:
+def to_utf8(data: bytes, trust_prefix: bool = False) -> tuple[bytes, str]:
     """CSV bytes as UTF-8 bytes, with the encoding found. Raises UnicodeError when hopeless.
 
-    UTF-8 input passes through untouched (no decode: polars validates it while parsing).
+    UTF-8 input passes through untouched. With `trust_prefix`, only the first 64 KiB are
+    checked: polars validates the rest while parsing, and the caller retries on failure.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:], "UTF-8（带 BOM）"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16").encode("utf-8"), "UTF-16"
     try:
-        data.decode("utf-8")
+        if trust_prefix and len(data) > 1 << 16:
+            _utf8_cut_ok(data)
+        else:
+            data.decode("utf-8")
         return data, "UTF-8"
     except UnicodeDecodeError:
         pass
@@ -94,6 +98,15 @@ def to_utf8(data: bytes) -> tuple[bytes, str]:
     if best is None:
         raise UnicodeError("无法识别文件编码")
     return data.decode(best.encoding).encode("utf-8"), best.encoding
+
+
+def _utf8_cut_ok(data: bytes) -> None:
+    """Check the first 64 KiB as UTF-8, forgiving a character cut at the boundary."""
+    try:
+        data[: 1 << 16].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < (1 << 16) - 4:
+            raise
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -238,7 +251,24 @@ def _table_checked(t: Table, schema: Schema, header_row: int, issues: list[Issue
 def read_csv(
     path: Path, rel: str, schema: Schema, dataset: str, issues: list[Issue]
 ) -> list[Table]:
-    data, encoding = to_utf8(path.read_bytes())
+    raw = path.read_bytes()
+    found: list[Issue] = []
+    try:
+        tables = _read_csv(raw, True, rel, schema, dataset, found)
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" not in str(exc):
+            raise
+        # UTF-8 at the start, something else further on: detect on the whole file.
+        found = []
+        tables = _read_csv(raw, False, rel, schema, dataset, found)
+    issues.extend(found)
+    return tables
+
+
+def _read_csv(
+    raw: bytes, trust_prefix: bool, rel: str, schema: Schema, dataset: str, issues: list[Issue]
+) -> list[Table]:
+    data, encoding = to_utf8(raw, trust_prefix)
     if encoding not in ("UTF-8", "UTF-8（带 BOM）"):
         issues.append(make_issue("file-encoding", dataset=dataset, file=rel, detail=encoding))
     head = list(csv.reader(io.StringIO(_first_lines(data, HEADER_SCAN_ROWS))))

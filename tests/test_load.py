@@ -134,3 +134,19 @@ def test_files_are_read_in_sorted_order(tmp_path: Path, config):
     write_csv(tmp_path / "xzcf" / "a.csv", [XZCF_HEADER, penalty("甲", ORG, "1号")])
     loaded = load(tmp_path, config)
     assert [t.file for t in loaded.tables] == ["xzcf/a.csv", "xzcf/b.csv"]
+
+
+def test_gbk_after_a_long_ascii_start_is_still_detected(tmp_path, check):
+    # The first 64 KiB are ASCII (valid UTF-8); a GBK row comes later: polars refuses the
+    # bytes and the file is read again with full detection.
+    header = ["CF_XDR_MC", "CF_WSH", "BZ"]
+    rows = [header] + [[f"ACME {i}", f"No.{i}", "x" * 100] for i in range(700)]
+    rows.append(["示例市甲公司", "示罚〔2026〕1号", "备注"])
+    path = write_csv(tmp_path / "xzcf" / "late.csv", rows, encoding="gbk")
+    assert path.stat().st_size > 1 << 16
+    result = check(tmp_path)
+    names = result.records["xzcf"].get_column("xdr_mc").to_list()
+    assert names[-1] == "示例市甲公司" and len(names) == 701
+    assert [i.message for i in result.issues if i.code == "file-encoding"] == [
+        "文件编码识别为 GBK。"
+    ]
