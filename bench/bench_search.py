@@ -126,12 +126,16 @@ def ordered_subjects(datasets):
 
     from generator.site.model import SUBJECT, subject_slug, subjects
 
-    table = subjects(datasets).group_by(SUBJECT, maintain_order=True).agg(
-        pl.col("_date").drop_nulls().first(), pl.col("_name").drop_nulls().first()
+    table = (
+        subjects(datasets)
+        .group_by(SUBJECT, maintain_order=True)
+        .agg(pl.col("_date").drop_nulls().first(), pl.col("_name").drop_nulls().first())
     )
     rows = []
     for key, date, name in table.iter_rows():
-        rows.append((f"subject/{subject_slug(key)}/", key, name or key, date.isoformat() if date else ""))
+        rows.append(
+            (f"subject/{subject_slug(key)}/", key, name or key, date.isoformat() if date else "")
+        )
     rows.sort(key=lambda r: (r[3], r[0]), reverse=True)
     return rows
 
@@ -231,7 +235,9 @@ def part1(cache: Path, site: Path, records: int) -> dict:
 
 
 # ---------------------------------------------------------------- serving
-def serve(routes: dict[str, Path], stubs: dict[str, str]) -> tuple[http.server.ThreadingHTTPServer, str]:
+def serve(
+    routes: dict[str, Path], stubs: dict[str, str]
+) -> tuple[http.server.ThreadingHTTPServer, str]:
     """Serve `routes` (URL prefix → folder, longest first) and stub subject pages."""
     prefixes = sorted(routes, key=len, reverse=True)
 
@@ -310,7 +316,9 @@ async def one_query(browser, base: str, q: str, click: bool) -> dict:
     phase = PHASE
     phase["name"] = "init"
     await page.goto(f"{base}/search/")
-    await page.wait_for_function("() => !document.getElementById('xy-filters').hidden", timeout=120_000)
+    await page.wait_for_function(
+        "() => !document.getElementById('xy-filters').hidden", timeout=120_000
+    )
     await page.evaluate(OBSERVE)
     await page.fill("#q", q)
     await asyncio.sleep(0.3)  # let init requests settle into the "init" tally
@@ -333,7 +341,9 @@ async def one_query(browser, base: str, q: str, click: bool) -> dict:
         t1 = await page.evaluate("() => performance.now()")
         await page.click("#xy-older")
         await page.wait_for_function(DONE, arg=t1, timeout=300_000)
-        t2 = await page.evaluate(f"() => window.__status.filter(([t, s]) => t >= {t1} && /^(找到|没有)/.test(s))[0][0]")
+        t2 = await page.evaluate(
+            f"() => window.__status.filter(([t, s]) => t >= {t1} && /^(找到|没有)/.test(s))[0][0]"
+        )
         tally, more = _tally()
         row["click"] = {"bytes": tally.get("click", 0), "ms": t2 - t1,
                         "bundles": len(more.get("click", set())),
@@ -382,8 +392,12 @@ def part2(fig: dict, site: Path) -> None:
         rows = asyncio.run(browse(base, queries))
     finally:
         server.shutdown()
-    print("[2] browser (fresh context per query; body bytes served under /search/pf/ + code look-up, counted by the server)")
-    print(f"    {'query':<34} {'init KB':>8} {'query KB':>9} {'total KB':>9} {'first ms':>9}  result")
+    print(
+        "[2] browser (fresh context per query; body bytes served under /search/pf/ + code look-up, counted by the server)"
+    )
+    print(
+        f"    {'query':<34} {'init KB':>8} {'query KB':>9} {'total KB':>9} {'first ms':>9}  result"
+    )
     worst_b = worst_ms = 0.0
     for r in rows:
         total = r["init"] + r["query"]
