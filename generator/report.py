@@ -143,12 +143,6 @@ def row_frames(result: Result, config: Config) -> Iterator[pl.DataFrame]:
     )
 
 
-def row_entries(result: Result, config: Config) -> Iterator[dict[str, Any]]:
-    """Row entries as dicts (for tests and small drops)."""
-    for frame in row_frames(result, config):
-        yield from frame.to_dicts()
-
-
 def write_json(result: Result, config: Config, out: Any) -> None:
     """Stream the full report as one JSON object (rows can number in the millions)."""
     acc = accounting(result)
@@ -240,10 +234,6 @@ def conclusion(result: Result, acc: dict[str, Any]) -> str:
             f"其余 {total['published']} 行可以公示。"
         )
     return f"结论：没有被拒收的行，{total['published']} 行可以公示。"
-
-
-def issue_title(code: str) -> str:
-    return codes()[code]["title"]
 
 
 HTML_ISSUES_PER_GROUP = 500
