@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 from conftest import ORG, XZCF_HEADER, flat, penalty, write_csv
 
 
@@ -74,4 +72,3 @@ def test_duplicates_across_files_later_file_wins(tmp_path, check):
     write_csv(tmp_path / "xzcf" / "2026-10.csv", [XZCF_HEADER, penalty("新名称", ORG, "1号")])
     result = check(tmp_path)
     assert result.published("xzcf").get_column("xdr_mc").to_list() == ["新名称"]
-    shutil.rmtree(tmp_path / "xzcf")

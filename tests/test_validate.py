@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 import pytest
 from conftest import DEPT, ORG, ORG2, PERSON_ID, flat, penalty
@@ -223,4 +221,3 @@ def test_bad_data_never_raises(penalties):
 
 def test_dept_code_fixture_is_valid():
     assert uscc_check_char(DEPT[:17]) == DEPT[17]
-    assert dt.date(2026, 11, 22)
