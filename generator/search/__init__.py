@@ -9,7 +9,11 @@ same atomically swapped tree under /search/pf/:
 - `more-<n>/`: the other subjects, older activity first in later bundles (MORE_SUBJECTS
   each). The search page merges them (Pagefind's mergeIndex) only when the main bundle
   finds nothing or the reader asks to search older subjects.
-- `manifest.json`: the bundles and their sizes, read by the search page.
+- `manifest.json`: the bundles, the name tables and the filter values (with the number
+  of documents under each), read by the search page: its filter menus come from here, so
+  Pagefind loads a filter's file only when a reader chooses that filter.
+- `names/<n>.json`: exact names (subjects and pages), normalised, by hash: a full company
+  name finds its subject with one small fetch whichever bundle holds it.
 
 A 统一社会信用代码 is looked up directly (its subject page is /subject/<code>/), so code
 queries never depend on which bundle holds the subject.
@@ -20,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +34,14 @@ from ..site.model import Dataset
 from ..site.writer import TreeWriter
 from .bundles import SearchError, bundle_files, index_bundles, write_docs
 from .documents import Doc, article_docs, subject_docs
+from .tokens import normalise
 
 __all__ = ["SearchIndex", "SearchError", "MAIN_SUBJECTS", "MORE_SUBJECTS"]
 
 MAIN_SUBJECTS = 30_000
 MORE_SUBJECTS = 30_000
 PREFIX = "search/pf/"
+NAMES_SHARD_BYTES = 8192  # target size of one names/<n>.json file
 
 
 @dataclass
@@ -63,6 +70,8 @@ class SearchIndex:
         rest = docs[self.main_subjects :]
         for i in range(0, len(rest), self.more_subjects):
             groups.append((f"more-{i // self.more_subjects + 1}", rest[i : i + self.more_subjects]))
+        names = _name_tables(d for _, group in groups for d in group)
+        filters = _filter_values(d for _, group in groups for d in group)
         del docs, rest
         # Pagefind's output is not byte-identical from run to run (its filter files follow
         # hash-map order): a bundle whose documents are unchanged since the previous build
@@ -99,7 +108,16 @@ class SearchIndex:
                 }
             )
         # Sizes stay out of the manifest: they vary with Pagefind's filter-file order.
-        manifest = {"bundles": [{k: v for k, v in b.items() if k != "bytes"} for b in self.bundles]}
+        for i, table in enumerate(names):
+            writer.write(
+                f"{PREFIX}names/{i}.json",
+                json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(),
+            )
+        manifest = {
+            "bundles": [{k: v for k, v in b.items() if k != "bytes"} for b in self.bundles],
+            "names": len(names),
+            "filters": filters,
+        }
         writer.write(
             f"{PREFIX}manifest.json",
             json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode(),
@@ -110,6 +128,55 @@ class SearchIndex:
         pages = sum(int(b["pages"]) for b in self.bundles)
         size = sum(int(b["bytes"]) for b in self.bundles)
         return f"search: {pages} documents in {len(self.bundles)} bundles, {size / 1e6:.1f} MB"
+
+
+def name_key(name: str) -> str:
+    """A name as the search page compares it: NFKC, lower case, no white space."""
+    return "".join(normalise(name).split())
+
+
+def fnv1a(text: str) -> int:
+    """32-bit FNV-1a over UTF-8 (the search page computes the same in JS)."""
+    h = 0x811C9DC5
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def _name_tables(docs: Iterable[Doc]) -> list[dict[str, list[list[str]]]]:
+    """Exact-name tables: {name key: [[url, title, line, date], …]}, in 2^k files by hash."""
+    entries = sorted(
+        (name_key(d.title), d.url, d.title, d.meta.get("summary") or d.meta.get("kind", ""),
+         d.meta.get("date", ""))
+        for d in docs
+        if d.title
+    )  # fmt: skip
+    size = sum(len(json.dumps(e, ensure_ascii=False).encode()) for e in entries)
+    shards = 1
+    while size / shards > NAMES_SHARD_BYTES:
+        shards *= 2
+    tables: list[dict[str, list[list[str]]]] = [{} for _ in range(shards)]
+    for key, *entry in entries:
+        tables[fnv1a(key) % shards].setdefault(key, []).append(entry)
+    return tables
+
+
+def _filter_values(docs: Iterable[Doc]) -> dict[str, list[list[Any]]]:
+    """Each filter's values with their document counts: years newest first, others by count."""
+    counts: dict[str, dict[str, int]] = {}
+    for d in docs:
+        for name, values in d.filters.items():
+            per = counts.setdefault(name, {})
+            for v in values:
+                per[v] = per.get(v, 0) + 1
+    out: dict[str, list[list[Any]]] = {}
+    for name, per in counts.items():
+        if name == "年份":
+            ordered = sorted(per.items(), reverse=True)
+        else:
+            ordered = sorted(per.items(), key=lambda kv: (-kv[1], kv[0]))
+        out[name] = [[v, n] for v, n in ordered]
+    return out
 
 
 def _digest(docs: list[Doc]) -> str:

@@ -7,12 +7,10 @@ columns, departments, years and categories of those records. Narrative pages (�
 a million of them cannot be indexed on one machine in minutes, and every record is listed
 on its subject's page (natural persons' records stay reachable through the column lists).
 
-Chinese text is written with a zero-width space between Han characters, so that Pagefind
-indexes every character as a word. Its extended build segments Chinese with jieba when
-indexing but the browser segments the query with ICU, and the two disagree (超过保质期 is
-超过/保质/期 in the index and 超过/保质期 in the query: no match). The search page splits
-the query the same way and searches for the phrase, which makes every query a substring
-search of the name and text.
+The searchable text is written as index words (generator/search/tokens.py: Han text as
+overlapping character pairs spelled in ASCII), so that what Pagefind indexes and what the
+page searches for are split the same way; titles, dates and summaries travel as metadata
+in clear, and the page turns Pagefind's excerpt back into text.
 """
 
 from __future__ import annotations
@@ -31,16 +29,10 @@ from markupsafe import escape
 
 from ..config import Schema
 from ..site.model import ID, SUBJECT, Dataset, subject_slug, subjects
+from .tokens import encode
 
-ZWSP = "\u200b"
-_HAN = re.compile(r"([\u3400-\u9fff\U00020000-\U0003134f])(?=[\u3400-\u9fff\U00020000-\U0003134f])")
 TITLES_PER_SUBJECT = 30  # distinct record titles written into a subject's document
 FILTERS = ("栏目", "部门", "年份", "类别")
-
-
-def split_han(text: str) -> str:
-    """Put a zero-width space between adjacent Han characters (one word each)."""
-    return _HAN.sub(r"\1" + ZWSP, text)
 
 
 @dataclass
@@ -52,6 +44,8 @@ class Doc:
     date: str = ""  # ISO date of the newest record, for sharding and sorting
     kind: str = "subject"
     filters: dict[str, list[str]] = field(default_factory=dict)
+    title: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 def _attr(value: str) -> str:
@@ -86,9 +80,9 @@ def render(
     for text, weight in body:
         if text:
             w = f' data-pagefind-weight="{weight}"' if weight != 1 else ""
-            parts.append(f"<p{w}>{_attr(split_han(text))}</p>")
+            parts.append(f"<p{w}>{encode(text)}</p>")
     parts.append("</main></body></html>")
-    return Doc(url, "".join(parts), date, kind, filters)
+    return Doc(url, "".join(parts), date, kind, filters, title, meta)
 
 
 def _categories(ds: Dataset, schema: Schema) -> pl.DataFrame:
@@ -150,7 +144,6 @@ def subject_docs(datasets: list[Dataset], schemas: list[Schema]) -> Iterator[Doc
                 "code": str(key),
                 "summary": summary,
                 "date": f"{newest:%Y年%-m月%-d日}" if newest else "",
-                "detail": "；".join(titles[:5]),
             },
             {k: v for k, v in filters.items() if v},
             newest.isoformat() if newest else "",

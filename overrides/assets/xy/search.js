@@ -1,5 +1,7 @@
 /* The search page: Pagefind's JS API over the bundles in search/pf/ (see generator/search).
    Everything is fetched relative to this page, so the site works from any sub-path. */
+import { decode, query } from "./tokens.js";
+
 const form = document.getElementById("xy-search");
 const root = new URL(form.dataset.root, location.href);
 const pf = new URL("search/pf/", root);
@@ -12,48 +14,44 @@ const olderBtn = document.getElementById("xy-older");
 const selects = [...form.querySelectorAll("select[data-filter]")];
 const sortSel = document.getElementById("f-sort");
 const PAGE = 20;
-const HAN = /([\u3400-\u9fff\u{20000}-\u{3134f}])(?=[\u3400-\u9fff\u{20000}-\u{3134f}])/gu;
 const CODE = /^(?:[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{15})$/;
 
 let pagefind = null;
-let manifest = { bundles: [] };
+let manifest = { bundles: [], names: 0, filters: {} };
 let merged = 1;
 let shown = 0;
 let current = [];
 let seq = 0;
+let listed = new Set(); // URLs shown as exact look-ups, not repeated among the results
+let repeated = 0;
 
 /* Full-width letters and digits to half-width, codes to upper case, spaces squeezed. */
 export function normalise(q) {
   return q.normalize("NFKC").replace(/\s+/g, " ").trim().toUpperCase();
 }
 
-/* The index holds one word per Han character (generator/search/documents.py): split the
-   query the same way and search a single run as a phrase (a substring of the text). */
-export function term(q) {
-  const parts = q.split(" ").map((p) => p.replace(HAN, "$1 "));
-  return parts.length === 1 && /[\u3400-\u9fff]/u.test(parts[0]) ? `"${parts[0]}"` : parts.join(" ");
+/* 32-bit FNV-1a over UTF-8, as generator/search/__init__.py files the name tables. */
+export function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(text)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
 }
 
 function href(url) {
   return new URL(url.replace(/^\//, ""), root).href;
 }
 
-function clean(text) {
-  return (text || "").replace(/\u200b/g, "");
-}
-
-/* Pagefind's excerpt with <mark> kept and everything else reduced to text. */
+/* Pagefind's excerpt is made of index words: shown as the text they stand for. */
 function excerpt(html) {
   const p = document.createElement("p");
   p.className = "xy-excerpt";
-  const doc = new DOMParser().parseFromString(`<body>${html}</body>`, "text/html");
-  for (const node of doc.body.childNodes) {
-    if (node.nodeName === "MARK") {
+  for (const [text, marked] of decode(html)) {
+    if (marked) {
       const m = document.createElement("mark");
-      m.textContent = clean(node.textContent);
+      m.textContent = text;
       p.append(m);
     } else {
-      p.append(clean(node.textContent));
+      p.append(text);
     }
   }
   return p;
@@ -64,7 +62,7 @@ function item(url, title, line, date, ex) {
   const h = document.createElement("h2");
   const a = document.createElement("a");
   a.href = href(url);
-  a.textContent = clean(title);
+  a.textContent = title;
   h.append(a);
   li.append(h);
   const info = document.createElement("p");
@@ -78,31 +76,23 @@ function item(url, title, line, date, ex) {
 async function load() {
   manifest = await (await fetch(new URL("manifest.json", pf))).json();
   pagefind = await import(new URL("main/pagefind.js", pf).href);
-  await pagefind.options({ excerptLength: 40 });
+  await pagefind.options({ excerptLength: 30 });
   await pagefind.init();
-  await fillFilters();
-}
-
-async function mergeOlder() {
-  while (merged < manifest.bundles.length) {
-    await pagefind.mergeIndex(new URL(`${manifest.bundles[merged].id}/`, pf).href);
-    merged += 1;
-  }
-  await fillFilters();
-}
-
-async function fillFilters() {
-  const all = await pagefind.filters();
+  // The menus come from the manifest: Pagefind loads a filter only once it is chosen.
   for (const sel of selects) {
-    const keep = sel.value;
-    const counts = all[sel.dataset.filter] || {};
-    const values = Object.keys(counts).sort((a, b) =>
-      sel.dataset.filter === "年份" ? b.localeCompare(a) : counts[b] - counts[a] || a.localeCompare(b, "zh"));
-    sel.length = 1;
-    for (const v of values) sel.add(new Option(v, v));
-    sel.value = values.includes(keep) ? keep : "";
+    for (const [value, n] of manifest.filters[sel.dataset.filter] || []) {
+      sel.add(new Option(`${value}（${n}）`, value));
+    }
   }
   document.getElementById("xy-filters").hidden = false;
+}
+
+/* Merge the next older bundle into the search; false when none is left. */
+async function mergeNext() {
+  if (merged >= manifest.bundles.length) return false;
+  await pagefind.mergeIndex(new URL(`${manifest.bundles[merged].id}/`, pf).href);
+  merged += 1;
+  return true;
 }
 
 /* A 统一社会信用代码 (or 注册号) names its subject page: look it up directly. */
@@ -115,6 +105,20 @@ async function direct(q) {
     return { url: `subject/${q}/`, title: page.querySelector("h1")?.textContent || q };
   } catch (e) {
     return null;
+  }
+}
+
+/* A full name (company, policy, article) is looked up in the name tables. */
+async function named(q) {
+  const key = q.normalize("NFKC").toLowerCase().replace(/\s+/g, "");
+  if (!key || !manifest.names) return [];
+  try {
+    const resp = await fetch(new URL(`names/${fnv1a(key) % manifest.names}.json`, pf));
+    if (!resp.ok) return [];
+    const found = (await resp.json())[key] || [];
+    return found.map(([url, title, line, date]) => ({ url, title, line, date }));
+  } catch (e) {
+    return [];
   }
 }
 
@@ -145,22 +149,34 @@ async function run() {
   status.textContent = "正在搜索……";
   const options = { filters: s.filters };
   if (s.sort) options.sort = { date: s.sort };
-  // A code names one subject: look it up, do not search for parts of it.
-  const code = CODE.test(s.q);
-  const hit = code ? await direct(s.q) : null;
-  let results = code ? [] : (await pagefind.search(s.q ? term(s.q) : null, options)).results;
-  if (mine !== seq) return;
-  if (!code && !results.length && merged < manifest.bundles.length) {
-    await mergeOlder();
-    results = (await pagefind.search(s.q ? term(s.q) : null, options)).results;
+  // A code names one subject: look it up, do not search for parts of it. A full name is
+  // looked up too, and comes first; the search finds everything else.
+  const lookup = !Object.keys(s.filters).length; // a look-up cannot apply the filters
+  const code = lookup && CODE.test(s.q);
+  const words = s.q ? query(s.q) : "";
+  const find = async () =>
+    code || (s.q && !words) ? [] : (await pagefind.search(words || null, options)).results;
+  const [hit, exact, first] = await Promise.all([
+    code ? direct(s.q) : null,
+    s.q && lookup && !code ? named(s.q) : [],
+    find(),
+  ]);
+  let results = first;
+  // Nothing among the recent subjects: merge older bundles one at a time until found.
+  while (!hit && !exact.length && !results.length && (await mergeNext())) {
     if (mine !== seq) return;
+    results = await find();
   }
+  if (mine !== seq) return;
+  listed = new Set(exact.map((e) => e.url));
+  repeated = 0;
   if (hit) list.append(item(hit.url, hit.title, "统一社会信用代码完全一致", "", ""));
+  for (const e of exact) list.append(item(e.url, e.title, `名称完全一致 · ${e.line}`, e.date, ""));
   current = results;
   shown = 0;
-  const total = results.length + (hit ? 1 : 0);
   await more(mine);
   if (mine !== seq) return;
+  const total = results.length + (hit ? 1 : 0) + exact.length - repeated;
   // Announced once the first results are on the page.
   status.textContent = total ? `找到 ${total} 条结果。` : "没有找到结果。请检查输入，或减少关键词、取消筛选条件后再试。";
 }
@@ -169,6 +185,10 @@ async function more(mine) {
   const page = await Promise.all(current.slice(shown, shown + PAGE).map((r) => r.data()));
   if (mine !== seq) return;
   for (const d of page) {
+    if (listed.has(d.url.replace(/^\//, ""))) {
+      repeated += 1; // already shown as an exact name
+      continue;
+    }
     const m = d.meta || {};
     list.append(item(d.url, m.title, m.summary || m.kind, m.date, d.excerpt));
   }
@@ -185,7 +205,7 @@ form.addEventListener("submit", (e) => {
 for (const sel of [...selects, sortSel]) sel.addEventListener("change", run);
 moreBtn.addEventListener("click", () => more(seq));
 olderBtn.addEventListener("click", async () => {
-  await mergeOlder();
+  while (await mergeNext());
   run();
 });
 
