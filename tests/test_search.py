@@ -3,8 +3,11 @@ served over HTTP at the root and under /credit/."""
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +16,9 @@ import pytest
 from browser import need_chromium
 from make_fixtures import PERSON_ID
 from site_demo import Demo, demo, files
+
+from generator.search import fnv1a, name_key
+from generator.search.tokens import char_code, encode, phrase, query
 
 __all__ = ["demo"]
 
@@ -60,27 +66,70 @@ def test_index_bundle_and_manifest(demo: Demo):
 
 def test_index_holds_no_person_withdrawn_record_or_id_number(demo: Demo):
     text = bundle_text(demo)
-    assert PERSON_ID not in text
-    assert "王小明" not in text  # a natural person: no subject page, not searchable
-    assert "示例市警告商贸有限公司" not in text  # its only penalty was withheld
+    c = a_company(demo)
+    # The texts are indexed as words (tokens.encode) and shown as metadata in clear: look
+    # for both forms, and check that the look-up does find what is published.
+    assert c["name"] in text and encode(c["name"]) in text
+    for absent in (PERSON_ID, "王小明", "示例市警告商贸有限公司"):
+        # 王小明: a natural person, no subject page; the company: its only penalty withheld.
+        assert absent not in text and encode(absent) not in text, absent
     assert "<script>" not in text
 
 
-def test_more_bundles_when_subjects_exceed_the_main_one(demo: Demo, tmp_path):
-    from site_demo import build
+def test_manifest_names_and_filters(demo: Demo):
+    pf = demo.site / "search/pf"
+    manifest = json.loads((pf / "manifest.json").read_text(encoding="utf-8"))
+    c = a_company(demo)
+    key = name_key(c["name"])
+    table = json.loads((pf / f"names/{fnv1a(key) % manifest['names']}.json").read_text("utf-8"))
+    assert table[key][0][:2] == [f"subject/{c['code']}/", c["name"]]
+    assert all(k != name_key("王小明") for n in range(manifest["names"])
+               for k in json.loads((pf / f"names/{n}.json").read_text("utf-8")))  # fmt: skip
+    years = [v for v, _ in manifest["filters"]["年份"]]
+    assert years == sorted(years, reverse=True)
+    columns = dict(manifest["filters"]["栏目"])
+    assert columns["行政处罚"] > 0 and columns["政策法规"] == 6  # five documents and the 目录
+
+
+def test_tokens_spell_han_text_as_ascii_pairs():
+    assert encode("超过保质期") == " ".join(
+        [char_code(a) + char_code(b) for a, b in zip("超过保质", "过保质期", strict=True)]
+        + [char_code("期")]
+    )
+    assert query("超过保质期") == encode("超过保质期").rsplit(" ", 1)[0]  # no last character
+    assert phrase("（第5批）企业抽查") == " ".join(encode("（第5批）企业抽查").split()[:-1])
+    assert phrase("抽查（第5批") == encode("抽查（第5批")  # a one-character run keeps its word
+    assert query("罚") == char_code("罚")  # a single character: matched as a prefix
+    assert query("ＡＡＡ级") == f"0aaa {char_code('级')}"  # full-width letters: NFKC
+    assert len({char_code(chr(c)) for c in range(0x4E00, 0xA000)}) == 0xA000 - 0x4E00
+    assert char_code("\U00020000")[0] in "89" and len(char_code("\U00020000")) == 4
+    assert all(w.isascii() and w.isalnum() for w in encode("示例市（第5批）“A”𠀀").split())
+
+
+@pytest.fixture(scope="module")
+def sharded(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """The demo with small bundles (40 subjects in main, 50 in each more-*), served."""
+    from browser import serve
 
     from generator.search import SearchIndex
-
-    search = SearchIndex(main_subjects=40, more_subjects=50)
     from generator.site import build_site
 
-    build_site(demo.result, demo.config, tmp_path / "site", tmp_path / "work", search=search)
+    search = SearchIndex(main_subjects=40, more_subjects=50)
+    base = tmp_path_factory.mktemp("sharded")
+    build_site(demo.result, demo.config, base / "site", base / "work", search=search)
+    url, httpd = serve(base / "site")
+    yield url, search
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_more_bundles_when_subjects_exceed_the_main_one(sharded: tuple[str, Any]):
+    search = sharded[1]
     ids = [b["id"] for b in search.bundles]
     assert ids[0] == "main" and ids[1:] == [f"more-{i}" for i in range(1, len(ids))]
     assert len(ids) >= 3
     # Newest activity first: the main bundle's subjects are the most recent ones.
     assert search.bundles[0]["oldest"] >= search.bundles[1]["newest"]
-    del build
 
 
 # ---------------------------------------------------------------- in the browser
@@ -233,3 +282,78 @@ def test_without_javascript_says_so(browser, base_url: str):
     assert "需要浏览器启用 JavaScript" in text
     assert pg.eval_on_selector_all("main a[href='../xzcf/']", "e => e.length") == 1
     context.close()
+
+
+def an_old_subject(demo: Demo, index: Any) -> tuple[str, str]:
+    """(name, URL) of a legal person whose newest record is older than main's oldest."""
+    cutoff = dt.date.fromisoformat(index.bundles[0]["oldest"])
+    newest: dict[str, tuple[dt.date, str]] = {}
+    for ds in demo.config.datasets():
+        date, name = ds.role("date"), ds.role("subject_name")
+        frame = demo.result.published(ds.id).filter(pl.col("_subject").is_not_null())
+        for code, day, who in frame.select("_subject", date, name).iter_rows():
+            if code not in newest or day > newest[code][0]:
+                newest[code] = (day, who)
+    old = sorted(
+        (code, who)
+        for code, (day, who) in newest.items()
+        if day < cutoff and re.fullmatch(r"[0-9A-Z]{18}", code) and len(who) >= 8
+    )
+    assert old, "no subject outside the main bundle"
+    code, name = old[0]
+    return name, f"subject/{code}/"
+
+
+def test_full_name_outside_main_found_by_the_name_table(page, sharded, demo: Demo):
+    url, index = sharded
+    name, subject = an_old_subject(demo, index)
+    results = search(page, url, name)
+    assert results[0]["href"] == f"{url}{subject}" and "名称完全一致" in results[0]["info"]
+    assert len({r["href"] for r in results}) == len(results)  # not listed twice
+    # Found by one look-up: no older bundle was fetched.
+    assert not [u for u in page.requests if "/pf/more-" in u]
+
+
+def test_fragment_only_in_older_bundles_merges_them_in_turn(page, sharded, demo: Demo):
+    url, index = sharded
+    name, subject = an_old_subject(demo, index)
+    # A part of the name that the main bundle's subjects lack: the page merges older
+    # bundles one at a time until it finds something.
+    for i in range(3, len(name) - 2):
+        fragment = name[i : i + 3]
+        page.requests.clear()
+        results = search(page, url, fragment)
+        bundles = {u.split("/pf/")[1].split("/")[0] for u in page.requests if "/pf/more-" in u}
+        if not bundles:
+            continue  # the main bundle has it
+        assert results and all(fragment in r["text"] for r in results), (fragment, results[:3])
+        assert len(bundles) < len(index.bundles) - 1 or any(
+            r["href"] == f"{url}{subject}" for r in results
+        )
+        return
+    pytest.skip("every part of the name is also in the main bundle")
+
+
+def test_title_with_digits_and_brackets(page, base_url: str, demo: Demo):
+    titles = demo.result.published("shuangsuiji").get_column("rwmc").unique().sort()
+    title = next(t for t in titles if "（第" in t and any(ch.isdigit() for ch in t))
+    results = search(page, base_url, title)
+    assert results and all(title in r["text"] for r in results), (title, results[:2])
+
+
+def test_tokens_agree_with_the_page(page, base_url: str):
+    """The page's tokens.js and generator/search/tokens.py split text the same way."""
+    texts = ["超过保质期", "2025年特种设备使用单位抽查（第5批）", "ＧＢ 2760-2014 食品", "AAA级",
+             "示例市〇〇一号", "𠀀𪚥字", "中文 mixed Text，句号。", "第5批"]  # fmt: skip
+    page.goto(f"{base_url}search/")
+    got = page.evaluate(
+        """async (texts) => { const t = await import('../assets/xy/tokens.js');
+           return texts.map((x) => [t.encode(x), t.query(x), t.phrase(x),
+             t.decode(t.encode(x)).map(([p]) => p).join('')]); }""",
+        texts,
+    )
+    for text, (enc, q, ph, _) in zip(texts, got, strict=True):
+        assert (enc, q, ph) == (encode(text), query(text), phrase(text)), text
+    assert [b for *_, b in got][:4] == [
+        "超过保质期", "2025年特种设备使用单位抽查（第5批）", "GB 2760-2014食品", "AAA级"]  # fmt: skip
+    assert got[5][3] == "𠀀𪚥字" and got[6][3] == "中文MIXED TEXT，句号。"

@@ -111,7 +111,9 @@ class SearchIndex:
         for i, table in enumerate(names):
             writer.write(
                 f"{PREFIX}names/{i}.json",
-                json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(),
+                json.dumps(
+                    table, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+                ).encode(),
             )
         manifest = {
             "bundles": [{k: v for k, v in b.items() if k != "bytes"} for b in self.bundles],

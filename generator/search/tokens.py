@@ -72,13 +72,16 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _words(text: str, query: bool) -> list[str]:
+def _words(text: str, query: bool, phrase: bool = False) -> list[str]:
     out: list[str] = []
-    for han, word, other in _RUN.findall(normalise(text)):
+    runs = _RUN.findall(normalise(text))
+    for i, (han, word, other) in enumerate(runs):
         if han:
             codes = [char_code(c) for c in han]
             out.extend(a + b for a, b in zip(codes, codes[1:], strict=False))
-            if not query or len(codes) == 1:
+            # A phrase's last run may go on in the text: its last character is in a pair.
+            open_end = phrase and i == len(runs) - 1
+            if not query and not (open_end and len(codes) > 1) or len(codes) == 1:
                 out.append(codes[-1])
         elif word:
             out.append("0" + word)
@@ -95,3 +98,9 @@ def encode(text: str) -> str:
 def query(text: str) -> str:
     """The words to search for `text` (every one must match; see the module docstring)."""
     return " ".join(_words(text, query=True))
+
+
+def phrase(text: str) -> str:
+    """The words of `text` as they stand in the index, in order (punctuation included): the
+    page searches them as a phrase first, and with query() when the phrase finds nothing."""
+    return " ".join(_words(text, query=False, phrase=True))

@@ -1,6 +1,6 @@
 /* The search page: Pagefind's JS API over the bundles in search/pf/ (see generator/search).
    Everything is fetched relative to this page, so the site works from any sub-path. */
-import { decode, query } from "./tokens.js";
+import { decode, phrase, query } from "./tokens.js";
 
 const form = document.getElementById("xy-search");
 const root = new URL(form.dataset.root, location.href);
@@ -153,9 +153,18 @@ async function run() {
   // looked up too, and comes first; the search finds everything else.
   const lookup = !Object.keys(s.filters).length; // a look-up cannot apply the filters
   const code = lookup && CODE.test(s.q);
+  // The query's words in order first (a substring of the text), then all of them anywhere.
   const words = s.q ? query(s.q) : "";
-  const find = async () =>
-    code || (s.q && !words) ? [] : (await pagefind.search(words || null, options)).results;
+  const exactly = s.q ? phrase(s.q) : "";
+  const find = async () => {
+    if (code || (s.q && !words)) return [];
+    if (!words) return (await pagefind.search(null, options)).results;
+    if (exactly.includes(" ")) {
+      const found = (await pagefind.search(`"${exactly}"`, options)).results;
+      if (found.length) return found;
+    }
+    return (await pagefind.search(words, options)).results;
+  };
   const [hit, exact, first] = await Promise.all([
     code ? direct(s.q) : null,
     s.q && lookup && !code ? named(s.q) : [],

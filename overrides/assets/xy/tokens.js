@@ -53,19 +53,24 @@ export function normalise(text) {
   return text.normalize("NFKC").toLowerCase();
 }
 
-function words(text, isQuery) {
+function words(text, isQuery, isPhrase = false) {
   const out = [];
-  for (const [, han, word, other] of normalise(text).matchAll(RUN)) {
+  const runs = [...normalise(text).matchAll(RUN)];
+  runs.forEach(([, han, word, other], n) => {
     if (han) {
       const codes = [...han].map(charCode);
       for (let i = 0; i + 1 < codes.length; i++) out.push(codes[i] + codes[i + 1]);
-      if (!isQuery || codes.length === 1) out.push(codes[codes.length - 1]);
+      // A phrase's last run may go on in the text: its last character is in a pair.
+      const openEnd = isPhrase && n === runs.length - 1;
+      if ((!isQuery && !(openEnd && codes.length > 1)) || codes.length === 1) {
+        out.push(codes[codes.length - 1]);
+      }
     } else if (word) {
       out.push(`0${word}`);
     } else if (!isQuery && PUNCT.includes(other)) {
       out.push(`p${ALPHABET[PUNCT.indexOf(other)]}`);
     }
-  }
+  });
   return out;
 }
 
@@ -89,6 +94,11 @@ function han(word, size, first) {
 
 function width(word) {
   return word[0] === "8" || word[0] === "9" ? 4 : 3;
+}
+
+/* The words of `text` as they stand in the index, in order: searched as a phrase first. */
+export function phrase(text) {
+  return words(text, false, true).join(" ");
 }
 
 /* One index word back to text: [text, the pair's second character or "", is a
