@@ -90,11 +90,21 @@ def records_cache(records: int) -> Path:
 
 
 def demo_site() -> Path:
-    if not (DEMO / "search" / "index.html").exists():
+    """The 3 000-record demo (search page and assets), rebuilt when the page's scripts change."""
+    stale = any(
+        not (DEMO / "assets/xy" / js).exists()
+        or (DEMO / "assets/xy" / js).read_bytes()
+        != (ROOT / "overrides/assets/xy" / js).read_bytes()
+        for js in ("search.js", "tokens.js")
+    )
+    if stale or not (DEMO / "search" / "index.html").exists():
+        shutil.rmtree(DEMO, ignore_errors=True)
         data = sample(3000)
         cmd = [sys.executable, "-m", "generator", "build", "--data", str(data), "--out", str(DEMO),
                "--work", str(OUT / "search-work"), "--today", TODAY.isoformat()]  # fmt: skip
-        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+        done = subprocess.run(cmd, cwd=ROOT, check=False, capture_output=True, text=True)
+        if done.returncode not in (0, 1):  # 1: the sample's deliberately bad rows rejected
+            raise SystemExit(f"demo build failed:\n{done.stderr[-2000:]}")
     return DEMO
 
 
@@ -168,7 +178,7 @@ class TreePeak(threading.Thread):
             time.sleep(0.1)
 
 
-def index_child(cache: Path, out: Path, site: Path) -> None:
+def index_child(cache: Path, out: Path, site: Path, sizes: str) -> None:
     from generator.search import SearchIndex
     from generator.site.writer import TreeWriter
 
@@ -178,7 +188,8 @@ def index_child(cache: Path, out: Path, site: Path) -> None:
     datasets, schemas, _ = load_datasets(cache)
     loaded = time.perf_counter() - t0
     shutil.rmtree(out, ignore_errors=True)
-    stage = SearchIndex()
+    main_n, more_n = (int(x) for x in sizes.split(","))
+    stage = SearchIndex(main_subjects=main_n, more_subjects=more_n)
     t1 = time.perf_counter()
     stage.write(TreeWriter(out, None), datasets, schemas, site, narrative_urls(site),
                 out.parent / f"{out.name}-scratch")  # fmt: skip
@@ -196,19 +207,28 @@ def index_child(cache: Path, out: Path, site: Path) -> None:
     main = next((r for r in order[100:n_main] if names[r[2]] == 1 and len(r[1]) == 18
                  and re.search(r"[A-Z]", r[1])), main)  # fmt: skip
     more = next((r for r in order[n_main + 5000 :] if names[r[2]] == 1), more)
+    # the trade name (two characters after the district) of an older subject that no
+    # subject of the main bundle has in its name: found only by merging older bundles
+    in_main = "".join(r[2] for r in order[:n_main])
+    rare = ""
+    for r in order[n_main:]:
+        m = re.search(r"[县区]([\u4e00-\u9fff]{3})", r[2])
+        if m and m.group(1) not in in_main:
+            rare = m.group(1)
+            break
     print(json.dumps({
         "wall": wall, "loaded": loaded, "subjects": len(order),
         "documents": sum(int(b["pages"]) for b in stage.bundles),
         "bundles": stage.bundles, "tree_peak": sampler.peak,
         "children_peak": sampler.children_peak,
-        "main": main, "more": more,
+        "main": main, "more": more, "rare": rare,
     }, ensure_ascii=False))  # fmt: skip
 
 
-def part1(cache: Path, site: Path, records: int) -> dict:
+def part1(cache: Path, site: Path, records: int, sizes: str) -> dict:
     out = OUT / f"search-index-{records}"
     figures = OUT / f"search-index-{records}.json"
-    run = measure([sys.executable, __file__, "--_index", str(cache), str(out), str(site)],
+    run = measure([sys.executable, __file__, "--_index", str(cache), str(out), str(site), sizes],
                   stdout=figures, cwd=ROOT)  # fmt: skip
     if run["code"] != 0:
         raise SystemExit(f"index build failed with exit code {run['code']}")
@@ -226,7 +246,10 @@ def part1(cache: Path, site: Path, records: int) -> dict:
     print(f"    peak RSS: process tree (Python + Pagefind processes at once, sampled) "
           f"{fig['tree_peak'] / 1024**2:,.0f} MB, of which Pagefind {fig['children_peak'] / 1024**2:,.0f} MB; "
           f"largest single process (RUSAGE_CHILDREN) {run['peak'] / 1024**2:,.0f} MB")  # fmt: skip
-    print(f"    total index bytes {size / 1e6:.1f} MB")
+    names = len(list((out / "search/pf/names").glob("*.json")))
+    name_bytes = sum(p.stat().st_size for p in (out / "search/pf/names").glob("*.json"))
+    print(f"    total index bytes {size / 1e6:.1f} MB; name tables {names} files, "
+          f"{name_bytes / 1e6:.1f} MB ({name_bytes / max(names, 1) / 1e3:.1f} KB each)")  # fmt: skip
     ok = fig["wall"] <= TARGET_WALL and fig["tree_peak"] <= TARGET_PEAK
     print(f"    target ≤ {TARGET_WALL / 60:.0f} min and ≤ {TARGET_PEAK / 1024**3:.0f} GB: "
           f"{'met' if ok else 'MISSED'}")  # fmt: skip
@@ -306,7 +329,17 @@ def _tally() -> tuple[dict[str, int], dict[str, set]]:
     return tally, more
 
 
-async def one_query(browser, base: str, q: str, click: bool) -> dict:
+SET_FILTERS = """(filters) => {
+  const sels = Object.entries(filters).map(([k, v]) => {
+    const sel = document.querySelector(`select[data-filter='${k}']`);
+    sel.value = v;
+    return sel;
+  });
+  sels[sels.length - 1].dispatchEvent(new Event('change'));
+}"""
+
+
+async def one_query(browser, base: str, q: str, click: bool, filters: dict | None = None) -> dict:
     ctx = await browser.new_context()
     page = await ctx.new_page()
     cdp = await ctx.new_cdp_session(page)
@@ -324,7 +357,10 @@ async def one_query(browser, base: str, q: str, click: bool) -> dict:
     await asyncio.sleep(0.3)  # let init requests settle into the "init" tally
     phase["name"] = "query"
     t0 = await page.evaluate("() => performance.now()")
-    await page.press("#q", "Enter")
+    if filters:
+        await page.evaluate(SET_FILTERS, filters)
+    else:
+        await page.press("#q", "Enter")
     await page.wait_for_function(DONE, arg=t0, timeout=300_000)
     first = await page.evaluate("() => window.__first")
     tally, more = _tally()
@@ -358,8 +394,8 @@ async def browse(base: str, queries: list[tuple[str, str, bool]]) -> list[dict]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         rows = []
-        for label, q, click in queries:
-            row = await one_query(browser, base, q, click)
+        for label, q, click, *filters in queries:
+            row = await one_query(browser, base, q, click, *filters)
             row["label"] = label
             rows.append(row)
         await browser.close()
@@ -384,6 +420,10 @@ def part2(fig: dict, site: Path) -> None:
         ("超过保质期", "超过保质期", False),
         ("无证经营", "无证经营", False),
         (f"name in {_bundle_of(fig, more_url)}", more_name, False),
+        ("older trade name", fig["rare"], False),
+        ("filter 栏目, no query", "", False, {"栏目": "行政处罚"}),
+        ("filter 年份+类别, no query", "", False, {"年份": "2025", "类别": "罚款"}),
+        ("食品 + filter 栏目", "食品", False, {"栏目": "行政许可"}),
     ]
     stub = f'<!doctype html><html lang="zh"><body><h1>{main_name}</h1></body></html>'
     stubs = {f"/subject/{main_code.upper()}/": stub, f"/subject/{main_code.lower()}/": stub}
@@ -404,7 +444,7 @@ def part2(fig: dict, site: Path) -> None:
         ms = r["ms"]
         worst_b, worst_ms = max(worst_b, total), max(worst_ms, ms or 0)
         fb = f"; fallback merged {len(r['fallback'])} more-* bundles" if r["fallback"] else ""
-        label = f"{r['label']}: {r['q']}"
+        label = f"{r['label']}: {r['q']}" if r["q"] else r["label"]
         print(f"    {label:<34} {r['init'] / 1e3:8.0f} {r['query'] / 1e3:9.0f} {total / 1e3:9.0f} "
               f"{(f'{ms:.0f}' if ms is not None else '-'):>9}  {r['status']}{fb}")  # fmt: skip
         if "click" in r:
@@ -422,17 +462,31 @@ def _bundle_of(fig: dict, url: str) -> str:
 
 
 # ---------------------------------------------------------------- 3. recall
-RECALL_JS = """async ([queries, sharded, unsharded, more]) => {
-  const HAN = /([\\u3400-\\u9fff\\u{20000}-\\u{3134f}])(?=[\\u3400-\\u9fff\\u{20000}-\\u{3134f}])/gu;
-  const norm = (q) => q.normalize("NFKC").replace(/\\s+/g, " ").trim().toUpperCase();
-  const term = (q) => { const parts = q.split(" ").map((p) => p.replace(HAN, "$1 "));
-    return parts.length === 1 && /[\\u3400-\\u9fff]/u.test(parts[0]) ? `"${parts[0]}"` : parts.join(" "); };
-  const top = async (pf, q) => { const r = (await pf.search(term(norm(q)))).results;
+RECALL_JS = """async ([queries, sharded, unsharded, more, tokens]) => {
+  // The page's own steps (overrides/assets/xy/search.js): phrase, then all words.
+  const t = await import(tokens);
+  const find = async (pf, q) => {
+    const exactly = t.phrase(q);
+    if (exactly.includes(" ")) {
+      const r = (await pf.search(`"${exactly}"`)).results;
+      if (r.length) return r;
+    }
+    return (await pf.search(t.query(q))).results;
+  };
+  const top = async (pf, q) => { const r = await find(pf, q);
     return { n: r.length, urls: (await Promise.all(r.slice(0, 10).map((x) => x.data()))).map((d) => d.url) }; };
   const S = await import(sharded + "main/pagefind.js"); await S.init();
   const U = await import(unsharded + "main/pagefind.js"); await U.init();
+  const manifest = await (await fetch(sharded + "manifest.json")).json();
+  const fnv = (s) => { let h = 0x811c9dc5;
+    for (const b of new TextEncoder().encode(s)) h = Math.imul(h ^ b, 0x01000193) >>> 0; return h; };
   const out = [];
-  for (const q of queries) out.push({ q, main: await top(S, q), all: await top(U, q) });
+  for (const q of queries) {
+    const key = q.normalize("NFKC").toLowerCase().replace(/\\s+/g, "");
+    const table = await (await fetch(`${sharded}names/${fnv(key) % manifest.names}.json`)).json();
+    out.push({ q, exact: (table[key] || []).map(([u]) => "/" + u),
+               main: await top(S, q), all: await top(U, q) });
+  }
   for (const id of more) await S.mergeIndex(sharded + id + "/");
   for (const o of out) o.merged = await top(S, o.q);
   return out;
@@ -491,7 +545,7 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
         raise SystemExit(f"recall build failed with exit code {run['code']}")
     fig = json.loads(figures.read_text())
     queries = [q for q, _, _ in fig["names"]] + fig["titles"]
-    server, base = serve({"/": out}, {})
+    server, base = serve({"/": out, "/assets/": site / "assets"}, {})
 
     async def go() -> list[dict]:
         from playwright.async_api import async_playwright
@@ -501,7 +555,8 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
             page = await b.new_page()
             await page.goto(f"{base}/sharded/search/pf/manifest.json")
             res = await page.evaluate(RECALL_JS, [queries, f"{base}/sharded/search/pf/",
-                                                  f"{base}/unsharded/search/pf/", fig["bundles"][1:]])  # fmt: skip
+                                                  f"{base}/unsharded/search/pf/", fig["bundles"][1:],
+                                                  f"{base}/assets/xy/tokens.js"])  # fmt: skip
             await b.close()
             return res
 
@@ -509,6 +564,13 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
         rows = asyncio.run(go())
     finally:
         server.shutdown()
+
+    def page_urls(r: dict) -> list[str]:
+        """What the page lists: exact names first, then main's hits, or, when there is
+        nothing, the hits after merging older bundles (all of them: an upper bound, the page
+        stops merging at the first bundle that finds something)."""
+        found = r["main"]["urls"] if r["main"]["n"] or r["exact"] else r["merged"]["urls"]
+        return (r["exact"] + [u for u in found if u not in r["exact"]])[:10]
 
     def rec(got: list[str], truth: list[str]) -> float:
         return len(set(got) & set(truth)) / len(truth)
@@ -525,8 +587,7 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
         if not rs:
             continue
         m = sum(rec(r["main"]["urls"], r["all"]["urls"]) for r in rs) / len(rs)
-        fb = sum(rec(r["main"]["urls"] if r["main"]["n"] else r["merged"]["urls"], r["all"]["urls"])
-                 for r in rs) / len(rs)  # fmt: skip
+        fb = sum(rec(page_urls(r), r["all"]["urls"]) for r in rs) / len(rs)
         mg = sum(rec(r["merged"]["urls"], r["all"]["urls"]) for r in rs) / len(rs)
         zero = sum(1 for r in rs if not r["main"]["n"])
         hits = sum(r["main"]["n"] for r in rs) / max(1, sum(r["all"]["n"] for r in rs))
@@ -536,7 +597,7 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
     found = {"main": 0, "page": 0, "merged": 0, "unsharded": 0}
     in_main = sum(1 for _, _, im in fig["names"] if im)
     for (_, url, _), r in zip(fig["names"], groups["names"], strict=True):
-        page = r["main"]["urls"] if r["main"]["n"] else r["merged"]["urls"]
+        page = page_urls(r)
         for k, got in (("main", r["main"]["urls"]), ("page", page), ("merged", r["merged"]["urls"]),
                        ("unsharded", r["all"]["urls"])):  # fmt: skip
             found[k] += any(u.strip("/").endswith(url.strip("/")) for u in got)
@@ -566,11 +627,13 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--recall-records", type=int, default=20_000)
     parser.add_argument("--skip-browser", action="store_true")
-    parser.add_argument("--_index", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--main", type=int, default=None, help="subjects in the main bundle")
+    parser.add_argument("--more", type=int, default=None, help="subjects in each more-* bundle")
+    parser.add_argument("--_index", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--_recall", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._index:
-        index_child(*map(Path, args._index))
+        index_child(*map(Path, args._index[:3]), args._index[3])
         return
     if args._recall:
         recall_child(*map(Path, args._recall[:3]), int(args._recall[3]))
@@ -580,15 +643,16 @@ def main() -> None:
           f"{sys.version.split()[0]}; today={TODAY}")  # fmt: skip
     cache = records_cache(args.records)
     site = demo_site()
-    fig = part1(cache, site, args.records)
+    from generator.search import MAIN_SUBJECTS, MORE_SUBJECTS
+
+    main_n, more_n = args.main or MAIN_SUBJECTS, args.more or MORE_SUBJECTS
+    fig = part1(cache, site, args.records, f"{main_n},{more_n}")
     _, _, result = load_datasets(cache)
     loss_line(result, args.records)
     del result
     if not args.skip_browser:
         part2(fig, site)
-    from generator.search import MAIN_SUBJECTS
-
-    part3(args.recall_records, MAIN_SUBJECTS / fig["subjects"], site, not args.skip_browser)
+    part3(args.recall_records, main_n / fig["subjects"], site, not args.skip_browser)
     print(f"load {os.getloadavg()[0]:.1f} at end (2 cores: above 2 means contended)")
 
 

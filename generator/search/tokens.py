@@ -29,6 +29,9 @@ SUPP_RANGES = ((0x20000, 0x3134F),)
 # Punctuation kept for excerpts: "p" + one symbol. Anything else separates words.
 PUNCT = "。、“”‘’《》【】…—·,.;:?!()[]-/%+&#@*~'\""  # after NFKC: ，→, （→( …
 _PUNCT_CODE = {c: "p" + ALPHABET[i] for i, c in enumerate(PUNCT)}
+# In every document, and in no query: what the page searches for when it only filters
+# (a search with no words at all makes Pagefind fetch every index file of the bundle).
+EVERY = "zz"
 
 _BMP_BASE: list[tuple[int, int, int]] = []
 _n = 0

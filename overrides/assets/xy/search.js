@@ -1,6 +1,6 @@
 /* The search page: Pagefind's JS API over the bundles in search/pf/ (see generator/search).
    Everything is fetched relative to this page, so the site works from any sub-path. */
-import { decode, phrase, query } from "./tokens.js";
+import { decode, EVERY, phrase, query } from "./tokens.js";
 
 const form = document.getElementById("xy-search");
 const root = new URL(form.dataset.root, location.href);
@@ -11,6 +11,7 @@ const list = document.getElementById("xy-results");
 const moreWrap = document.getElementById("xy-more-wrap");
 const moreBtn = document.getElementById("xy-more");
 const olderBtn = document.getElementById("xy-older");
+const wideBtn = document.getElementById("xy-wide");
 const selects = [...form.querySelectorAll("select[data-filter]")];
 const sortSel = document.getElementById("f-sort");
 const PAGE = 20;
@@ -24,6 +25,7 @@ let current = [];
 let seq = 0;
 let listed = new Set(); // URLs shown as exact look-ups, not repeated among the results
 let repeated = 0;
+let narrowed = false; // an exact name was found and the wider search not run
 
 /* Full-width letters and digits to half-width, codes to upper case, spaces squeezed. */
 export function normalise(q) {
@@ -136,7 +138,7 @@ function remember(s) {
   history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
 }
 
-async function run() {
+async function run(widen = false) {
   const mine = ++seq;
   const s = state();
   remember(s);
@@ -148,7 +150,8 @@ async function run() {
   }
   status.textContent = "正在搜索……";
   const options = { filters: s.filters };
-  if (s.sort) options.sort = { date: s.sort };
+  // Filters alone list the newest first unless the reader chose an order.
+  if (s.sort || !s.q) options.sort = { date: s.sort || "desc" };
   // A code names one subject: look it up, do not search for parts of it. A full name is
   // looked up too, and comes first; the search finds everything else.
   const lookup = !Object.keys(s.filters).length; // a look-up cannot apply the filters
@@ -156,21 +159,27 @@ async function run() {
   // The query's words in order first (a substring of the text), then all of them anywhere.
   const words = s.q ? query(s.q) : "";
   const exactly = s.q ? phrase(s.q) : "";
+  let loose = false; // found only by all the words, not by the words in order
   const find = async () => {
+    loose = false;
     if (code || (s.q && !words)) return [];
-    if (!words) return (await pagefind.search(null, options)).results;
+    if (!words) return (await pagefind.search(EVERY, options)).results;
     if (exactly.includes(" ")) {
       const found = (await pagefind.search(`"${exactly}"`, options)).results;
       if (found.length) return found;
     }
-    return (await pagefind.search(words, options)).results;
+    const found = (await pagefind.search(words, options)).results;
+    loose = exactly.includes(" ") && found.length > 0;
+    return found;
   };
-  const [hit, exact, first] = await Promise.all([
+  // An exact name is the answer: the wider search (every index file its words touch)
+  // waits for the reader to ask for it.
+  const [hit, exact] = await Promise.all([
     code ? direct(s.q) : null,
     s.q && lookup && !code ? named(s.q) : [],
-    find(),
   ]);
-  let results = first;
+  narrowed = exact.length > 0 && !widen;
+  let results = narrowed ? [] : await find();
   // Nothing among the recent subjects: merge older bundles one at a time until found.
   while (!hit && !exact.length && !results.length && (await mergeNext())) {
     if (mine !== seq) return;
@@ -187,7 +196,10 @@ async function run() {
   if (mine !== seq) return;
   const total = results.length + (hit ? 1 : 0) + exact.length - repeated;
   // Announced once the first results are on the page.
-  status.textContent = total ? `找到 ${total} 条结果。` : "没有找到结果。请检查输入，或减少关键词、取消筛选条件后再试。";
+  const note = loose ? "没有完全一致的结果，以下结果包含所输入的全部字词。" : "";
+  status.textContent = total
+    ? `找到 ${total} 条结果。${note}`
+    : "没有找到结果。请检查输入，或减少关键词、取消筛选条件后再试。";
 }
 
 async function more(mine) {
@@ -203,16 +215,18 @@ async function more(mine) {
   }
   shown += page.length;
   moreBtn.hidden = shown >= current.length;
-  olderBtn.hidden = merged >= manifest.bundles.length;
-  moreWrap.hidden = moreBtn.hidden && olderBtn.hidden;
+  olderBtn.hidden = narrowed || merged >= manifest.bundles.length;
+  wideBtn.hidden = !narrowed;
+  moreWrap.hidden = moreBtn.hidden && olderBtn.hidden && wideBtn.hidden;
 }
 
 form.addEventListener("submit", (e) => {
   e.preventDefault();
   run();
 });
-for (const sel of [...selects, sortSel]) sel.addEventListener("change", run);
+for (const sel of [...selects, sortSel]) sel.addEventListener("change", () => run());
 moreBtn.addEventListener("click", () => more(seq));
+wideBtn.addEventListener("click", () => run(true));
 olderBtn.addEventListener("click", async () => {
   while (await mergeNext());
   run();

@@ -9,6 +9,9 @@ const SUPP = [[0x20000, 0x3134f]];
 const PUNCT = "。、“”‘’《》【】…—·,.;:?!()[]-/%+&#@*~'\""; // after NFKC: ，→, （→( …
 // Shown in Chinese text as the full-width marks they were before NFKC.
 const WIDE = { ",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）" };
+// In every document and in no query (generator/search/tokens.py EVERY): searched for
+// when the reader only filters.
+export const EVERY = "zz";
 const RUN = /([\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}]+)|([0-9a-z]+)|(\S)/gu;
 
 function sym(n, width) {
@@ -122,9 +125,11 @@ export function decode(excerptHtml) {
   const units = [];
   for (const node of doc.body.childNodes) {
     const marked = node.nodeName === "MARK";
-    for (let w of (node.textContent || "").split(/\s+/)) {
+    // Pagefind's Chinese segmenter puts a zero-width space after every word.
+    for (let w of (node.textContent || "").replace(/\u200b/g, "").split(/\s+/)) {
       const end = w.endsWith(".");
       w = w.replace(/\.+$/, "");
+      if (w === EVERY) continue;
       if (w) {
         const [text, pair, latin] = unit(w);
         units.push({ text, pair, latin, marked });
