@@ -38,8 +38,11 @@ from .tokens import normalise
 
 __all__ = ["SearchIndex", "SearchError", "MAIN_SUBJECTS", "MORE_SUBJECTS"]
 
-MAIN_SUBJECTS = 30_000
-MORE_SUBJECTS = 30_000
+# Bundle sizes, measured at 1 M records (bench/bench_search.py): a bundle's metadata file,
+# which every query of it fetches, is ~9 bytes per document, and a broad word's ranking
+# time grows with its hits; 8 000 subjects keep a query near 300 KB and 500 ms.
+MAIN_SUBJECTS = 8_000
+MORE_SUBJECTS = 10_000
 PREFIX = "search/pf/"
 NAMES_SHARD_BYTES = 8192  # target size of one names/<n>.json file
 

@@ -203,9 +203,12 @@ async function run(widen = false) {
 }
 
 async function more(mine) {
-  const page = await Promise.all(current.slice(shown, shown + PAGE).map((r) => r.data()));
-  if (mine !== seq) return;
-  for (const d of page) {
+  // Every result's data is fetched at once; each is shown, in order, as soon as it and
+  // the ones before it have arrived.
+  const page = current.slice(shown, shown + PAGE).map((r) => r.data());
+  for (const pending of page) {
+    const d = await pending;
+    if (mine !== seq) return;
     if (listed.has(d.url.replace(/^\//, ""))) {
       repeated += 1; // already shown as an exact name
       continue;
