@@ -18,7 +18,7 @@ from make_fixtures import PERSON_ID
 from site_demo import Demo, demo, files
 
 from generator.search import fnv1a, name_key
-from generator.search.tokens import char_code, encode, phrase, query
+from generator.search.tokens import char_code, encode, filter_word, phrase, query
 
 __all__ = ["demo"]
 
@@ -380,4 +380,9 @@ def test_tokens_agree_with_the_page(page, base_url: str):
         assert same == "same", (text, got)  # Pagefind's zero-width spaces and block ends ignored
     assert [b for *_, b in got][:4] == [
         "超过保质期", "2025年特种设备使用单位抽查（第5批）", "GB 2760-2014食品", "AAA级"]  # fmt: skip
+    marks = page.evaluate(
+        "async () => { const t = await import('../assets/xy/tokens.js');"
+        " return [t.filterWord('栏目', '行政处罚'), t.filterWord('年份', '2025')]; }"
+    )
+    assert marks == [filter_word("栏目", "行政处罚"), filter_word("年份", "2025")]
     assert got[5][4] == "𠀀𪚥字" and got[6][4] == "中文MIXED TEXT，句号。"

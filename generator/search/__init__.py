@@ -34,14 +34,15 @@ from ..site.model import Dataset
 from ..site.writer import TreeWriter
 from .bundles import SearchError, bundle_files, index_bundles, write_docs
 from .documents import Doc, article_docs, subject_docs
-from .tokens import normalise
+from .tokens import fnv1a, normalise
 
-__all__ = ["SearchIndex", "SearchError", "MAIN_SUBJECTS", "MORE_SUBJECTS"]
+__all__ = ["SearchIndex", "SearchError", "MAIN_SUBJECTS", "MORE_SUBJECTS", "fnv1a", "name_key"]
 
-# Bundle sizes, measured at 1 M records (bench/bench_search.py): a bundle's metadata file,
-# which every query of it fetches, is ~9 bytes per document, and a broad word's ranking
-# time grows with its hits; 8 000 subjects keep a query near 300 KB and 500 ms.
-MAIN_SUBJECTS = 8_000
+# Bundle sizes, measured at 1 M records (bench/bench_search.py): every query of a bundle
+# fetches its metadata file (~9 bytes per document), and Pagefind's search time grows with
+# the hits (~70 µs each here: a word in every document of 8 000 took 300–600 ms). 4 000
+# subjects keep the broadest query of the main bundle near 300 ms and 300 KB.
+MAIN_SUBJECTS = 4_000
 MORE_SUBJECTS = 10_000
 PREFIX = "search/pf/"
 NAMES_SHARD_BYTES = 8192  # target size of one names/<n>.json file
@@ -138,14 +139,6 @@ class SearchIndex:
 def name_key(name: str) -> str:
     """A name as the search page compares it: NFKC, lower case, no white space."""
     return "".join(normalise(name).split())
-
-
-def fnv1a(text: str) -> int:
-    """32-bit FNV-1a over UTF-8 (the search page computes the same in JS)."""
-    h = 0x811C9DC5
-    for b in text.encode("utf-8"):
-        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
-    return h
 
 
 def _name_tables(docs: Iterable[Doc]) -> list[dict[str, list[list[str]]]]:

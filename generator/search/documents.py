@@ -29,7 +29,7 @@ from markupsafe import escape
 
 from ..config import Schema
 from ..site.model import ID, SUBJECT, Dataset, subject_slug, subjects
-from .tokens import EVERY, encode
+from .tokens import EVERY, encode, filter_word
 
 TITLES_PER_SUBJECT = 30  # distinct record titles written into a subject's document
 FILTERS = ("栏目", "部门", "年份", "类别")
@@ -76,7 +76,8 @@ def render(
             parts.append(f'<span data-pagefind-filter="{name}">{_attr(v)}</span>')
     if date:
         parts.append(f'<span data-pagefind-sort="date">{date}</span>')
-    parts.append(f"<main data-pagefind-body><p>{EVERY}</p>")
+    marks = [EVERY] + [filter_word(k, v) for k, values in filters.items() for v in values]
+    parts.append(f"<main data-pagefind-body><p>{' '.join(marks)}</p>")
     for text, weight in body:
         if text:
             w = f' data-pagefind-weight="{weight}"' if weight != 1 else ""

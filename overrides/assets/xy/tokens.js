@@ -52,6 +52,18 @@ export function charCode(ch) {
   throw new Error(`not an indexed Han character: ${ch}`);
 }
 
+/* 32-bit FNV-1a over UTF-8, as generator/search/tokens.py computes it. */
+export function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(text)) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+
+/* The word every document with this filter value holds: filters alone search these. */
+export function filterWord(name, value) {
+  return `zy${sym(fnv1a(`${name}=${value}`), 7)}`;
+}
+
 export function normalise(text) {
   return text.normalize("NFKC").toLowerCase();
 }
@@ -129,7 +141,7 @@ export function decode(excerptHtml) {
     for (let w of (node.textContent || "").replace(/\u200b/g, "").split(/\s+/)) {
       const end = w.endsWith(".");
       w = w.replace(/\.+$/, "");
-      if (w === EVERY) continue;
+      if (w === EVERY || w.startsWith("zy")) continue; // the marks of every document
       if (w) {
         const [text, pair, latin] = unit(w);
         units.push({ text, pair, latin, marked });
