@@ -34,7 +34,12 @@ from generator.pipeline import run  # noqa: E402
 from generator.sample import write_sample  # noqa: E402
 from generator.site.chrome import Chrome  # noqa: E402
 from generator.site.model import Dataset, display_columns, prepare  # noqa: E402
-from generator.site.records import job_for, render_records, render_rows  # noqa: E402
+from generator.site.records import (  # noqa: E402
+    job_for,
+    record_href,
+    render_records,
+    render_rows,
+)
 from generator.site.writer import TreeWriter  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
@@ -117,17 +122,7 @@ def datasets(frames: dict[str, pl.DataFrame]) -> tuple[list[Dataset], Chrome]:
 
 
 def jobs(dss: list[Dataset], chrome: Chrome) -> list:
-    site_url = str(chrome.xy["site"]["url"])
-    out = []
-    for ds in dss:
-        ctx = {
-            "chrome": chrome.get("../../", f"{ds.id}/"),
-            "root": "../../",
-            "site_name": chrome.xy["site"]["name"],
-            "ds_name": ds.name,
-        }
-        out.append((ds, job_for(ds, ctx, site_url)))
-    return out
+    return [(ds, job_for(ds, chrome)) for ds in dss]
 
 
 def bench_records(frames: dict[str, pl.DataFrame], out: Path, workers: int) -> dict[str, float]:
@@ -143,7 +138,7 @@ def bench_records(frames: dict[str, pl.DataFrame], out: Path, workers: int) -> d
     left = sample
     for ds, job in items:
         take = min(left, ds.count)
-        render_rows(job, ds.frame.head(take).iter_rows(), null)
+        render_rows(job, ds.frame.head(take), null)
         left -= take
     render_only = null.counts.files / (time.perf_counter() - start)
     # Render and write every page to disk, `workers` processes.
@@ -157,10 +152,13 @@ def bench_records(frames: dict[str, pl.DataFrame], out: Path, workers: int) -> d
     written = counts.files + writer.counts.files
     assert written == n, (written, n)
     total = sum(
-        os.path.getsize(os.path.join(d, "index.html"))
+        os.path.getsize(out / record_href(ds.id, r))
         for ds in dss
-        for d in (str(out / ds.id / r) for r in ds.frame["_id"].head(2000))
+        for r in ds.frame["_id"].head(2000)
     )
+    # Record pages are flat files: the only folders are the datasets' own.
+    assert set(os.listdir(out)) <= {ds.id for ds in dss}
+    assert all(entry.is_file() for ds in dss for entry in os.scandir(out / ds.id))
     sampled = sum(min(2000, ds.count) for ds in dss)
     return {
         "records": n,

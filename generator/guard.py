@@ -166,7 +166,11 @@ def _scan_zip(name: str, opener: Opener, today: dt.date) -> Iterator[Finding]:
 
 
 def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[Finding]:
-    """Every finding under `root`; `withheld` are 'dataset/id' paths that must not exist."""
+    """Every finding under `root`; `withheld` are 'dataset/id' records that must have no page.
+
+    A record's page is `dataset/id.html`; a `dataset/id/` folder (where earlier versions
+    put it) counts too.
+    """
     findings: list[Finding] = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         if path.suffix.lower() in BINARY_SUFFIXES:
@@ -174,8 +178,9 @@ def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[
         rel = path.relative_to(root).as_posix()
         findings.extend(scan_stream(rel, _file(path), today))
     for page in sorted(set(withheld)):
-        if (root / page).exists():
-            findings.append(Finding(page + "/", 0, "withheld-page", page))
+        for rel in (f"{page}.html", f"{page}/"):
+            if (root / rel).exists():
+                findings.append(Finding(rel, 0, "withheld-page", page))
     return findings
 
 

@@ -17,12 +17,12 @@ from browser import DESKTOP, PHONE, launch, serve  # noqa: E402
 
 
 def pages(site: Path) -> dict[str, str]:
-    record = sorted(p.name for p in (site / "xzcf").iterdir() if len(p.name) == 16)[0]
+    record = sorted(p.name for p in (site / "xzcf").glob("*.html") if len(p.stem) == 16)[0]
     subject = sorted(p.name for p in (site / "subject").iterdir())[0]
     return {
         "home": "",
         "list": "xzcf/",
-        "record": f"xzcf/{record}/",
+        "record": f"xzcf/{record}",
         "subject": f"subject/{subject}/",
         "search": "search/?q=%E9%A3%9F%E5%93%81",
     }

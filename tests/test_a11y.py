@@ -22,7 +22,7 @@ def urls(demo: Demo) -> list[str]:
     return [
         "",
         "xzcf/",
-        f"xzcf/{record['_id']}/",
+        f"xzcf/{record['_id']}.html",
         f"subject/{subject}/",
         "search/?q=%E9%A3%9F%E5%93%81",
         "policies/leshan-lefubanfa-2017-9/",

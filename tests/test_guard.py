@@ -30,15 +30,18 @@ def test_planted_leaks_are_found_everywhere(tmp_path):
     book.close()
     (tmp_path / "x.xlsx").write_bytes(buf.getvalue())
     (tmp_path / "report.html").write_text("本报告……不得上传到公开网站", encoding="utf-8")
-    (tmp_path / "xzcf" / "abcdef0123456789").mkdir(parents=True)
-    found = scan_tree(tmp_path, TODAY, withheld=["xzcf/abcdef0123456789", "xzcf/0000000000000000"])
+    (tmp_path / "xzcf" / "fedcba9876543210").mkdir(parents=True)  # a record's folder, as before
+    (tmp_path / "xzcf" / "abcdef0123456789.html").write_text("<p>记录</p>", encoding="utf-8")
+    withheld = ["xzcf/abcdef0123456789", "xzcf/fedcba9876543210", "xzcf/0000000000000000"]
+    found = scan_tree(tmp_path, TODAY, withheld=withheld)
     assert sorted((f.path, f.kind) for f in found) == [
         ("a/page.html", "idnum"),
         ("data.csv", "idnum"),
         ("frag.pf_fragment", "idnum"),
         ("report.html", "report"),
         ("x.xlsx!xl/sharedStrings.xml", "idnum"),
-        ("xzcf/abcdef0123456789/", "withheld-page"),
+        ("xzcf/abcdef0123456789.html", "withheld-page"),
+        ("xzcf/fedcba9876543210/", "withheld-page"),
     ]
     # The finding names where, never the number itself.
     assert all(PERSON_ID not in f.text() for f in found)

@@ -122,7 +122,7 @@ def test_rows_are_exactly_the_published_ones(built: Built):
         r for r in read_csv(built.downloads / "xzcf" / "xzcf.csv") if r["行政相对人名称"] == "李*"
     )
     assert row["证件号码"].startswith("1") and "*" in row["证件号码"]
-    assert row["永久链接"] == f"https://credit.example.gov.cn/xzcf/{row['记录编号']}/"
+    assert row["永久链接"] == f"https://credit.example.gov.cn/xzcf/{row['记录编号']}.html"
 
 
 def test_xlsx_codes_are_text_with_chinese_header(built: Built):
@@ -289,8 +289,8 @@ def test_two_builds_changelog_and_feeds(tmp_path: Path):
     page = (site / "downloads" / "changelog" / "2" / "index.html").read_text()
     tree = LexborHTMLParser(page)
     new_id = after["示测罚〔2026〕24号"]
-    assert tree.css_first(f'a[href="../../../xzcf/{new_id}/"]') is not None
-    assert (site / "xzcf" / new_id / "index.html").is_file()
+    assert tree.css_first(f'a[href="../../../xzcf/{new_id}.html"]') is not None
+    assert (site / "xzcf" / f"{new_id}.html").is_file()
     assert before["示测罚〔2026〕23号"] in page and "revoked" in page
     assert "丙撤销" not in page
     old = (site / "downloads" / "changelog" / "1" / "index.html").read_text()
@@ -302,11 +302,11 @@ def test_two_builds_changelog_and_feeds(tmp_path: Path):
     published = {e.css_first("id").text(): e.css_first("published").text() for e in entries}
     url = "https://credit.example.gov.cn/xzcf/"
     assert published == {
-        f"{url}{new_id}/": "2026-11-22T00:00:00+08:00",
-        f"{url}{before['示测罚〔2026〕21号']}/": "2026-11-01T00:00:00+08:00",
-        f"{url}{before['示测罚〔2026〕22号']}/": "2026-11-01T00:00:00+08:00",
+        f"{url}{new_id}.html": "2026-11-22T00:00:00+08:00",
+        f"{url}{before['示测罚〔2026〕21号']}.html": "2026-11-01T00:00:00+08:00",
+        f"{url}{before['示测罚〔2026〕22号']}.html": "2026-11-01T00:00:00+08:00",
     }
-    assert list(published)[0] == f"{url}{new_id}/"  # newest publication first
+    assert list(published)[0] == f"{url}{new_id}.html"  # newest publication first
     for rel in ("downloads/ledger.csv", "feeds/xzcf.xml", "downloads/changelog/2/index.html"):
         assert (site / rel).read_bytes() == (tmp_path / "fresh" / rel).read_bytes()
 
@@ -342,7 +342,7 @@ def test_guard_ignores_digits_inside_digests_and_record_ids():
     legacy = "110101900307451"  # a 15-digit ID number that passes the check
     digest = ("deadbeef" + legacy + "c" * 64)[:64]
     assert not list(scan_bytes("SHA256SUMS", f"{digest}  xzcf/xzcf.csv\n".encode(), TODAY))
-    assert not list(scan_bytes("a.html", f'<a href="../xzcf/a{legacy}/">'.encode(), TODAY))
+    assert not list(scan_bytes("a.html", f'<a href="../xzcf/a{legacy}.html">'.encode(), TODAY))
     found = list(scan_bytes("a.html", f"身份证号{legacy}。".encode(), TODAY))
     assert [f.kind for f in found] == ["idnum"]
 

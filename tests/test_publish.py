@@ -122,8 +122,11 @@ def changed_record_page(b: Builds) -> str:
 def test_phases():
     assert phase("assets/stylesheets/main.css") == 0
     assert phase("downloads/xzcf/xzcf.csv") == 0
-    assert phase("xzcf/0123456789abcdef/index.html") == 1
+    assert phase("xzcf/0123456789abcdef.html") == 1  # a record page: a flat file
     assert phase("policies/some-policy/index.html") == 1
+    assert phase("xzcf/index.html") == 3  # the dataset's list, beside its record pages
+    assert phase("policies/index.html") == 3 and phase("downloads/index.html") == 3
+    assert phase("search/index.html") == 3 and phase("404.html") == 3
     assert phase("subject/91110000MA01ABCD1X/index.html") == 2
     assert phase("xzcf/p/2/index.html") == 3
     assert phase("downloads/changelog/index.html") == 3
@@ -242,8 +245,7 @@ def test_guard_refuses_a_withheld_record_page(builds, tmp_path):
     gone = next(r for r in rows if r["status"] == "withdrawn" and r["id"])
     site = tmp_path / "site"
     shutil.copytree(builds.b, site)
-    (site / gone["dataset"] / gone["id"]).mkdir(exist_ok=True)
-    (site / gone["dataset"] / gone["id"] / "index.html").write_text("<p>旧页面</p>", "utf-8")
+    (site / gone["dataset"] / f"{gone['id']}.html").write_text("<p>旧页面</p>", "utf-8")
     code = main(["publish", "--site", str(site), "--work", str(builds.work), "--target",
                  "local", "--dest", str(tmp_path / "www")])  # fmt: skip
     assert code == 3 and not (tmp_path / "www").exists()

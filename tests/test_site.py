@@ -45,7 +45,7 @@ INTERNAL = [
 
 
 def record_page(d: Demo, ds: str, rid: str) -> Path:
-    return d.site / ds / rid / "index.html"
+    return d.site / ds / f"{rid}.html"
 
 
 def find(d: Demo, ds: str, column: str, value: str) -> dict:
@@ -151,11 +151,12 @@ def test_every_published_field_shown(demo: Demo):
                 else:
                     assert shown[label] == value, (schema.id, label)
             assert shown["记录编号"] == row["_id"]
-            assert shown["永久链接"].endswith(f"/{schema.id}/{row['_id']}/")
+            assert shown["永久链接"].endswith(f"/{schema.id}/{row['_id']}.html")
             if row.get("_until"):
                 assert shown["公示截止期"] == cn_date(row["_until"])
             hrefs = [a.attributes["href"] for a in tree.css("main a")]
-            assert "../../guide/objection/" in hrefs and "../../guide/repair/" in hrefs
+            assert "../guide/objection/" in hrefs and "../guide/repair/" in hrefs
+            assert "./" in hrefs  # the breadcrumb: the dataset's list, in the same folder
 
 
 def test_amount_with_units(demo: Demo):
@@ -165,13 +166,54 @@ def test_amount_with_units(demo: Demo):
     assert shown["罚款金额"] == "0.5万元（5000元）"
 
 
+def test_record_pages_are_flat_files(demo: Demo):
+    """<dataset>/<id>.html beside the list page: no folder per record."""
+    for schema in demo.config.datasets():
+        folder = demo.site / schema.id
+        ids = set(demo.result.published(schema.id).get_column("_id").to_list())
+        assert {p.stem for p in folder.glob("*.html") if p.name != "index.html"} == ids
+        assert not [p for p in folder.iterdir() if p.is_dir() and p.name in ids]
+
+
+def test_record_page_cut_renders_what_jinja_renders(demo: Demo):
+    """The record template cut at its values gives, for every record, Jinja's own bytes."""
+    from markupsafe import Markup
+
+    from generator.site.chrome import Chrome
+    from generator.site.model import prepare, subject_slug
+    from generator.site.records import RecordPage, job_for
+    from generator.templating import environment, template
+
+    chrome = Chrome(demo.config, "assets/stylesheets/main.css")
+    chrome.xy["site"]["url"] = "https://credit.example.gov.cn/a&b/"  # escaped in the URL
+    tpl = template("site/record.html")
+    filtered = environment().from_string("<h1>{{ title | upper }}</h1>{{ fields_html }}{{ id }}")
+    shapes = set()
+    for schema in demo.config.datasets():
+        ds = prepare(demo.result.published(schema.id), schema)
+        job = job_for(ds, chrome)
+        page, fallback = RecordPage(tpl, job.context), RecordPage(filtered, job.context)
+        assert all(page.shapes.values()) and not any(fallback.shapes.values())
+        for rid, subject, until, _, t0, t1, _, _, html in ds.frame.iter_rows():
+            title = f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid)
+            url = f"{job.site_url}{ds.id}/{rid}.html"
+            slug = subject_slug(subject) if subject else None
+            values = {"id": rid, "until": until, "title": title, "url": url, "subject": slug}
+            for cut, jinja in ((page, tpl), (fallback, filtered)):
+                expected = jinja.render(job.context, fields_html=Markup(html), **values)
+                assert cut.render(rid, title, until, html.encode(), url, slug) == expected.encode()
+            shapes.add((bool(until), bool(slug), "<" in title))
+    assert {(u, s) for u, s, _ in shapes} == {(u, s) for u in (False, True) for s in (False, True)}
+    assert any(markup for _, _, markup in shapes)
+
+
 def test_markup_in_data_is_text(demo: Demo):
     row = find(demo, "xzcf", "wsh", SCRIPT_NO)
     path = record_page(demo, "xzcf", row["_id"])
     tree = parse(path)
     shown = {n.text(): n.next.text() for n in tree.css(".xy-fields dt")}
     assert shown["违法事实"] == SCRIPT_FACT
-    assert [s.attributes.get("src", "") for s in tree.css("script")] == ["../../assets/xy/site.js"]
+    assert [s.attributes.get("src", "") for s in tree.css("script")] == ["../assets/xy/site.js"]
     assert tree.css("b") == []  # the <b> in the name stayed text
     assert "<script>alert" not in path.read_text(encoding="utf-8")
 
@@ -205,6 +247,7 @@ def test_no_unmasked_id_or_withdrawn_record_anywhere(demo: Demo):
         for column in INTERNAL:
             assert f">{column}<" not in text, where
     for ds in demo.result.records:
+        assert not any((demo.site / ds / f"{rid}.html").exists() for rid in withdrawn)
         assert not any((demo.site / ds / rid).exists() for rid in withdrawn)
 
 
@@ -253,7 +296,12 @@ def test_home_sitemap_robots_404(demo: Demo):
     locs = re.findall(r"<loc>(.*?)</loc>", sitemap)
     base = demo.config.site["site"]["url"]
     assert locs and all(u.startswith(base) for u in locs)
-    assert all((demo.site / u[len(base) :] / "index.html").exists() for u in locs)
+    assert all(
+        (demo.site / u[len(base) :]).is_file()
+        if u.endswith(".html")
+        else (demo.site / u[len(base) :] / "index.html").is_file()
+        for u in locs
+    )
     assert f"Sitemap: {base}sitemap.xml" in (demo.site / "robots.txt").read_text(encoding="utf-8")
     assert "lastmod" not in sitemap
     tree = parse(demo.site / "404.html")
@@ -292,7 +340,7 @@ def test_incremental_rebuild(demo: Demo, tmp_path: Path):
     frame = demo.result.records["xzcf"]
     victim = demo.result.published("xzcf").sort("_id").row(0, named=True)["_id"]
     untouched = demo.result.published("xzxk").row(0, named=True)["_id"]
-    inode = (site / "xzxk" / untouched / "index.html").stat().st_ino
+    inode = (site / "xzxk" / f"{untouched}.html").stat().st_ino
     changed = frame.with_columns(
         pl.when(pl.col("_id") == victim)
         .then(pl.lit("withdrawn"))
@@ -308,13 +356,13 @@ def test_incremental_rebuild(demo: Demo, tmp_path: Path):
     )
     index_before = {p.relative_to(site) for p in files(site / "search" / "pf")}
     stats = build(demo, site, result)
-    assert not (site / "xzcf" / victim).exists()
+    assert not (site / "xzcf" / f"{victim}.html").exists()
     # The search index is rebuilt: its chunks naming the changed subject get new names.
     index_gone = index_before - {p.relative_to(site) for p in files(site / "search" / "pf")}
     # The record page, and the subject page if it was its only one.
     assert 1 <= stats.removed - len(index_gone) <= 2
     assert 0 < stats.changed < stats.files // 10
-    assert (site / "xzxk" / untouched / "index.html").stat().st_ino == inode
+    assert (site / "xzxk" / f"{untouched}.html").stat().st_ino == inode
 
 
 def test_failed_build_leaves_previous_site(

@@ -15,7 +15,7 @@ def test_elder_mode_by_keyboard_and_remembered(page, base_url: str, demo: Demo):
     record = demo.result.published("xzcf").row(0, named=True)["_id"]
     dialogs, requests = page.dialogs, page.requests
     if True:
-        page.goto(f"{base_url}xzcf/{record}/")
+        page.goto(f"{base_url}xzcf/{record}.html")
         size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
         # Tab from the top: skip link, brand, search box, search button, then the mode button.
         for _ in range(12):
@@ -62,7 +62,13 @@ CONTRAST_JS = """() => {
 @pytest.mark.parametrize("elder", [False, True])
 def test_text_contrast_at_least_4_5(page, base_url: str, demo: Demo, elder: bool):
     record = demo.result.published("xzcf").row(0, named=True)["_id"]
-    urls = ["", f"xzcf/{record}/", "xzcf/", "policies/leshan-lefubanfa-2017-9/", "guide/repair/"]
+    urls = [
+        "",
+        f"xzcf/{record}.html",
+        "xzcf/",
+        "policies/leshan-lefubanfa-2017-9/",
+        "guide/repair/",
+    ]
     if True:
         page.goto(base_url)
         page.evaluate(f"localStorage.setItem('xy-elder', '{int(elder)}')")

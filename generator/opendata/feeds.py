@@ -12,6 +12,7 @@ import polars as pl
 from feedgen.feed import FeedGenerator
 
 from ..config import Schema
+from ..site.records import record_href
 from ..templating import cn_date
 
 FEED_ENTRIES = 50
@@ -70,7 +71,7 @@ def render_feed(
     latest = newest.get_column("updated").max() if newest.height else None
     fg.updated(_stamp(latest if isinstance(latest, dt.date) else today))
     for rid, title, dept, when, first, updated, _ in newest.iter_rows():
-        link = f"{url}{schema.id}/{rid}/"
+        link = f"{url}{record_href(schema.id, rid)}"
         fe = fg.add_entry(order="append")
         fe.id(link)
         fe.title(title)

@@ -112,8 +112,8 @@ def export_frame(
     date = schema.role("date")
     cols = []
     for f in fields:
-        if f.key == "_url":
-            expr = pl.lit(f"{site_url}{schema.id}/") + pl.col("_id") + pl.lit("/")
+        if f.key == "_url":  # the record page, site/records.py record_href
+            expr = pl.lit(f"{site_url}{schema.id}/") + pl.col("_id") + pl.lit(".html")
         else:
             expr = pl.col(f.key)
         cols.append(expr.alias(f.name))

@@ -8,6 +8,7 @@ import polars as pl
 
 from ..report import REASON_LABELS
 from ..site.pages import Pages
+from ..site.records import record_href
 from ..templating import cn_date
 from .export import FORMAT_NAMES, FileInfo
 from .fields import TYPE_NAMES, Field
@@ -134,7 +135,7 @@ def _build_page(
                 items.append(
                     {
                         "id": rid,
-                        "href": f"../../../{ds}/{rid}/" if public else "",
+                        "href": f"../../../{record_href(ds, rid)}" if public else "",
                         "title": title if public else "",
                         "reason": reason_text(reason) if event == WITHDRAWN else "",
                     }

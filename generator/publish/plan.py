@@ -26,7 +26,7 @@ MANIFEST = ".publish-manifest.json"
 PENDING = ".publish-pending.json"
 CONTROL = {MANIFEST, PENDING}
 PHASES = ("assets", "records", "subjects", "lists", "home")
-# Top-level folders whose three-part pages are lists, not records (the changelog lists
+# Top-level folders whose pages are lists, not records or articles (the changelog lists
 # records; the search page loads the index).
 _LIST_DIRS = {"downloads", "search", "feeds", "pagefind"}
 # Files that are not pages but point at records: the search index, feeds, the sitemap.
@@ -45,8 +45,11 @@ def phase(rel: str) -> int:
         return 0
     if parts[0] == "subject":
         return 2
-    if html and len(parts) == 3 and parts[0] not in _LIST_DIRS:
-        return 1  # <dataset>/<id>/index.html, <section>/<article>/index.html
+    if html and parts[0] not in _LIST_DIRS:
+        if len(parts) == 2 and parts[1] != "index.html":
+            return 1  # <dataset>/<id>.html (<dataset>/index.html is its list)
+        if len(parts) == 3:
+            return 1  # <section>/<article>/index.html
     return 3
 
 

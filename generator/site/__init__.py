@@ -21,7 +21,7 @@ from .chrome import Chrome
 from .model import ID, Dataset, prepare, subjects
 from .narrative import REPLACED, NarrativeError, articles, build_narrative, material_css, page_urls
 from .pages import Pages
-from .records import job_for, render_records
+from .records import job_for, record_href, render_records
 from .writer import TreeWriter, removed
 
 __all__ = ["Extra", "SearchStage", "SiteStats", "SiteError", "build_site"]
@@ -101,16 +101,7 @@ def build_site(
             writer.copy_tree(narrative, skip=REPLACED)
             chrome = Chrome(config, material_css(narrative))
             datasets = [prepare(result.published(s.id), s) for s in config.datasets()]
-            site_url = str(chrome.xy["site"]["url"])
-            jobs = []
-            for ds in datasets:
-                context = {
-                    "chrome": chrome.get("../../", f"{ds.id}/"),
-                    "root": "../../",
-                    "site_name": chrome.xy["site"]["name"],
-                    "ds_name": ds.name,
-                }
-                jobs.append((ds, job_for(ds, context, site_url)))
+            jobs = [(ds, job_for(ds, chrome)) for ds in datasets]
             writer.counts.add(render_records(jobs, writer, scratch / "records", workers))
             pages = Pages(chrome, writer, result.today, feed=extra.feed if extra else None)
             for ds in datasets:
@@ -125,7 +116,9 @@ def build_site(
                 search.write(writer, datasets, schemas, narrative, page_urls(narrative),
                              scratch / "search")  # fmt: skip
             extra_urls = extra.write(writer, chrome) if extra else []
-            record_urls = [f"{ds.id}/{rid}/" for ds in datasets for rid in ds.frame.get_column(ID)]
+            record_urls = [
+                record_href(ds.id, rid) for ds in datasets for rid in ds.frame.get_column(ID)
+            ]
             pages.sitemap(page_urls(narrative) + record_urls + extra_urls)
             gone = removed(prev, tmp) if prev else 0
             # Last step before the swap: nothing written after this is checked.

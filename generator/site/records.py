@@ -1,30 +1,59 @@
-"""Record pages, `/<dataset>/<record-id>/`: the hot loop of the site build.
+"""Record pages, `/<dataset>/<record-id>.html`: the hot loop of the site build.
 
+A record page is one flat file beside its dataset's list page (`<dataset>/index.html`):
+no folder per record, so a record costs one file create, not a mkdir and a create.
 Everything that is the same for every record of a dataset (labels, shell, links) is
-prepared once; a record costs one template render and one file write. Large builds split
-the records into chunks rendered by worker processes that read their slice of the
-prepared frame from an Arrow IPC file (no pickling of rows, no fork of polars).
+rendered once: Jinja renders the template once per page shape with markers in place of
+the record's values, and a record's page is the constant bytes between the markers joined
+with its own escaped values (RecordPage). Large builds split the records into chunks
+rendered by worker processes that read their slice of the prepared frame from an Arrow
+IPC file (no pickling of rows, no fork of polars).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+import polars as pl
+from jinja2 import Template
+from markupsafe import Markup, escape
 
 from ..templating import template
+from .chrome import Chrome
 from .model import Dataset, subject_slug
 from .writer import Counts, TreeWriter
 
 CHUNK = 25_000
 PARALLEL_FROM = 20_000  # records; below this, worker start-up costs more than it saves
+# The values that differ between the record pages of one dataset, as the template names
+# them; the template tests `until` and `subject` (optional), and only prints the others.
+SLOTS = ("title", "id", "until", "fields_html", "url", "subject")
+_MARK = "\ue000{}\ue001"  # private-use characters: in no template, never escaped
+_MARKS = re.compile("\ue000([0-9])\ue001")
+# Values that need escaping, to check a template's cut against Jinja's own rendering.
+_PROBE = {
+    "title": "甲<b>&\"'：乙",
+    "id": "0123456789abcdef",
+    "until": "2027年1月1日<",
+    "fields_html": "<dt>名称</dt><dd>甲&amp;乙</dd>",
+    "url": "https://x.example/?a=1&b=2/xzcf/0123456789abcdef.html",
+    "subject": "k0123456789",
+}
+Fill = Callable[[tuple[bytes, ...]], bytes]
+
+
+def record_href(dataset: str, rid: str) -> str:
+    """A record page's URL relative to the site root (also its file path)."""
+    return f"{dataset}/{rid}.html"
 
 
 @dataclass(frozen=True)
@@ -37,38 +66,121 @@ class RecordJob:
     site_url: str
 
 
-def job_for(ds: Dataset, context: dict[str, Any], site_url: str) -> RecordJob:
-    return RecordJob(ds.id, tuple(ds.labels), context, site_url)
+def job_for(ds: Dataset, chrome: Chrome) -> RecordJob:
+    """The job of a dataset's record pages: flat files at depth 1, like its list page."""
+    context = {
+        "chrome": chrome.get("../", f"{ds.id}/"),
+        "root": "../",
+        "site_name": chrome.xy["site"]["name"],
+        "ds_name": ds.name,
+    }
+    return RecordJob(ds.id, tuple(ds.labels), context, str(chrome.xy["site"]["url"]))
 
 
-def render_rows(job: RecordJob, rows: Iterable[tuple[Any, ...]], writer: TreeWriter) -> None:
-    """Render and write the page of each row (columns as in Dataset.frame)."""
+class RecordPage:
+    """One dataset's record template, cut into constant bytes and value slots.
+
+    For each shape (with or without 公示截止期, with or without a subject link) Jinja
+    renders the template once with a marker in place of every value of SLOTS; the text
+    between the markers is the same for every record of that shape. A page is then those
+    constant bytes joined with the record's values, escaped as Jinja escapes them
+    (fields_html is markup, escaped already). A shape whose cut does not give Jinja's own
+    rendering of probe values (a template that filters or tests a value) is rendered by
+    Jinja instead: slower, never different.
+    """
+
+    def __init__(self, tpl: Template, context: dict[str, Any]):
+        self.tpl = tpl
+        self.context = context
+        self.shapes: dict[tuple[bool, bool], Fill | None] = {
+            (until, subject): self._cut(until, subject)
+            for until in (False, True)
+            for subject in (False, True)
+        }
+
+    def _jinja(self, values: dict[str, Any]) -> bytes:
+        fields = Markup(values["fields_html"])
+        return self.tpl.render(self.context, **{**values, "fields_html": fields}).encode()
+
+    def _cut(self, until: bool, subject: bool) -> Fill | None:
+        def shaped(values: dict[str, str]) -> dict[str, str | None]:
+            return {
+                **values,
+                "until": values["until"] if until else None,
+                "subject": values["subject"] if subject else None,
+            }
+
+        marks = {name: _MARK.format(i) for i, name in enumerate(SLOTS)}
+        pieces = _MARKS.split(self._jinja(shaped(marks)).decode())
+        # pieces: text, slot, text, …, slot, text. A page picks, in that order, from the
+        # texts then the values; a last empty text keeps the pick a tuple.
+        consts = (*(p.encode() for p in pieces[0::2]), b"")
+        n = len(consts)
+        order = [i // 2 if i % 2 == 0 else n + int(p) for i, p in enumerate(pieces)] + [n - 1]
+        pick = itemgetter(*order)
+
+        def fill(values: tuple[bytes, ...]) -> bytes:
+            return b"".join(pick(consts + values))
+
+        probe = shaped(_PROBE)
+        escaped = tuple(
+            b"" if (v := probe[k]) is None else v.encode() if k == "fields_html" else _esc(v)
+            for k in SLOTS
+        )
+        return fill if fill(escaped) == self._jinja(probe) else None
+
+    def render(
+        self, rid: str, title: str, until: str | None, html: bytes, url: str, subject: str | None
+    ) -> bytes:
+        """The page's bytes; `html` is the fields' escaped markup, UTF-8."""
+        fill = self.shapes[bool(until), bool(subject)]
+        if fill is None:
+            values = {"title": title, "id": rid, "until": until, "fields_html": html.decode()}
+            return self._jinja({**values, "url": url, "subject": subject})
+        return fill(
+            (
+                _esc(title),
+                _esc(rid),
+                _esc(until) if until else b"",
+                html,
+                _esc(url),
+                _esc(subject) if subject else b"",
+            )
+        )
+
+
+def _esc(value: str) -> bytes:
+    """A value as Jinja prints it (autoescape), UTF-8."""
+    return escape(value).encode()
+
+
+def render_rows(job: RecordJob, frame: pl.DataFrame, writer: TreeWriter) -> None:
+    """Render and write the page of each row of `frame` (columns as in Dataset.frame)."""
     tpl = template(f"site/record-{job.dataset}.html", "site/record.html")
-    render = tpl.render
-    base = job.context
+    render = RecordPage(tpl, job.context).render
+    write = writer.write
     prefix = f"{job.site_url}{job.dataset}/"
     folder = f"{job.dataset}/"
+    # The fields markup as UTF-8 bytes straight from Arrow: most of a page, never decoded.
+    rows = frame.with_columns(pl.col("_html").cast(pl.Binary)).iter_rows()
     for rid, subject, until, _, t0, t1, _, _, html in rows:
         page = render(
-            base,
-            id=rid,
-            until=until,
-            fields_html=Markup(html),
-            title=f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid),
-            url=f"{prefix}{rid}/",
-            subject=subject_slug(subject) if subject else None,
+            rid,
+            f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid),
+            until,
+            html,
+            f"{prefix}{rid}.html",
+            subject_slug(subject) if subject else None,
         )
-        writer.write(f"{folder}{rid}/index.html", page.encode())
+        write(f"{folder}{rid}.html", page)
 
 
 def _chunk(args: tuple[RecordJob, str, str, str | None]) -> Counts:
     """Worker: render the rows of one chunk file."""
-    import polars as pl
-
     start = time.process_time()
     job, ipc, new, prev = args
     writer = TreeWriter(Path(new), Path(prev) if prev else None)
-    render_rows(job, pl.read_ipc(ipc).iter_rows(), writer)
+    render_rows(job, pl.read_ipc(ipc), writer)
     os.unlink(ipc)
     writer.counts.cpu = time.process_time() - start
     return writer.counts
@@ -91,7 +203,7 @@ def render_records(
     counts = Counts()
     if workers <= 1:
         for ds, job in items:
-            render_rows(job, ds.frame.iter_rows(), writer)
+            render_rows(job, ds.frame, writer)
             ds.frame = ds.frame.drop("_html")
         return counts  # already counted by `writer`
     scratch.mkdir(parents=True, exist_ok=True)
@@ -107,7 +219,7 @@ def _tasks(
 ) -> Iterator[tuple[RecordJob, str, str, str | None]]:
     """One Arrow file per chunk of rows, so a worker reads only its own rows."""
     for ds, job in items:
-        # Each worker creates its record directories; pre-create the dataset's one.
+        # Record pages are flat files in the dataset's folder: the one directory they need.
         os.makedirs(os.path.join(writer.new, ds.id), exist_ok=True)
         for start in range(0, ds.count, CHUNK):
             ipc = scratch / f"{ds.id}-{start}.arrow"

@@ -37,7 +37,8 @@ class TreeWriter:
     def _mkdir(self, parent: str) -> None:
         if parent in self._dirs:
             return
-        # One mkdir for the usual case (a record's own folder); makedirs only when needed.
+        # Once per folder (record pages are flat files: one folder per dataset); one mkdir
+        # for the usual case, makedirs only when a parent is missing too.
         try:
             os.mkdir(parent)
         except FileExistsError:
