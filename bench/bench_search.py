@@ -59,23 +59,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(ROOT / "tests" / "fixtures"))
 from _measure import measure  # noqa: E402
 from bench_check import sample  # noqa: E402
+from browser import ARGS, CHROMIUM  # noqa: E402  (the test harness's Chromium and flags)
 
 OUT = ROOT / "bench" / "out"
 TODAY = dt.date(2026, 11, 22)
 DEMO = OUT / "search-site"
 TARGET_WALL, TARGET_PEAK = 300.0, 6 * 1024**3
 TARGET_BYTES, TARGET_MS = 500_000, 500.0
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 # ---------------------------------------------------------------- preparation (not timed)
@@ -478,12 +471,10 @@ RECALL_JS = """async ([queries, sharded, unsharded, more, tokens]) => {
   const S = await import(sharded + "main/pagefind.js"); await S.init();
   const U = await import(unsharded + "main/pagefind.js"); await U.init();
   const manifest = await (await fetch(sharded + "manifest.json")).json();
-  const fnv = (s) => { let h = 0x811c9dc5;
-    for (const b of new TextEncoder().encode(s)) h = Math.imul(h ^ b, 0x01000193) >>> 0; return h; };
   const out = [];
   for (const q of queries) {
-    const key = q.normalize("NFKC").toLowerCase().replace(/\\s+/g, "");
-    const table = await (await fetch(`${sharded}names/${fnv(key) % manifest.names}.json`)).json();
+    const key = t.normalise(q).replace(/\\s+/g, "");
+    const table = await (await fetch(`${sharded}names/${t.fnv1a(key) % manifest.names}.json`)).json();
     out.push({ q, exact: (table[key] || []).map(([u]) => "/" + u),
                main: await top(S, q), all: await top(U, q) });
   }

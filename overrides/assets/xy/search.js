@@ -1,6 +1,6 @@
 /* The search page: Pagefind's JS API over the bundles in search/pf/ (see generator/search).
    Everything is fetched relative to this page, so the site works from any sub-path. */
-import { decode, EVERY, filterWord, fnv1a, phrase, query } from "./tokens.js";
+import { decode, EVERY, filterWord, fnv1a, normalise as normaliseWords, phrase, query } from "./tokens.js";
 
 const form = document.getElementById("xy-search");
 const root = new URL(form.dataset.root, location.href);
@@ -106,7 +106,7 @@ async function direct(q) {
 
 /* A full name (company, policy, article) is looked up in the name tables. */
 async function named(q) {
-  const key = q.normalize("NFKC").toLowerCase().replace(/\s+/g, "");
+  const key = normaliseWords(q).replace(/\s+/g, "");
   if (!key || !manifest.names) return [];
   try {
     const resp = await fetch(new URL(`names/${fnv1a(key) % manifest.names}.json`, pf));
