@@ -338,19 +338,24 @@ def test_full_name_outside_main_found_by_the_name_table(page, sharded, demo: Dem
 def test_fragment_only_in_older_bundles_merges_them_in_turn(page, sharded, demo: Demo):
     url, index = sharded
     name, subject = an_old_subject(demo, index)
+    home = next(b for b, urls in index.subjects.items() if subject in urls)
+    order = [b["id"] for b in index.bundles]
     # A part of the name that the main bundle's subjects lack: the page merges older
-    # bundles one at a time until it finds something.
+    # bundles one at a time, in order, until it finds something — at the latest in the
+    # bundle that holds the subject.
     for i in range(3, len(name) - 2):
         fragment = name[i : i + 3]
         page.requests.clear()
         results = search(page, url, fragment)
-        bundles = {u.split("/pf/")[1].split("/")[0] for u in page.requests if "/pf/more-" in u}
-        if not bundles:
+        fetched = {u.split("/pf/")[1].split("/")[0] for u in page.requests if "/pf/more-" in u}
+        if not fetched:
             continue  # the main bundle has it
         assert results and all(fragment in r["text"] for r in results), (fragment, results[:3])
-        assert len(bundles) < len(index.bundles) - 1 or any(
-            r["href"] == f"{url}{subject}" for r in results
-        )
+        merged = order[1 : 1 + len(fetched)]
+        assert fetched == set(merged), (fetched, merged)  # one at a time, oldest last
+        assert len(merged) <= order.index(home), (merged, home)  # stopped in time
+        if merged[-1] == home and len(results) < 20:
+            assert f"{url}{subject}" in [r["href"] for r in results]
         return
     pytest.skip("every part of the name is also in the main bundle")
 

@@ -60,6 +60,8 @@ class SearchIndex:
     main_subjects: int = MAIN_SUBJECTS
     more_subjects: int = MORE_SUBJECTS
     bundles: list[dict[str, Any]] = field(default_factory=list)
+    # Each bundle's subject page URLs, in bundle order (for the tests and the bench).
+    subjects: dict[str, list[str]] = field(default_factory=dict)
 
     def write(
         self,
@@ -95,6 +97,9 @@ class SearchIndex:
                 jobs.append((scratch / "docs" / name, scratch / "out" / name))
         counts = dict(zip((o.name for _, o in jobs), index_bundles(jobs), strict=True))
         self.bundles = []
+        self.subjects = {
+            name: [d.url for d in group if d.kind == "subject"] for name, group in groups
+        }
         for name, group in groups:
             if name in counts:
                 out, n = scratch / "out" / name, counts[name]
