@@ -21,24 +21,15 @@ TODAY = "2026-11-22"
 TARGET_RATE, TARGET_PEAK = 50_000, 4 * 1024**3
 
 
-def sample(records: int) -> Path:
-    data = OUT / f"sample-{records}"
+def sample(records: int, subjects: int | None = None) -> Path:
+    """The sample drop of `records` rows (naming `subjects` subjects, default the sample's)."""
+    data = OUT / (f"sample-{records}" + (f"-s{subjects}" if subjects else ""))
     if not (data / ".complete").exists():
-        run = measure(
-            [
-                sys.executable,
-                "-m",
-                "generator",
-                "sample",
-                "--records",
-                str(records),
-                "--out",
-                str(data),
-                "--today",
-                TODAY,
-            ],
-            cwd=ROOT,
-        )
+        cmd = [sys.executable, "-m", "generator", "sample", "--records", str(records),
+               "--out", str(data), "--today", TODAY]  # fmt: skip
+        if subjects:
+            cmd += ["--subjects", str(subjects)]
+        run = measure(cmd, cwd=ROOT)
         print(f"sample {records:>9,} rows written in {run['wall']:.1f} s (not part of the figures)")
         (data / ".complete").write_text("ok\n", encoding="utf-8")
     return data

@@ -72,10 +72,10 @@ TARGET_BYTES, TARGET_MS = 500_000, 500.0
 
 
 # ---------------------------------------------------------------- preparation (not timed)
-def records_cache(records: int) -> Path:
-    cache = OUT / f"records-{records}"
+def records_cache(records: int, subjects: int | None = None) -> Path:
+    cache = OUT / (f"records-{records}" + (f"-s{subjects}" if subjects else ""))
     if not (cache / ".complete").exists():
-        data = sample(records)
+        data = sample(records, subjects)
         exporter = str(Path(__file__).parent / "bench_export.py")
         run = measure([sys.executable, exporter, "--_prepare", str(data), str(cache)], cwd=ROOT)
         print(f"pipeline over {records:,} rows in {run['wall']:.1f} s (not part of the figures)")
@@ -219,8 +219,8 @@ def index_child(cache: Path, out: Path, site: Path, sizes: str) -> None:
 
 
 def part1(cache: Path, site: Path, records: int, sizes: str) -> dict:
-    out = OUT / f"search-index-{records}"
-    figures = OUT / f"search-index-{records}.json"
+    out = OUT / f"search-index-{cache.name.removeprefix('records-')}"
+    figures = out.with_suffix(".json")
     run = measure([sys.executable, __file__, "--_index", str(cache), str(out), str(site), sizes],
                   stdout=figures, cwd=ROOT)  # fmt: skip
     if run["code"] != 0:
@@ -467,7 +467,7 @@ RECALL_JS = """async ([queries, sharded, unsharded, more, tokens]) => {
     return (await pf.search(t.query(q))).results;
   };
   const top = async (pf, q) => { const r = await find(pf, q);
-    return { n: r.length, urls: (await Promise.all(r.slice(0, 10).map((x) => x.data()))).map((d) => d.url) }; };
+    return { n: r.length, urls: (await Promise.all(r.slice(0, 10).map((x) => x.data()))).map((d) => d.meta.href) }; };
   const S = await import(sharded + "main/pagefind.js"); await S.init();
   const U = await import(unsharded + "main/pagefind.js"); await U.init();
   const manifest = await (await fetch(sharded + "manifest.json")).json();
@@ -617,6 +617,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--recall-records", type=int, default=20_000)
+    parser.add_argument(
+        "--subjects", type=int, default=None,
+        help="subjects the sample names (default: the sample's, 59 855 at 1 M records)",
+    )  # fmt: skip
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--main", type=int, default=None, help="subjects in the main bundle")
     parser.add_argument("--more", type=int, default=None, help="subjects in each more-* bundle")
@@ -632,7 +636,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load {load[0]:.1f} at start; python "
           f"{sys.version.split()[0]}; today={TODAY}")  # fmt: skip
-    cache = records_cache(args.records)
+    cache = records_cache(args.records, args.subjects)
     site = demo_site()
     from generator.search import MAIN_SUBJECTS, MORE_SUBJECTS
 

@@ -79,6 +79,12 @@ def parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
     sample.add_argument("--records", type=int, default=2000)
     sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument(
+        "--subjects",
+        type=int,
+        default=None,
+        help="记录涉及的主体数（默认每 4 条记录 1 个，最多 60000）",
+    )
     sample.add_argument("--out", type=Path, default=Path("data"))
     sample.add_argument("--today", type=_date, default=None, help="示例数据的基准日期（默认今天）")
     return p
@@ -266,8 +272,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     if args.records < 1:
         return _unusable("--records 应为正整数")
+    if args.subjects is not None and args.subjects < 60:
+        return _unusable("--subjects 应不少于 60")
     written = write_sample(
-        args.out, records=args.records, seed=args.seed, anchor=args.today or dt.date.today()
+        args.out,
+        records=args.records,
+        seed=args.seed,
+        anchor=args.today or dt.date.today(),
+        subjects=args.subjects,
     )
     for path, n in sorted(written.items()):
         print(f"{path}\t{n} 行")

@@ -496,3 +496,31 @@ def test_smallest_drop(tmp_path):
     rows = read_drop(tmp_path)
     assert {k: len(v) for k, v in rows.items()} == counts
     assert all((tmp_path / name).exists() for name in counts)
+
+
+def test_many_subjects_get_towns_in_their_names():
+    import random
+
+    from generator.sample.subjects import NAME_SPACE_SUBJECTS, PLACEHOLDER, build_subjects
+
+    few = build_subjects(random.Random(1), 500)
+    assert not any(("镇" in s.name or "街道" in s.name) for s in few)
+    many = build_subjects(random.Random(1), NAME_SPACE_SUBJECTS + 20_000)
+    names = [s.name for s in many]
+    codes = [s.code for s in many if s.code != PLACEHOLDER]
+    assert len(set(names)) == len(names) and len(set(codes)) == len(codes)
+    towns = sum(bool(re.search(r"[\u4e00-\u9fff]{2}(镇|街道)", n)) for n in names)
+    assert 0.7 < towns / len(names) < 0.9
+    assert all(re.search(r"临江县[\u4e00-\u9fff]{2}镇", n) for n in names if "镇" in n)
+
+
+def test_subjects_option_spreads_the_records(tmp_path):
+    default = write_sample(tmp_path / "a", records=600, seed=2, anchor=ANCHOR)
+    wide = write_sample(tmp_path / "b", records=600, seed=2, anchor=ANCHOR, subjects=600)
+    assert sum(default.values()) == sum(wide.values())
+
+    def names(root: Path) -> set[str]:
+        rows = read_drop(root)["xzcf/行政处罚-市场监管.csv"]
+        return {r["行政相对人名称"] for r in rows}
+
+    assert len(names(tmp_path / "b")) > len(names(tmp_path / "a"))

@@ -8,6 +8,7 @@ import gzip
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -391,3 +392,17 @@ def test_tokens_agree_with_the_page(page, base_url: str):
     )
     assert marks == [filter_word("栏目", "行政处罚"), filter_word("年份", "2025")]
     assert got[5][4] == "𠀀𪚥字" and got[6][4] == "中文MIXED TEXT，句号。"
+
+
+def test_documents_are_flat_files_named_by_their_address(tmp_path: Path):
+    from generator.search.bundles import write_docs
+    from generator.search.documents import Doc
+
+    long = "policies/" + "示例市社会信用体系建设" * 10 + "/"
+    docs = [Doc("subject/91990100MA0000000X/", "<p>a</p>"), Doc(long, "<p>b</p>"),
+            Doc("subject/91990100MA0000000X", "<p>c</p>")]  # fmt: skip
+    assert write_docs(docs, tmp_path / "docs") == 3
+    names = sorted(p.name for p in (tmp_path / "docs").iterdir())
+    assert len(names) == 3 and all(p.is_file() for p in (tmp_path / "docs").iterdir())
+    assert all(len(n.encode()) <= 255 and n.endswith(".html") for n in names)
+    assert "subject%2F91990100MA0000000X%2F.html" in names

@@ -383,3 +383,25 @@ def test_failed_build_leaves_previous_site(
     assert sorted(str(p.relative_to(site)) for p in files(site)) == before
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary tree left
     assert os.path.exists(site / "index.html")
+
+
+def test_tree_writer_moves_new_files_and_links_unchanged_ones(tmp_path: Path):
+    from generator.site.writer import TreeWriter
+
+    prev, new, scratch = tmp_path / "prev", tmp_path / "new", tmp_path / "scratch"
+    (prev / "pf").mkdir(parents=True)
+    (prev / "pf" / "same.bin").write_bytes(b"abc")
+    (prev / "pf" / "other.bin").write_bytes(b"abc")
+    scratch.mkdir()
+    for name, data in [("same.bin", b"abc"), ("other.bin", b"xyz"), ("fresh.bin", b"12345")]:
+        (scratch / name).write_bytes(data)
+    writer = TreeWriter(new, prev)
+    sizes = [
+        writer.move(f"pf/{n}", str(scratch / n)) for n in ("same.bin", "other.bin", "fresh.bin")
+    ]
+    assert sizes == [3, 3, 5] and list(scratch.iterdir()) == []
+    assert (new / "pf" / "same.bin").stat().st_ino == (prev / "pf" / "same.bin").stat().st_ino
+    assert (new / "pf" / "other.bin").read_bytes() == b"xyz"
+    assert (prev / "pf" / "other.bin").read_bytes() == b"abc"  # the live tree is untouched
+    assert (new / "pf" / "fresh.bin").read_bytes() == b"12345"
+    assert (writer.counts.files, writer.counts.changed) == (3, 2)

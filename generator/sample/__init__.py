@@ -2,7 +2,7 @@
 
 `write_sample(out, records, seed, anchor)` writes the six dataset kinds of the data standard
 plus a withdrawals list into `out`, streaming rows so that a million records fit in memory.
-Everything depends only on (records, seed, anchor): no clock, no global random state, and
+Everything depends only on (records, seed, anchor, subjects): no clock, no global random state, and
 XLSX files carry a creation time derived from `anchor`.
 
 Files (relative to `out`):
@@ -75,11 +75,19 @@ def split_counts(records: int) -> dict[str, int]:
 
 
 def write_sample(
-    out: Path, records: int = 2000, seed: int = 0, anchor: dt.date = DEFAULT_ANCHOR
+    out: Path,
+    records: int = 2000,
+    seed: int = 0,
+    anchor: dt.date = DEFAULT_ANCHOR,
+    subjects: int | None = None,
 ) -> dict[str, int]:
-    """Write a fictional drop for 示例市 into `out`; return rows written per file (relative path -> rows)."""
+    """Write a fictional drop for 示例市 into `out`; return rows written per file (relative path -> rows).
+
+    `subjects`: how many companies and 个体工商户 the rows name (default: one per 4 rows, at
+    most 60 000); more subjects means fewer records each, as in a large city.
+    """
     out = Path(out)
-    drop = Drop(records, seed, anchor)
+    drop = Drop(records, seed, anchor, subjects)
     counts = split_counts(records)
     # The row caps are read here, at call time, so that a test can lower them.
     written = write_xzcf(drop, out, counts["xzcf"], XLSX_MAX_ROWS)

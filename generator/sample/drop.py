@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 
 from .codes import add_years
-from .subjects import Pools, build_subjects
+from .subjects import Pools, build_subjects, default_subjects
 from .withdrawals import Withdrawals
 
 DEFECT_RATE = 0.0015  # per kind and row
@@ -16,14 +16,16 @@ DEFECT_RATE = 0.0015  # per kind and row
 class Drop:
     """State shared by the dataset writers: anchor, subjects, counters, withdrawals."""
 
-    def __init__(self, records: int, seed: int, anchor: dt.date) -> None:
+    def __init__(
+        self, records: int, seed: int, anchor: dt.date, subjects: int | None = None
+    ) -> None:
         self.seed, self.anchor = seed, anchor
         self.end = anchor.toordinal()
         self.start = self.end - 1460  # four years of decisions, anchor included
         self.three_years_ago = add_years(anchor, -3)
         master = random.Random(seed)
-        subjects = build_subjects(master, min(max(records // 4, 60), 60_000))
-        self.pools = Pools(master, subjects)
+        named = build_subjects(master, subjects or default_subjects(records))
+        self.pools = Pools(master, named)
         self.counters: dict[tuple[str, int], int] = {}
         self.withdrawals = Withdrawals(anchor)
 

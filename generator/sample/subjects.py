@@ -49,6 +49,14 @@ class Subject(NamedTuple):
 
 
 _FORMS = W.weighted(W.FORMS)
+# Subjects the place × trade name × industry names hold comfortably; beyond it, names
+# also carry a town (镇 / 街道), drawn only then so that smaller drops do not change.
+NAME_SPACE_SUBJECTS = 60_000
+
+
+def default_subjects(records: int) -> int:
+    """How many subjects a drop of `records` rows names unless told: about one per 4 rows."""
+    return min(max(records // 4, 60), NAME_SPACE_SUBJECTS)
 
 
 def build_subjects(r: random.Random, n: int) -> list[Subject]:
@@ -59,10 +67,14 @@ def build_subjects(r: random.Random, n: int) -> list[Subject]:
     out: list[Subject] = []
     forced = ["ma", "placeholder", "92", "n2", "y1", "branch"]
     regno_serial = 0
+    towns = n > NAME_SPACE_SUBJECTS
     while len(out) < n:
         style = forced[len(out)] if len(out) < len(forced) else None
         u = rand()
         place, region = W.PLACES[int(rand() * 5)]
+        if towns and rand() < 0.8:
+            town = W.TOWNS[2 * int(rand() * 20) :][:2]
+            place += town + ("镇" if place == "临江县" else "街道")
         trade = W.TRADE_FIRST[int(rand() * 30)] + W.TRADE_SECOND[int(rand() * 30)]
         regno = ""
         if style in ("placeholder", "92") or (style is None and 0.82 <= u < 0.96):

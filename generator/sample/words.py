@@ -17,6 +17,10 @@ PLACES = [
     ("临江县", "990121"),
 ]
 
+# Towns and 街道 named in addresses and names when a drop has more subjects than
+# PLACES × trade names × industries hold (build_subjects, n > NAME_SPACE_SUBJECTS).
+TOWNS = "青石白沙柳溪桃源松林河口新桥龙泉东山西岭南湖北塘石门竹园梅岭金沙凤凰双江长乐永宁"
+
 # Two-character trade names (字号) are built as FIRST × SECOND.
 TRADE_FIRST = "华鑫恒盛宏瑞兴鼎嘉信和泰金润达丰天永德安博汇腾辰锦益星诚明远"
 TRADE_SECOND = "源通宇邦泽昌隆祥晟辉成利发佳康美富新旺海力联创业峰豪骏顺禾晖"

@@ -37,7 +37,7 @@ from typing import Any
 from ..config import Schema
 from ..site.model import Dataset
 from ..site.writer import TreeWriter
-from .bundles import SearchError, bundle_files, index_bundles, write_docs
+from .bundles import SearchError, bundle_files, index_bundles
 from .documents import Doc, article_docs, subject_docs
 from .tokens import fnv1a, normalise
 
@@ -93,9 +93,8 @@ class SearchIndex:
             digests[name] = _digest(group)
             old = previous.get(name)
             if old is None or old["input"] != digests[name]:
-                write_docs(group, scratch / "docs" / name)
-                jobs.append((scratch / "docs" / name, scratch / "out" / name))
-        counts = dict(zip((o.name for _, o in jobs), index_bundles(jobs), strict=True))
+                jobs.append((group, scratch / "docs" / name, scratch / "out" / name))
+        counts = dict(zip((o.name for _, _, o in jobs), index_bundles(jobs), strict=True))
         self.bundles = []
         self.subjects = {
             name: [d.url for d in group if d.kind == "subject"] for name, group in groups
@@ -107,9 +106,12 @@ class SearchIndex:
                 out, n = Path(str(writer.prev)) / PREFIX / name, int(previous[name]["pages"])
             size = 0
             for rel, path in bundle_files(out):
-                data = path.read_bytes()
-                size += len(data)
-                writer.write(f"{PREFIX}{name}/{rel}", data)
+                if name in counts:  # this build's scratch output: moved, not copied
+                    size += writer.move(f"{PREFIX}{name}/{rel}", str(path))
+                else:
+                    data = path.read_bytes()
+                    size += len(data)
+                    writer.write(f"{PREFIX}{name}/{rel}", data)
             dates = [d.date for d in group if d.kind == "subject" and d.date]
             self.bundles.append(
                 {

@@ -68,6 +68,8 @@ def render(
     """
     parts = [f'<html lang="zh"><head><title>{_attr(title)}</title></head><body>']
     parts.append(f'<span data-pagefind-meta="title">{_attr(title)}</span>')
+    # The page's address (documents are indexed as flat files whose names mean nothing).
+    parts.append(f'<span data-pagefind-meta="href">{_attr(url)}</span>')
     for key, value in meta.items():
         if value:
             parts.append(f'<span data-pagefind-meta="{key}">{_attr(value)}</span>')

@@ -19,6 +19,7 @@ same way: tests/test_search.py checks them against each other).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -56,6 +57,7 @@ def _sym(n: int, width: int) -> str:
     return "".join(reversed(out))
 
 
+@functools.cache  # a few thousand distinct characters, met millions of times
 def char_code(ch: str) -> str:
     """Three symbols for a BMP Han character (first a letter), four for others (8 or 9…)."""
     cp = ord(ch)
@@ -78,6 +80,7 @@ def fnv1a(text: str) -> int:
     return h
 
 
+@functools.cache
 def filter_word(name: str, value: str) -> str:
     """The word a document holds for one of its filter values ("zy" + a hash: no query
     makes it). Filters alone are searched as these words, which Pagefind answers much
@@ -108,6 +111,7 @@ def _words(text: str, query: bool, phrase: bool = False) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)  # record titles repeat across subjects
 def encode(text: str) -> str:
     """The words Pagefind indexes for `text`, space separated."""
     return " ".join(_words(text, query=False))

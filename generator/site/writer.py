@@ -72,6 +72,33 @@ class TreeWriter:
             os.close(fd)
         self.counts.changed += 1
 
+    def move(self, rel: str, src: str) -> int:
+        """Move the file `src` (a scratch file) to `rel`; return its size.
+
+        A rename where it can (no bytes copied); the bytes go through write() when the
+        previous build may hold the same file (so that it is linked, unchanged) or when
+        `src` is on another filesystem.
+        """
+        size = os.path.getsize(src)
+        path = f"{self.new}/{rel}"
+        if self.prev is None or _size(f"{self.prev}/{rel}") != size:
+            self._mkdir(path.rpartition("/")[0])
+            try:
+                os.unlink(path)  # never rename over a path linked into the previous tree
+            except FileNotFoundError:
+                pass
+            try:
+                os.rename(src, path)
+                self.counts.files += 1
+                self.counts.changed += 1
+                return size
+            except OSError:
+                pass
+        with open(src, "rb") as fh:
+            self.write(rel, fh.read())
+        os.unlink(src)
+        return size
+
     @staticmethod
     def _same(old: str, data: bytes) -> bool:
         try:
@@ -92,6 +119,13 @@ class TreeWriter:
                 if rel not in skip:
                     with open(full, "rb") as fh:
                         self.write(rel, fh.read())
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return -1
 
 
 def removed(prev: Path, new: Path) -> int:

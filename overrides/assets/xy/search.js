@@ -209,12 +209,12 @@ async function more(mine) {
   for (const pending of page) {
     const d = await pending;
     if (mine !== seq) return;
-    if (listed.has(d.url.replace(/^\//, ""))) {
+    const m = d.meta || {};
+    if (listed.has(m.href)) {
       repeated += 1; // already shown as an exact name
       continue;
     }
-    const m = d.meta || {};
-    list.append(item(d.url, m.title, m.summary || m.kind, m.date, d.excerpt));
+    list.append(item(m.href, m.title, m.summary || m.kind, m.date, d.excerpt));
   }
   shown += page.length;
   moreBtn.hidden = shown >= current.length;
