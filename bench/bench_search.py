@@ -475,7 +475,7 @@ RECALL_JS = """async ([queries, sharded, unsharded, more, tokens]) => {
   for (const q of queries) {
     const key = t.normalise(q).replace(/\\s+/g, "");
     const table = await (await fetch(`${sharded}names/${t.fnv1a(key) % manifest.names}.json`)).json();
-    out.push({ q, exact: (table[key] || []).map(([u]) => "/" + u),
+    out.push({ q, exact: (table[key] || []).map(([u]) => u),
                main: await top(S, q), all: await top(U, q) });
   }
   for (const id of more) await S.mergeIndex(sharded + id + "/");

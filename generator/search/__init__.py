@@ -37,7 +37,7 @@ from typing import Any
 from ..config import Schema
 from ..site.model import Dataset
 from ..site.writer import TreeWriter
-from .bundles import SearchError, bundle_files, index_bundles
+from .bundles import SearchError, bundle_files, index_bundles, spool
 from .documents import Doc, article_docs, subject_docs
 from .tokens import fnv1a, normalise
 
@@ -74,10 +74,14 @@ class SearchIndex:
     ) -> None:
         """Index subjects and narrative pages; write the bundles through `writer`."""
         shutil.rmtree(scratch, ignore_errors=True)
-        docs = sorted(subject_docs(datasets, schemas), key=lambda d: (d.date, d.url), reverse=True)
-        groups: list[tuple[str, list[Doc]]] = [
-            ("main", list(article_docs(narrative, narrative_urls)) + docs[: self.main_subjects])
-        ]
+        pool = scratch / "pool"  # every document's HTML, on disk until its bundle is indexed
+        docs = sorted(
+            spool(subject_docs(datasets, schemas), pool),
+            key=lambda d: (d.date, d.url),
+            reverse=True,
+        )
+        articles = list(spool(article_docs(narrative, narrative_urls), pool))
+        groups: list[tuple[str, list[Doc]]] = [("main", articles + docs[: self.main_subjects])]
         rest = docs[self.main_subjects :]
         for i in range(0, len(rest), self.more_subjects):
             groups.append((f"more-{i // self.more_subjects + 1}", rest[i : i + self.more_subjects]))
@@ -93,8 +97,8 @@ class SearchIndex:
             digests[name] = _digest(group)
             old = previous.get(name)
             if old is None or old["input"] != digests[name]:
-                jobs.append((group, scratch / "docs" / name, scratch / "out" / name))
-        counts = dict(zip((o.name for _, _, o in jobs), index_bundles(jobs), strict=True))
+                jobs.append((group, pool, scratch / "docs" / name, scratch / "out" / name))
+        counts = dict(zip((o.name for *_, o in jobs), index_bundles(jobs), strict=True))
         self.bundles = []
         self.subjects = {
             name: [d.url for d in group if d.kind == "subject"] for name, group in groups
@@ -192,10 +196,7 @@ def _filter_values(docs: Iterable[Doc]) -> dict[str, list[list[Any]]]:
 def _digest(docs: list[Doc]) -> str:
     h = hashlib.sha256()
     for d in docs:
-        h.update(d.url.encode())
-        h.update(b"\0")
-        h.update(d.html.encode())
-        h.update(b"\0")
+        h.update(d.digest)
     return h.hexdigest()
 
 

@@ -2,10 +2,11 @@
 
 Each bundle is indexed by its own run of the Pagefind CLI, so its memory is returned when
 the bundle is written: the peak is that of the largest bundles being indexed at once, not
-of the whole site. Documents go to Pagefind as flat files, one folder per bundle, written
-by the worker that indexes them and deleted by it straight after (the Python API's custom
-records wait 0.1 s per response: a day at a million). A document's page address travels in
-its `href` metadata, not in its file name.
+of the whole site. Documents go to Pagefind as flat files: each is written to a pool as it
+is made (so the documents' HTML is never all in memory), moved into its bundle's folder by
+the worker that indexes the bundle, and deleted by it straight after (the Python API's
+custom records wait 0.1 s per response: a day at a million). A document's page address
+travels in its `href` metadata, not in its file name.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
@@ -33,27 +34,31 @@ class SearchError(Exception):
     """Pagefind failed to index a bundle."""
 
 
-def write_docs(docs: Iterable[Doc], folder: Path) -> int:
-    """Write each document into `folder` as one flat file; return how many.
+def doc_name(url: str) -> str:
+    """A document's file name: its page address, quoted.
 
-    The file name is the page address, quoted (one name per address, the same in every
-    build: Pagefind writes it into the document's fragment, which then only changes
-    when the document does).
+    One name per address, the same in every build: Pagefind writes it into the document's
+    fragment, which then changes only when the document does.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    n = 0
+    name = quote(url, safe="")
+    if len(name) > 200:  # file names stop at 255 bytes: a long address goes by its hash
+        name = hashlib.sha256(url.encode()).hexdigest()
+    return name + ".html"
+
+
+def spool(docs: Iterable[Doc], pool: Path) -> Iterator[Doc]:
+    """Write each document's HTML into `pool`; yield it with its digest and without its HTML."""
+    pool.mkdir(parents=True, exist_ok=True)
     for doc in docs:
-        n += 1
-        name = quote(doc.url, safe="")
-        if len(name) > 200:  # file names stop at 255 bytes: a long address goes by its hash
-            name = hashlib.sha256(doc.url.encode()).hexdigest()
-        name += ".html"
-        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        data = doc.html.encode()
+        fd = os.open(pool / doc_name(doc.url), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
-            os.write(fd, doc.html.encode())
+            os.write(fd, data)
         finally:
             os.close(fd)
-    return n
+        doc.digest = hashlib.sha256(doc.url.encode() + b"\0" + data).digest()
+        doc.html = ""
+        yield doc
 
 
 def _index(source: Path, out: Path) -> int:
@@ -88,19 +93,22 @@ def _index(source: Path, out: Path) -> int:
     return sum(1 for _ in source.glob("*.html"))
 
 
-def _job(docs: list[Doc], source: Path, out: Path) -> int:
-    """Write one bundle's documents, index them, delete them; return the page count."""
-    write_docs(docs, source)
+def _job(docs: list[Doc], pool: Path, source: Path, out: Path) -> int:
+    """Move one bundle's documents out of the pool, index them, delete them; return the count."""
+    source.mkdir(parents=True, exist_ok=True)
     try:
+        for doc in docs:
+            name = doc_name(doc.url)
+            os.rename(pool / name, source / name)
         return _index(source, out)
     finally:
         shutil.rmtree(source, ignore_errors=True)
 
 
-def index_bundles(jobs: list[tuple[list[Doc], Path, Path]]) -> list[int]:
-    """Index each (documents, scratch folder, output folder); return the page count of each.
+def index_bundles(jobs: list[tuple[list[Doc], Path, Path, Path]]) -> list[int]:
+    """Index each (documents, pool, scratch folder, output folder); return the page counts.
 
-    Writing and deleting a bundle's documents overlap with the other bundles' indexing.
+    Moving and deleting a bundle's documents overlap with the other bundles' indexing.
     """
     with ThreadPoolExecutor(CONCURRENT) as pool:
         return list(pool.map(lambda job: _job(*job), jobs))

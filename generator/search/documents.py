@@ -46,6 +46,7 @@ class Doc:
     filters: dict[str, list[str]] = field(default_factory=dict)
     title: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    digest: bytes = b""  # SHA-256 of url and HTML, kept once the HTML is spooled to disk
 
 
 def _attr(value: str) -> str:
