@@ -11,16 +11,19 @@ from pathlib import Path
 
 
 @contextmanager
-def replace_dir(target: Path) -> Iterator[Path]:
+def replace_dir(target: Path, tag: str = "") -> Iterator[Path]:
     """Yield a fresh sibling directory; on success it replaces `target` in two renames.
 
     On any exception the temporary directory is removed and `target` is left as it was.
+    The siblings are `.<name>.<tag>` and `.<name>.<tag>-old` (tag: `tmp-<pid>` unless given).
     """
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    tag = tag or f"tmp-{os.getpid()}"
+    tmp = target.with_name(f".{target.name}.{tag}")
+    old = target.with_name(f".{target.name}.{tag}-old")
     shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
     tmp.mkdir()
     try:
         yield tmp

@@ -19,6 +19,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from ..fsutil import replace_dir
 from .plan import CONTROL, MANIFEST, PENDING, Plan
 
 OnFile = Callable[[str], None]  # called after each file reaches the target
@@ -109,13 +110,9 @@ class LocalTarget(InPlace):
 
     def _swap(self, src: Path, plan: Plan, manifest: bytes, on_file: OnFile) -> None:
         live = self.path
-        stage = live.with_name(f".{live.name}.publish-stage")
-        old = live.with_name(f".{live.name}.publish-old")
-        shutil.rmtree(stage, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
         sent = set(plan.upload_list)
         made: set[str] = set()
-        try:
+        with replace_dir(live, "publish-stage") as stage:
             for rel in plan.new:
                 dst = f"{stage}/{rel}"
                 folder = os.path.dirname(dst)
@@ -136,13 +133,6 @@ class LocalTarget(InPlace):
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
                 os.link(f"{live}/{rel}", dst)
             (stage / MANIFEST).write_bytes(manifest)
-        except BaseException:
-            shutil.rmtree(stage, ignore_errors=True)
-            raise
-        if live.exists():
-            live.rename(old)
-        stage.rename(live)
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _untracked(live: Path, plan: Plan) -> list[str]:
