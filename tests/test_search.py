@@ -361,6 +361,25 @@ def test_fragment_only_in_older_bundles_merges_them_in_turn(page, sharded, demo:
     pytest.skip("every part of the name is also in the main bundle")
 
 
+def test_older_subjects_button_searches_every_bundle(page, sharded):
+    url, index = sharded
+    search(page, url, "有限公司")
+    status = page.text_content("#xy-status")
+    assert "在近期有公示记录的主体中" in status and page.is_visible("#xy-older")
+    recent = int(re.search(r"找到 (\d+) 条", status).group(1))
+    page.requests.clear()
+    page.click("#xy-older")
+    page.wait_for_function(
+        "() => /找到/.test(document.getElementById('xy-status').textContent)"
+        " && !/近期/.test(document.getElementById('xy-status').textContent)"
+    )
+    fetched = {u.split("/pf/")[1].split("/")[0] for u in page.requests if "/pf/more-" in u}
+    assert fetched == {b["id"] for b in index.bundles[1:]}
+    status = page.text_content("#xy-status")
+    assert int(re.search(r"找到 (\d+) 条", status).group(1)) > recent
+    assert not page.is_visible("#xy-older")
+
+
 def test_title_with_digits_and_brackets(page, base_url: str, demo: Demo):
     titles = demo.result.published("shuangsuiji").get_column("rwmc").unique().sort()
     title = next(t for t in titles if "（第" in t and any(ch.isdigit() for ch in t))
