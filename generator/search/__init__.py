@@ -60,7 +60,7 @@ class SearchIndex:
     main_subjects: int = MAIN_SUBJECTS
     more_subjects: int = MORE_SUBJECTS
     bundles: list[dict[str, Any]] = field(default_factory=list)
-    # Each bundle's subject page URLs, in bundle order (for the tests and the bench).
+    # Each bundle's subject page URLs, in bundle order (the tests check the merging with it).
     subjects: dict[str, list[str]] = field(default_factory=dict)
 
     def write(
