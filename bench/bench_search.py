@@ -35,7 +35,7 @@ Figures printed (no asserts; targets on the 2-core reference machine):
    the title queries up to 25. Record-level loss: published
    records of natural persons, which have no subject document (by design).
 
-    .venv/bin/python bench/bench_search.py [--records 1000000] [--skip-browser]
+    .venv/bin/python bench/bench_search.py [--records 1000000] [--subjects N] [--skip-browser]
 """
 
 from __future__ import annotations

@@ -73,7 +73,8 @@ def build_subjects(r: random.Random, n: int) -> list[Subject]:
         u = rand()
         place, region = W.PLACES[int(rand() * 5)]
         if towns and rand() < 0.8:
-            town = W.TOWNS[2 * int(rand() * 20) :][:2]
+            i = 2 * int(rand() * (len(W.TOWNS) // 2))
+            town = W.TOWNS[i : i + 2]
             place += town + ("镇" if place == "临江县" else "街道")
         trade = W.TRADE_FIRST[int(rand() * 30)] + W.TRADE_SECOND[int(rand() * 30)]
         regno = ""

@@ -61,8 +61,8 @@ def spool(docs: Iterable[Doc], pool: Path) -> Iterator[Doc]:
         yield doc
 
 
-def _index(source: Path, out: Path) -> int:
-    """Run the extended Pagefind CLI over one documents folder; return its page count.
+def _index(source: Path, out: Path) -> None:
+    """Run the extended Pagefind CLI over one documents folder.
 
     A process per bundle, not the Python service API: the service answers WriteFiles
     before its files are flushed and is then terminated, which published truncated
@@ -90,7 +90,6 @@ def _index(source: Path, out: Path) -> int:
         json.loads((out / "pagefind-entry.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SearchError(f"Pagefind 索引不完整：{out}") from exc
-    return sum(1 for _ in source.glob("*.html"))
 
 
 def _job(docs: list[Doc], pool: Path, source: Path, out: Path) -> int:
@@ -100,7 +99,8 @@ def _job(docs: list[Doc], pool: Path, source: Path, out: Path) -> int:
         for doc in docs:
             name = doc_name(doc.url)
             os.rename(pool / name, source / name)
-        return _index(source, out)
+        _index(source, out)
+        return len(docs)
     finally:
         shutil.rmtree(source, ignore_errors=True)
 

@@ -101,9 +101,9 @@ class TreeWriter:
 
     @staticmethod
     def _same(old: str, data: bytes) -> bool:
+        if _size(old) != len(data):
+            return False
         try:
-            if os.path.getsize(old) != len(data):
-                return False
             with open(old, "rb") as fh:
                 return fh.read() == data
         except OSError:
