@@ -2,14 +2,17 @@
 
 Rules are named in each schema's `disclosure:` list and parameterised there, so a new
 dataset kind reuses them without code. Withdrawals (撤下清单) are applied first: an
-explicit decision by the office outranks the calendar.
+explicit decision by the office outranks the calendar. A withdrawal row that cannot be
+applied as written fails closed (spec §4): `plan_takedowns` matches it on what it does
+give and every candidate record is withheld for review.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -18,9 +21,12 @@ from .config import Config, Schema
 from .identity import ID, IDKEY, hash_ids, identity_key
 from .issues import Issue, make_issue
 from .validate import ERROR, FILE, ROW, SHEET
+from .values import docno_key, name_key
 
 REASON, UNTIL, MIN_UNTIL = "_reason", "_until", "_min_until"
 PUBLISHED, WITHDRAWN, REJECTED, MERGED = "published", "withdrawn", "rejected", "merged"
+# Reason of a record withheld because a withdrawal row that may name it needs review.
+REVIEW = "withdrawal-withheld-review"
 # Withdrawal reason (撤下原因) -> the row's reason code.
 WITHDRAWAL_REASONS = {
     "修复": "repaired",
@@ -155,10 +161,12 @@ def disclose(
     config: Config,
     today: dt.date,
     withdrawals: list[Withdrawal],
+    held: Collection[str] = (),
 ) -> tuple[pl.DataFrame, list[Issue], set[int], set[int]]:
     """Set _status/_reason/_until on every row.
 
     Returns (frame, issues, seqs of withdrawals applied, seqs of withdrawals that matched).
+    `held`: ids of records withheld for review (plan_takedowns), off whatever their dates.
 
     A 修复 withdrawal takes effect only once the minimum period is over; until then the
     record stays public and the report says when it will come off.
@@ -216,6 +224,8 @@ def disclose(
             pl.col("_wreason").replace_strict(WITHDRAWAL_REASONS, default="withdrawn")
         )
     ]
+    if held:
+        reason_exprs.append(pl.when(pl.col(ID).is_in(sorted(held))).then(pl.lit(REVIEW)))
     reason_exprs += [pl.when(mask).then(pl.lit(r)) for r, mask in rule_masks(schema, config, today)]
     frame = frame.with_columns(
         pl.coalesce(reason_exprs).alias("_withdraw"),
@@ -240,11 +250,9 @@ def disclose(
         .otherwise(pl.col("_withdraw"))
     )
     frame = frame.with_columns(status.alias("_status"), reason.alias(REASON))
-    applied = set(
-        frame.filter(pl.col("_wapplied") & pl.col("_widx").is_not_null())
-        .get_column("_widx")
-        .to_list()
-    )
+    # Every row naming a record counts, also a second row naming a record already named.
+    applied_ids = set(frame.filter(pl.col("_wapplied")).get_column(ID).to_list())
+    applied = {w.seq for w in mine if w.record_id in applied_ids}
     pending = frame.filter(live & pl.col("_wpending")).select(
         ID, "_wreason", "_wdate", MIN_UNTIL, "_widx"
     )
@@ -265,7 +273,7 @@ def disclose(
             )
         )
     issues += period_issues(frame, schema, config)
-    matched = set(frame.filter(pl.col("_widx").is_not_null()).get_column("_widx").to_list())
+    matched = {w.seq for w in mine if w.record_id in present}
     frame = frame.drop("_wreason", "_wdate", "_widx", "_withdraw", "_wapplied", "_wpending")
     return frame, issues, applied, matched
 
