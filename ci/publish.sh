@@ -12,6 +12,8 @@
 #   2  the data folder or site.yml is unusable: nothing built or published
 #   3  the guard found something that must never be public: nothing replaced or published
 #   4  the deploy failed: the live site is as it was (or converges on the next run)
+#   5  a takedown was not executed (撤下未执行): a withdrawal row names no record; the site is
+#      built without every candidate, but this is a failure: fix the row (build/report/)
 #
 # Settings (environment; all optional):
 #   PYTHON      interpreter used to create the venv (python3)

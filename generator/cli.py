@@ -3,7 +3,8 @@
 The only module that prints or exits. Exit codes: 0 no row rejected, 1 some rows
 rejected, 2 input or configuration unusable, 3 the guard found something that must not be
 public in the output (nothing was replaced or deployed), 4 the deploy failed (the live site
-is as it was, or converges on the next run).
+is as it was, or converges on the next run), 5 a withdrawal row could not be executed
+(撤下未执行: the site is built with every candidate withheld, but CI must fail).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .load import DATA_SUFFIXES, data_files
 from .pipeline import Result, run
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_GUARD, EXIT_DEPLOY = 0, 1, 2, 3, 4
+EXIT_TAKEDOWN = 5  # a withdrawal row withheld nothing (撤下未执行)
 
 
 def _date(text: str) -> dt.date:
@@ -288,7 +290,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _exit_code(result: Result) -> int:
-    """1 when any row was rejected or any file could not be read (its rows are not public)."""
+    """5 when a takedown could not be executed (撤下未执行: the site is built without every
+    candidate, CI fails); else 1 when any row was rejected or any file could not be read."""
+    if result.takedowns_not_executed:
+        return EXIT_TAKEDOWN
     failed = result.rejected_rows or any(i.severity == "error" for i in result.issues)
     return EXIT_REJECTED if failed else EXIT_OK
 
