@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -21,7 +21,6 @@ from .config import Config, Schema
 from .identity import ID, IDKEY, hash_ids, identity_key
 from .issues import Issue, make_issue
 from .validate import ERROR, FILE, ROW, SHEET
-from .values import docno_key, name_key
 
 REASON, UNTIL, MIN_UNTIL = "_reason", "_until", "_min_until"
 PUBLISHED, WITHDRAWN, REJECTED, MERGED = "published", "withdrawn", "rejected", "merged"
@@ -155,6 +154,63 @@ def period_issues(frame: pl.DataFrame, schema: Schema, config: Config) -> list[I
     return issues
 
 
+def _join_withdrawals(
+    frame: pl.DataFrame, schema: Schema, withdrawals: list[Withdrawal], present: set[str]
+) -> tuple[pl.DataFrame, list[Withdrawal]]:
+    """Join each record with the earliest withdrawal naming it (_wreason, _wdate, _widx)."""
+    mine = [
+        w
+        if w.record_id in present or w.alt_id is None or w.alt_id not in present
+        else dataclasses.replace(w, record_id=w.alt_id)
+        for w in withdrawals
+        if w.dataset == schema.id
+    ]
+    wd = pl.DataFrame(
+        {
+            ID: [w.record_id for w in mine],
+            "_wreason": [w.reason for w in mine],
+            "_wdate": [w.date for w in mine],
+            "_widx": [w.seq for w in mine],
+        },
+        schema={ID: pl.Utf8, "_wreason": pl.Utf8, "_wdate": pl.Date, "_widx": pl.Int64},
+    )
+    wd = wd.sort("_wdate", "_widx").unique(ID, keep="first", maintain_order=True)
+    frame = (
+        frame.join(wd, on=ID, how="left", coalesce=True)
+        if mine
+        else frame.with_columns(
+            pl.lit(None, dtype=pl.Utf8).alias("_wreason"),
+            pl.lit(None, dtype=pl.Date).alias("_wdate"),
+            pl.lit(None, dtype=pl.Int64).alias("_widx"),
+        )
+    )
+    return frame, mine
+
+
+def _pending_issues(pending: pl.DataFrame, mine: list[Withdrawal], today: dt.date) -> list[Issue]:
+    """Say when each named, still public record will come off."""
+    by_seq = {w.seq: w for w in mine}
+    issues: list[Issue] = []
+    rows = pending.select(ID, "_wreason", "_wdate", MIN_UNTIL, "_widx").iter_rows()
+    for rid, wreason, wdate, min_until, widx in rows:
+        w = by_seq[widx]
+        if wdate > today:
+            detail = f"{rid} 的撤下日期 {wdate} 尚未到，届时重新构建即撤下"
+        else:
+            detail = f"{rid} 已{wreason}，但最短公示期至 {min_until} 才届满，届时自动撤下"
+        issues.append(
+            make_issue(
+                "withdrawal-pending",
+                dataset="withdrawals",
+                file=w.file,
+                sheet=w.sheet,
+                row=w.row,
+                detail=detail,
+            )
+        )
+    return issues
+
+
 def disclose(
     frame: pl.DataFrame,
     schema: Schema,
@@ -185,33 +241,7 @@ def disclose(
     )
     # Withdrawals: explicit office decisions.
     present = set(frame.get_column(ID).drop_nulls().to_list())
-    mine = [
-        w
-        if w.record_id in present or w.alt_id is None or w.alt_id not in present
-        else dataclasses.replace(w, record_id=w.alt_id)
-        for w in withdrawals
-        if w.dataset == schema.id
-    ]
-    by_seq = {w.seq: w for w in mine}
-    wd = pl.DataFrame(
-        {
-            ID: [w.record_id for w in mine],
-            "_wreason": [w.reason for w in mine],
-            "_wdate": [w.date for w in mine],
-            "_widx": [w.seq for w in mine],
-        },
-        schema={ID: pl.Utf8, "_wreason": pl.Utf8, "_wdate": pl.Date, "_widx": pl.Int64},
-    )
-    wd = wd.sort("_wdate", "_widx").unique(ID, keep="first", maintain_order=True)
-    frame = (
-        frame.join(wd, on=ID, how="left", coalesce=True)
-        if mine
-        else frame.with_columns(
-            pl.lit(None, dtype=pl.Utf8).alias("_wreason"),
-            pl.lit(None, dtype=pl.Date).alias("_wdate"),
-            pl.lit(None, dtype=pl.Int64).alias("_widx"),
-        )
-    )
+    frame, mine = _join_withdrawals(frame, schema, withdrawals, present)
     due = pl.col("_wdate") <= today
     early = (
         (pl.col("_wreason") == "修复")
@@ -253,25 +283,7 @@ def disclose(
     # Every row naming a record counts, also a second row naming a record already named.
     applied_ids = set(frame.filter(pl.col("_wapplied")).get_column(ID).to_list())
     applied = {w.seq for w in mine if w.record_id in applied_ids}
-    pending = frame.filter(live & pl.col("_wpending")).select(
-        ID, "_wreason", "_wdate", MIN_UNTIL, "_widx"
-    )
-    for rid, wreason, wdate, min_until, widx in pending.iter_rows():
-        w = by_seq[widx]
-        if wdate > today:
-            detail = f"{rid} 的撤下日期 {wdate} 尚未到，届时重新构建即撤下"
-        else:
-            detail = f"{rid} 已{wreason}，但最短公示期至 {min_until} 才届满，届时自动撤下"
-        issues.append(
-            make_issue(
-                "withdrawal-pending",
-                dataset="withdrawals",
-                file=w.file,
-                sheet=w.sheet,
-                row=w.row,
-                detail=detail,
-            )
-        )
+    issues += _pending_issues(frame.filter(live & pl.col("_wpending")), mine, today)
     issues += period_issues(frame, schema, config)
     matched = {w.seq for w in mine if w.record_id in present}
     frame = frame.drop("_wreason", "_wdate", "_widx", "_withdraw", "_wapplied", "_wpending")

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from .config import Config, Schema
-from .disclose import REVIEW, PUBLISHED, REJECTED, Withdrawal, disclose, match_withdrawals
+from .disclose import PUBLISHED, REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
 from .identity import ID, assign_ids, merge_duplicates
 from .issues import Issue, make_issue
 from .load import Table, load
@@ -36,7 +36,12 @@ STATUS = "_status"
 W_APPLIED, W_PENDING, W_UNMATCHED, W_REJECTED = "applied", "pending", "unmatched", "rejected"
 W_WITHHELD = "withheld"
 W_NOT_EXECUTED = (W_UNMATCHED, W_REJECTED)
-WORKDAYS, WORKDAYS_EXACT, OVERDUE, CANDIDATES = "_workdays", "_workdays_exact", "_overdue", "_candidates"
+WORKDAYS, WORKDAYS_EXACT, OVERDUE, CANDIDATES = (
+    "_workdays",
+    "_workdays_exact",
+    "_overdue",
+    "_candidates",
+)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -103,7 +104,9 @@ def keyed_records(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
     return live.select(exprs)
 
 
-def _criteria(row: dict[str, object], ds: str, have: set[str], config: Config) -> list[tuple[pl.Expr, bool]]:
+def _criteria(
+    row: dict[str, object], ds: str, have: set[str], config: Config
+) -> list[tuple[pl.Expr, bool]]:
     """(filter, identifying?) for each field the row gives that `ds` records can be compared on."""
     w = config.withdrawals
     out: list[tuple[pl.Expr, bool]] = []
@@ -119,7 +122,9 @@ def _criteria(row: dict[str, object], ds: str, have: set[str], config: Config) -
         col = f"r:{c.role}"
         if c.role is None or value in (None, "") or col not in have:
             continue
-        test = pl.col(col).list.contains(value) if c.role == "subject_code" else pl.col(col) == value
+        test = (
+            pl.col(col).list.contains(value) if c.role == "subject_code" else pl.col(col) == value
+        )
         out.append((test, _identifying(c)))
     return out
 
@@ -203,19 +208,24 @@ def plan_takedowns(
             plan.nameless.add(seq)
         else:
             plan.unmatched.add(seq)
-        plan.issues += _issues(row, seq, plan, names, every, config)
+        plan.issues += _issues(row, seq, plan, names, config)
     return plan
 
 
 def _issues(
-    row: Mapping[str, object],
+    row: Mapping[str, Any],
     seq: int,
     plan: Takedowns,
     names: Mapping[str, str],
-    every: list[str],
     config: Config,
 ) -> list[Issue]:
-    where = {"dataset": "withdrawals", "file": row[FILE], "sheet": row[SHEET], "row": row[ROW]}
+    """The row's report line: withheld for review, names nothing, or finds nothing."""
+    where: dict[str, Any] = {
+        "dataset": "withdrawals",
+        "file": row[FILE],
+        "sheet": row[SHEET],
+        "row": row[ROW],
+    }
     error = row[ERROR]
     cause = codes()[str(error)]["title"] if error else "按标识字段在数据中找不到记录"
     given = "、".join(given_fields(row, config)) or "（无）"
@@ -237,13 +247,19 @@ def _issues(
     if seq in plan.nameless:
         if error == "withdrawal-identity":
             return []  # already reported by match_withdrawals
-        return [make_issue("withdrawal-identity", **where, detail="记录编号、决定文书号、主体代码或主体名称")]
+        return [
+            make_issue(
+                "withdrawal-identity", **where, detail="记录编号、决定文书号、主体代码或主体名称"
+            )
+        ]
     ds = row["dataset"]
     scope = names.get(str(ds)) if ds in names else "所有数据集"
     return [make_issue("withdrawal-unmatched", **where, detail=f"{scope}数据", given=given)]
 
 
-def working_days_since(dates: Iterable[dt.date | None], today: dt.date) -> list[tuple[int | None, bool]]:
+def working_days_since(
+    dates: Iterable[dt.date | None], today: dt.date
+) -> list[tuple[int | None, bool]]:
     """Working days after each date up to `today` (State Council calendar, `chinesecalendar`).
 
     (count, exact): days outside the calendar's years count Monday to Friday, and the
