@@ -238,10 +238,7 @@ def _issues(
             make_issue(
                 "withdrawal-withheld-review",
                 **where,
-                cause=cause,
-                given=given,
-                n=len(found),
-                detail=listed,
+                detail=f"{cause}；按{given}找到 {len(found)} 条：{listed}",
             )
         ]
     if seq in plan.nameless:
@@ -254,7 +251,7 @@ def _issues(
         ]
     ds = row["dataset"]
     scope = names.get(str(ds)) if ds in names else "所有数据集"
-    return [make_issue("withdrawal-unmatched", **where, detail=f"{scope}数据", given=given)]
+    return [make_issue("withdrawal-unmatched", **where, detail=f"按{given}在{scope}数据中查找")]
 
 
 def working_days_since(
