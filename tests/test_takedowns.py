@@ -136,6 +136,21 @@ def test_missing_dataset_column_is_matched_across_datasets(tmp_path, check):
     assert result.takedowns[0][0].dataset == "xzxk"
 
 
+def test_unknown_header_and_unknown_dataset_value_fail_closed(penalties):
+    result = penalties(
+        penalty("甲公司", ORG, "示罚〔2026〕1号"),
+        penalty("乙公司", ORG2, "示罚〔2026〕2号"),
+        withdrawals=[
+            ["数据集", "处罚决定编号", "当事人名称", "撤下原因", "撤下日期"],
+            ["行政处罚决定", "示罚〔2026〕2号", "乙公司", "撤销", "2026-11-20"],
+        ],
+    )
+    assert ("column-unknown", 1, "处罚决定编号") in flat(result)
+    assert ("enum-invalid", 2, "数据集") in flat(result)
+    assert statuses(result) == [("published", None), ("withdrawn", "withdrawal-withheld-review")]
+    assert wstatus(result) == ["withheld"]
+
+
 def test_subject_name_alone_withholds_all_three_records(penalties):
     name = "示例市乙（城东）商贸有限公司"
     result = penalties(
