@@ -12,7 +12,7 @@ executed (撤下未执行): the build still publishes, and ends with exit code 5
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,14 +130,17 @@ def _criteria(
 
 
 def _search(
-    row: dict[str, object], scope: list[str], keyed: Mapping[str, pl.DataFrame], config: Config
+    row: dict[str, object],
+    scope: list[str],
+    keyed: Callable[[str], pl.DataFrame],
+    config: Config,
 ) -> list[Candidate] | None:
     """Records of `scope` the row may name; None when it gives nothing that identifies one.
 
     First every given field must agree; failing that, the identifying fields alone (a
     mistyped department code must not keep a revoked decision public).
     """
-    crits = {ds: _criteria(row, ds, set(keyed[ds].columns), config) for ds in scope}
+    crits = {ds: _criteria(row, ds, set(keyed(ds).columns), config) for ds in scope}
     usable = [ds for ds in scope if any(ident for _, ident in crits[ds])]
     if not usable:
         return None
@@ -145,7 +148,7 @@ def _search(
         found: list[Candidate] = []
         for ds in usable:
             use = [e for e, ident in crits[ds] if strict or ident]
-            hits = keyed[ds].filter(pl.all_horizontal(use)).unique(ID, maintain_order=True)
+            hits = keyed(ds).filter(pl.all_horizontal(use)).unique(ID, maintain_order=True)
             found += [Candidate(ds, *r) for r in hits.select(ID, SHOWN, NAME).iter_rows()]
         if found:
             return found
@@ -182,8 +185,14 @@ def plan_takedowns(
     review = wframe.with_row_index("_i").filter(~pl.col("_i").is_in(sorted(plan.exact)))
     if review.height == 0:
         return plan
-    keyed = {ds: keyed_records(f, config.schemas[ds]) for ds, f in frames.items()}
-    every = [s.id for s in config.datasets() if s.id in keyed]
+    cache: dict[str, pl.DataFrame] = {}
+
+    def keyed(ds: str) -> pl.DataFrame:  # built only for the datasets a row is searched in
+        if ds not in cache:
+            cache[ds] = keyed_records(frames[ds], config.schemas[ds])
+        return cache[ds]
+
+    every = [s.id for s in config.datasets() if s.id in frames]
     names = {s.id: s.name for s in config.schemas.values()}
     w = config.withdrawals
     rows = review.select(
@@ -196,7 +205,7 @@ def plan_takedowns(
     )
     for row in rows.iter_rows(named=True):
         seq, ds = int(row["_i"]), row["dataset"]
-        scopes = [[ds], every] if ds in keyed else [every]
+        scopes = [[ds], every] if ds in frames else [every]
         found: list[Candidate] | None = None
         for scope in scopes:
             found = _search(row, scope, keyed, config)
@@ -264,22 +273,22 @@ def working_days_since(
     """
     import chinese_calendar
 
+    # The package's own tables (is_workday per day costs ~0.2 ms: too slow for years).
+    holidays, makeup = chinese_calendar.holidays, chinese_calendar.workdays
+    years = range(min(holidays).year, max(holidays).year + 1)
     dates = list(dates)
     past = [d for d in dates if d is not None and d < today]
     if not past:
         return [(None if d is None else 0, True) for d in dates]
-    start = min(past)
     total, last_guess = 0, None
     cumulative: dict[dt.date, int] = {}
-    day = start
+    day = min(past)
     while day < today:
         cumulative[day] = total
         day += dt.timedelta(days=1)
-        try:
-            work = chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            work, last_guess = day.weekday() < 5, day
-        total += int(work)
+        if day.year not in years:
+            last_guess = day
+        total += int(day in makeup or (day.weekday() < 5 and day not in holidays))
     out: list[tuple[int | None, bool]] = []
     for d in dates:
         if d is None:

@@ -10,6 +10,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import chinese_calendar
 import polars as pl
 from conftest import DEPT, ORG, ORG2, ROOT, TODAY, XZCF_HEADER, flat, penalty, write_csv
 
@@ -251,6 +252,10 @@ def test_working_days_follow_the_state_council_calendar():
         [dt.date(2026, 9, 30), None, dt.date(2026, 12, 1)], dt.date(2026, 10, 12)
     )
     assert days == [(4, True), (None, True), (0, True)]
+    # The same count as the package's own, over years of holidays and make-up days.
+    first, last = dt.date(2010, 1, 1), dt.date(2026, 11, 20)
+    expected = len(chinese_calendar.get_workdays(first + dt.timedelta(days=1), last))
+    assert working_days_since([first], last) == [(expected, True)]
     # Outside the calendar's years: Monday to Friday, marked as an estimate.
     assert working_days_since([dt.date(2040, 1, 6)], dt.date(2040, 1, 13)) == [(5, False)]
 
