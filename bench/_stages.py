@@ -99,20 +99,25 @@ def _timed(name: str, fn: Callable[..., Any], probe: Probe, log: list[dict[str, 
 
 
 def _guard(probe: Probe, log: list[dict[str, Any]]) -> None:
-    """The guard's verifier returns the function that scans the tree: time that function."""
+    """The guard: its final check is timed; its scanning of files as they are written
+    happens inside the other stages (also in the record-page workers), so the seconds the
+    writers spent scanning (`Counts.scan_s`, summed over processes) are logged apart."""
     try:
         guard = importlib.import_module("generator.guard")
     except ImportError:
         return
-    make = getattr(guard, "verifier", None)
-    if make is None:
+    cls = getattr(guard, "Guard", None)
+    if cls is None:
         return
+    final = cls.__call__
 
-    @functools.wraps(make)
-    def verifier(*args: Any, **kwargs: Any) -> Any:
-        return _timed("guard", make(*args, **kwargs), probe, log)
+    def call(self: Any, root: Any, counts: Any = None) -> Any:
+        if counts is not None:
+            scan = {"stage": "guard: scan as written", "wall": counts.scan_s, "peak": 0}
+            log.append({**scan, "nested": True, "files": counts.scanned})
+        return _timed("guard: final check", final, probe, log)(self, root, counts)
 
-    guard.verifier = verifier
+    cls.__call__ = call
 
 
 def install(probe: Probe, log: list[dict[str, Any]]) -> None:
@@ -145,11 +150,12 @@ def main() -> None:
     wall = time.perf_counter() - start
     probe.stop.set()
     probe.sample()
-    stages: dict[str, dict[str, float]] = {}
+    stages: dict[str, dict[str, Any]] = {}
     for entry in log:  # a stage called several times (lists per dataset) is summed
         s = stages.setdefault(entry["stage"], {"wall": 0.0, "peak": 0})
         s["wall"] += entry["wall"]
         s["peak"] = max(s["peak"], entry["peak"])
+        s.update({k: v for k, v in entry.items() if k in ("nested", "files")})
     Path(target).write_text(
         json.dumps({"wall": wall, "peak": probe.peak, "code": code, "stages": stages}),
         encoding="utf-8",

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import io
+import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import polars as pl
 
@@ -206,13 +208,89 @@ def withheld_pages(records: Mapping[str, pl.DataFrame]) -> list[str]:
     return pages
 
 
-def verifier(today: dt.date, withheld: Iterable[str] = ()) -> Callable[[Path], None]:
-    """A `verify` hook for build_site: raise GuardError when the new tree has a finding."""
-    pages = list(withheld)
+@dataclass(frozen=True)
+class Scanner:
+    """The guard's first pass: each file checked as the build writes it (picklable, so the
+    record-page workers check their own pages)."""
 
-    def verify(root: Path) -> None:
-        findings = scan_tree(root, today, pages)
+    today: dt.date
+
+    def bytes(self, rel: str, data: bytes) -> list[Finding]:
+        if Path(rel).suffix.lower() in BINARY_SUFFIXES:
+            return []
+        return list(scan_bytes(rel, data, self.today))
+
+    def path(self, rel: str, path: str) -> list[Finding]:
+        if Path(rel).suffix.lower() in BINARY_SUFFIXES:
+            return []
+        return list(scan_stream(rel, _file(Path(path)), self.today))
+
+
+def detector_stamp() -> str:
+    """Identifies the detector: a verdict is inherited only from a build that used the same."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        if module.stem in _DETECTOR_MODULES:
+            digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+_DETECTOR_MODULES = {"guard", "pii", "values", "text"}
+
+
+class Guard:
+    """The `verify` hook of build_site: scan as written, then check the finished tree.
+
+    The tree writer hands each file's bytes to `scanner` as it writes them; files identical
+    to the previous build's inherit its verdict when `work/guard.json` says that build was
+    checked by the same detector (`detector_stamp`). The final check counts the tree's files
+    against the writer's: any file written behind the writer's back makes the guard re-read
+    the whole tree. Pages of withheld records are looked for by name.
+    """
+
+    def __init__(self, today: dt.date, withheld: Iterable[str] = (), work: Path | None = None):
+        self.today = today
+        self.scanner = Scanner(today)
+        self.pages = list(withheld)
+        self.state = work / "guard.json" if work is not None else None
+
+    def inherit(self, out: Path) -> bool:
+        """True when the live tree at `out` passed this same detector."""
+        if self.state is None or not self.state.is_file():
+            return False
+        try:
+            state = json.loads(self.state.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return state == {"stamp": detector_stamp(), "site": str(out.resolve())}
+
+    def __call__(self, root: Path, counts: Any = None) -> None:
+        from .site.writer import count_files
+
+        if counts is not None and count_files(root) == counts.files:
+            findings = list(counts.findings)
+        else:
+            findings = scan_tree(root, self.today)
+        for page in sorted(set(self.pages)):
+            for rel in (f"{page}.html", f"{page}/"):
+                if (root / rel).exists():
+                    findings.append(Finding(rel, 0, "withheld-page", page))
         if findings:
             raise GuardError(findings)
 
-    return verify
+    def passed(self, out: Path) -> None:
+        """Record that the tree now at `out` passed (read by the next build's `inherit`)."""
+        if self.state is not None:
+            self.state.parent.mkdir(parents=True, exist_ok=True)
+            body = {"stamp": detector_stamp(), "site": str(out.resolve())}
+            self.state.write_text(json.dumps(body), encoding="utf-8")
+
+    def forget(self) -> None:
+        """The live tree is about to change: no verdict may be inherited from it."""
+        if self.state is not None:
+            self.state.unlink(missing_ok=True)
+
+
+def verifier(today: dt.date, withheld: Iterable[str] = (), work: Path | None = None) -> Guard:
+    """The guard for one build (see Guard)."""
+    return Guard(today, withheld, work)
