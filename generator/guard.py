@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -23,6 +24,7 @@ from typing import IO, Any, cast
 
 import polars as pl
 
+from .scan import Batch, Hit
 from .values import idnum_valid_scalar
 
 _ID = re.compile(rb"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
@@ -173,12 +175,12 @@ def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[
     A record's page is `dataset/id.html`; a `dataset/id/` folder (where earlier versions
     put it) counts too.
     """
+    scanner = Scanner(today)
     findings: list[Finding] = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if path.suffix.lower() in BINARY_SUFFIXES:
-            continue
-        rel = path.relative_to(root).as_posix()
-        findings.extend(scan_stream(rel, _file(path), today))
+        findings += scanner.path(path.relative_to(root).as_posix(), str(path))
+    findings += scanner.flush()
+    findings.sort(key=lambda f: (f.path, f.offset))
     for page in sorted(set(withheld)):
         for rel in (f"{page}.html", f"{page}/"):
             if (root / rel).exists():
@@ -208,22 +210,84 @@ def withheld_pages(records: Mapping[str, pl.DataFrame]) -> list[str]:
     return pages
 
 
-@dataclass(frozen=True)
-class Scanner:
-    """The guard's first pass: each file checked as the build writes it (picklable, so the
-    record-page workers check their own pages)."""
+_ID_TEXT = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
+_HEX_TEXT = frozenset("0123456789abcdefABCDEF")
 
-    today: dt.date
+
+class IdDetector:
+    """The guard's rules in the form generator/scan.py runs them (see scan.Detector)."""
+
+    # Every check-digit-valid ID number lies in such a token (its hex neighbours kept, so
+    # that a SHA-256 or a record id is recognised as a whole, as `_in_hex_token` does).
+    pattern = r"[0-9A-Fa-f]*[0-9]{15}[0-9A-Fa-fXx]*"
+    mark = REPORT_MARK
+
+    def __init__(self, today: dt.date):
+        self.today = today
+        self._seen: dict[str, list[tuple[int, str, str]]] = {}
+
+    def check(self, token: str) -> list[tuple[int, str, str]]:
+        """Findings in one token; a value repeated across pages is checked once."""
+        found = self._seen.get(token)
+        if found is None:
+            if len(self._seen) > 1 << 18:
+                self._seen.clear()
+            found = self._seen[token] = self._check(token)
+        return found
+
+    def _check(self, token: str) -> list[tuple[int, str, str]]:
+        out = []
+        for m in _ID_TEXT.finditer(token):
+            start, end = m.span(1)
+            while start > 0 and token[start - 1] in _HEX_TEXT:
+                start -= 1
+            while end < len(token) and token[end] in _HEX_TEXT:
+                end += 1
+            hexed = token[start:end]
+            if len(hexed) in (16, 64) and not hexed.isdigit():
+                continue
+            if idnum_valid_scalar(m.group(1), self.today):
+                out.append((m.start(1), "idnum", _masked(m.group(1).encode())))
+        return out
+
+    def scan_text(self, data: bytes) -> list[tuple[int, str, str]]:
+        found = _scan_blocks("", io.BytesIO(data), self.today)
+        return [(f.offset, f.kind, f.detail) for f in found]
+
+
+class Scanner:
+    """The guard's first pass: files checked as the build writes them, many at a time
+    (generator/scan.py). Picklable: each record-page worker checks its own pages."""
+
+    def __init__(self, today: dt.date):
+        self.today = today
+        self._batch: Batch | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"today": self.today, "_batch": None}
+
+    @property
+    def batch(self) -> Batch:
+        if self._batch is None:
+            self._batch = Batch(IdDetector(self.today))
+        return self._batch
 
     def bytes(self, rel: str, data: bytes) -> list[Finding]:
         if Path(rel).suffix.lower() in BINARY_SUFFIXES:
             return []
-        return list(scan_bytes(rel, data, self.today))
+        return _findings(self.batch.add(rel, data))
 
     def path(self, rel: str, path: str) -> list[Finding]:
         if Path(rel).suffix.lower() in BINARY_SUFFIXES:
             return []
-        return list(scan_stream(rel, _file(Path(path)), self.today))
+        return _findings(self.batch.add_file(rel, _file(Path(path)), os.path.getsize(path)))
+
+    def flush(self) -> list[Finding]:
+        return _findings(self.batch.flush())
+
+
+def _findings(hits: list[Hit]) -> list[Finding]:
+    return [Finding(h.path, h.offset, h.kind, h.detail) for h in hits]
 
 
 def detector_stamp() -> str:
@@ -235,7 +299,7 @@ def detector_stamp() -> str:
     return digest.hexdigest()
 
 
-_DETECTOR_MODULES = {"guard", "pii", "values", "text"}
+_DETECTOR_MODULES = {"guard", "pii", "scan", "values", "text"}
 
 
 class Guard:

@@ -115,9 +115,10 @@ def test_withheld_pages_are_the_ids_not_also_published():
 
 
 def test_blocks_find_each_leak_once_across_boundaries(tmp_path, monkeypatch):
-    from generator import guard
+    from generator import guard, scan
 
-    monkeypatch.setattr(guard, "CHUNK", 300)
+    monkeypatch.setattr(guard, "CHUNK", 300)  # the Python path (text that is not UTF-8)
+    monkeypatch.setattr(scan, "BLOCK", 300)  # the batched path
     filler = "甲" * 7  # 21 bytes of UTF-8 between planted numbers
     offsets = []
     text = ""
@@ -150,6 +151,7 @@ def test_written_files_are_scanned_once_and_linked_ones_inherit(tmp_path):
     writer, first = _writer_tree(tmp_path, guard)
     writer.write("a.html", f"<p>{PERSON_ID}</p>".encode())
     writer.write("b.html", b"<p>clean</p>")
+    writer.finish()
     assert writer.counts.scanned == 2 and len(writer.counts.findings) == 1
     try:
         guard(first, writer.counts)
@@ -162,7 +164,7 @@ def test_written_files_are_scanned_once_and_linked_ones_inherit(tmp_path):
     writer, second = _writer_tree(tmp_path, guard, prev=first, inherit=guard.inherit(first))
     writer.write("a.html", b"<p>fixed</p>")  # identical: linked, verdict inherited
     writer.write("b.html", b"<p>changed</p>")
-    assert writer.counts.scanned == 1
+    assert writer.finish().scanned == 1
     guard(second, writer.counts)
 
 
@@ -172,6 +174,7 @@ def test_a_file_written_behind_the_writers_back_is_still_found(tmp_path):
     guard = Guard(TODAY)
     writer, root = _writer_tree(tmp_path, guard)
     writer.write("index.html", b"<p>clean</p>")
+    writer.finish()
     (root / "stray.json").write_text(f'{{"id": "{PERSON_ID}"}}', "utf-8")
     try:
         guard(root, writer.counts)
@@ -197,3 +200,34 @@ def test_no_verdict_is_inherited_from_another_detector_or_site(tmp_path):
     guard.passed(site)
     guard.forget()
     assert not guard.inherit(site)
+
+
+def test_batched_scan_agrees_with_the_python_path_in_every_container(tmp_path):
+    """Pages, gzip, XLSX parts, GBK text (the Python path) and the report's sentence."""
+    from generator.guard import REPORT_MARK, Scanner, scan_stream
+
+    page = f"<p>甲{PERSON_ID}乙</p><p>{'1' * 15}</p>".encode()
+    files = {
+        "a.html": page,
+        "b.pf_fragment": gzip.compress(page),
+        "c.txt": f"甲{PERSON_ID}".encode("gbk"),
+        "d.html": "内部报告".encode() + REPORT_MARK,
+        "e.html": ("甲" * 5000 + PERSON_ID).encode(),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/sharedStrings.xml", page)
+    files["f.xlsx"] = buf.getvalue()
+    scanner = Scanner(TODAY)
+    batched = [f for rel, data in files.items() for f in scanner.bytes(rel, data)]
+    batched += scanner.flush()
+    expected = [
+        f
+        for rel, data in files.items()
+        for f in scan_stream(rel, lambda d=data: io.BytesIO(d), TODAY)
+    ]
+    key = lambda f: (f.path, f.offset, f.kind)  # noqa: E731
+    assert sorted(batched, key=key) == sorted(expected, key=key)
+    assert {f.path for f in batched} == {
+        "a.html", "b.pf_fragment", "c.txt", "d.html", "e.html", "f.xlsx!xl/sharedStrings.xml"
+    }  # fmt: skip

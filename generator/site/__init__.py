@@ -140,7 +140,7 @@ def build_site(
             gone = removed(prev, tmp) if prev else 0
             # Last step before the swap: nothing written after this is checked.
             if verify is not None:
-                verify(tmp, writer.counts)
+                verify(tmp, writer.finish())
                 verify.forget()  # the swap below changes the live tree
         if verify is not None:
             verify.passed(out)

@@ -182,8 +182,9 @@ def _chunk(args: tuple[RecordJob, str, str, str | None, Scanner | None, bool]) -
     writer = TreeWriter(Path(new), Path(prev) if prev else None, scanner, inherit)
     render_rows(job, pl.read_ipc(ipc), writer)
     os.unlink(ipc)
-    writer.counts.cpu = time.process_time() - start
-    return writer.counts
+    counts = writer.finish()
+    counts.cpu = time.process_time() - start
+    return counts
 
 
 def render_records(

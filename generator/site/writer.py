@@ -22,6 +22,8 @@ class Scanner(Protocol):
 
     def path(self, rel: str, path: str) -> list[Any]: ...
 
+    def flush(self) -> list[Any]: ...
+
 
 @dataclass
 class Counts:
@@ -74,6 +76,14 @@ class TreeWriter:
         else:
             self.counts.findings += self.scanner.path(rel, f"{self.new}/{rel}")
         self.counts.scan_s += time.perf_counter() - start
+
+    def finish(self) -> Counts:
+        """Scan what the scanner still holds (it reads in batches); return the counts."""
+        if self.scanner is not None:
+            start = time.perf_counter()
+            self.counts.findings += self.scanner.flush()
+            self.counts.scan_s += time.perf_counter() - start
+        return self.counts
 
     def _mkdir(self, parent: str) -> None:
         if parent in self._dirs:
