@@ -65,6 +65,7 @@ bench: $(STAMP) ## run the benchmarks (prints figures; takes minutes)
 	$(PY) bench/bench_export.py
 	$(PY) bench/bench_search.py
 	$(PY) bench/bench_publish.py
+	$(PY) bench/bench_build.py
 
 screenshots: site ## PNGs of home, list, record, subject, search (phone, desktop) into screenshots/
 	$(PY) scripts/screenshots.py $(OUT) screenshots

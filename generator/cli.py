@@ -204,7 +204,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             workers=args.workers,
             extra=opendata,
             search=search,
-            verify=verifier(result.today, withheld_pages(result.records)),
+            verify=verifier(result.today, withheld_pages(result.records), args.work),
         )
     except (SiteError, LedgerError, SearchError) as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")
