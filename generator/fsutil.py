@@ -213,9 +213,9 @@ def locked(path: Path, wait: bool = False) -> Iterator[Path]:
 
 
 def lock_file(folder: Path) -> Path:
-    """The lock beside a replaced folder: `.<name>.lock` in its parent."""
+    """The lock beside a replaced folder: `.<name>-lock` in its parent (never replaced)."""
     folder = Path(os.path.abspath(folder))
-    return folder.with_name(f".{folder.name}.lock")
+    return folder.with_name(f".{folder.name}-lock")
 
 
 def inside(child: Path, parent: Path) -> bool:

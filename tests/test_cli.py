@@ -96,6 +96,7 @@ def test_build_writes_report_beside_never_inside_the_public_output(tmp_path):
         str(work),
         "--today",
         "2026-11-22",
+        "--first-publication",
     )
     assert result.returncode == 1, result.stderr
     assert (work / "report" / "index.html").exists() and (work / "report" / "report.json").exists()

@@ -34,7 +34,10 @@ REJECTED_NAME = "示例市拒收测试有限公司"
 
 
 def build(data: Path, out: Path, today: dt.date, *extra: str) -> int:
+    """Build `data` into `out`; a first publication when `out` has no ledger and none given."""
     work = out.parent / f"{out.name}-work"
+    if "--ledger" not in extra and not (out / "downloads" / "ledger.csv").exists():
+        extra = (*extra, "--first-publication")
     return main(
         ["--config", str(ROOT / "site.yml"), "build", "--data", str(data), "--out", str(out),
          "--work", str(work), "--today", today.isoformat(), *extra]

@@ -4,7 +4,7 @@
 files hard-linked from the live copy, changed ones copied, the manifest included — and
 exchanged with it in one atomic step (fsutil.swap_in), so readers see the old site or the
 new one, never a mix or none, and a deploy that dies leaves the live folder as it was.
-The deploy holds `.<live>.lock` beside the live folder (a second one stops: LockHeld), and
+The deploy holds `.<live>-lock` beside the live folder (a second one stops: LockHeld), and
 first repairs what a killed deploy left (fsutil.recover).
 
 `inplace` (for a mount point, which cannot be renamed): files are written one by one
