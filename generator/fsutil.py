@@ -115,7 +115,13 @@ def replace_dir(target: Path, tag: str = "") -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _fault("written")
-    swap_in(tmp, target)
+    try:
+        swap_in(tmp, target)
+    except BaseException:
+        if target.exists():  # old or new, complete either way: drop the leftovers
+            for left in (tmp, tmp.with_name(tmp.name + "-new"), tmp.with_name(tmp.name + "-old")):
+                shutil.rmtree(left, ignore_errors=True)
+        raise  # else `recover` restores it on the next run
 
 
 def _pid_alive(pid: int) -> bool:

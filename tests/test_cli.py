@@ -149,3 +149,110 @@ def test_sample_is_deterministic_and_checks(tmp_path):
     assert check.returncode == 1  # the sample carries deliberate defects
     summary = json.loads(check.stdout)["summary"]
     assert summary["total"]["read"] == 300 and summary["total"]["rejected"] > 0
+
+
+# --- exit codes that cannot lie: a crash in any stage exits 70 and changes nothing ---------
+
+BUILD_STAGES = [
+    "generator.cli.run",  # load → validate → identity → disclose → mask
+    "generator.report.write_json",
+    "generator.report.render_html",
+    "generator.opendata.ledger.previous_ledger",
+    "generator.site.build_narrative",
+    "generator.site.render_records",
+    "generator.site.pages.Pages.home",
+    "generator.search.SearchIndex.write",
+    "generator.opendata.OpenData.write",
+    "generator.opendata.render_feed",  # where a NUL byte crashed lxml
+    "generator.guard.scan_tree",
+    "generator.fsutil.exchange",  # the swap itself
+]
+PUBLISH_STAGES = [
+    "generator.publish.scan_tree",
+    "generator.publish.build_manifest",
+    "generator.publish.local.LocalTarget._swap",
+]
+
+
+def _drop(data: Path, n: int) -> None:
+    rows = [penalty(f"公司{i}", ORG, f"示罚〔2026〕{i}号") for i in range(n)]
+    write_csv(data / "xzcf" / "a.csv", [XZCF_HEADER, *rows])
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of the site, the report, the records and the published folder, and
+    every name beside them (a leftover temporary tree counts)."""
+    out = {p.name: b"" for p in root.iterdir()}
+    for part in ("site", "work/report", "work/records", "www"):
+        for p in sorted((root / part).rglob("*")):
+            if p.is_file():
+                out[str(p.relative_to(root))] = p.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site built and published once; the drop then changed (a build would change all)."""
+    base = tmp_path_factory.mktemp("crash")
+    _drop(base / "data", 2)
+    args = ["build", "--data", str(base / "data"), "--out", str(base / "site"), "--work",
+            str(base / "work"), "--today", "2026-11-22", "--workers", "1"]  # fmt: skip
+    assert main([*args, "--first-publication"]) == 0
+    assert main(["publish", "--site", str(base / "site"), "--work", str(base / "work"),
+                 "--target", "local", "--dest", str(base / "www")]) == 0  # fmt: skip
+    _drop(base / "data", 3)
+    return base
+
+
+def _inject(monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("injected crash")
+
+    monkeypatch.setattr(stage, boom)
+
+
+@pytest.mark.parametrize("stage", BUILD_STAGES)
+def test_a_crash_in_any_build_stage_exits_70_and_changes_nothing(
+    published, tmp_path, monkeypatch, capsys, stage
+):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(published, root)
+    before = _snapshot(root)
+    _inject(monkeypatch, stage)
+    code = main(["build", "--data", str(root / "data"), "--out", str(root / "site"), "--work",
+                 str(root / "work"), "--today", "2026-11-22", "--workers", "1"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 70
+    assert _snapshot(root) == before  # site, report, records (and ledger) as they were
+    log = root / "work" / "crash.log"
+    assert str(log) in err and "内部错误（RuntimeError）" in err
+    assert "injected crash" in log.read_text("utf-8") and "injected crash" not in err
+
+
+@pytest.mark.parametrize("stage", PUBLISH_STAGES)
+def test_a_crash_in_any_publish_stage_exits_70_and_changes_nothing(
+    published, tmp_path, monkeypatch, capsys, stage
+):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(published, root)
+    # Another build to send, so the publish has something to change.
+    assert main(["build", "--data", str(root / "data"), "--out", str(root / "site"), "--work",
+                 str(root / "work"), "--today", "2026-11-22", "--workers", "1"]) == 0  # fmt: skip
+    before = _snapshot(root)
+    _inject(monkeypatch, stage)
+    code = main(["publish", "--site", str(root / "site"), "--work", str(root / "work"),
+                 "--target", "local", "--dest", str(root / "www")])  # fmt: skip
+    assert code == 70 and "crash.log" in capsys.readouterr().err
+    assert _snapshot(root) == before
+
+
+def test_a_crash_in_check_exits_70(tmp_path, monkeypatch, capsys):
+    _drop(tmp_path / "data", 1)
+    _inject(monkeypatch, "generator.cli.run")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--config", str(ROOT / "site.yml"), "check", "--data", "data"]) == 70
+    assert (tmp_path / "build" / "crash.log").is_file()
