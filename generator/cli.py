@@ -310,7 +310,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
             if pull_ledger(target, args.pull_ledger, ledger_url):
                 print(f"已取回上次的发布台账：{args.pull_ledger}")
             else:
-                print("发布目标上还没有网站：首次发布，台账从头开始")
+                print(
+                    "发布目标上还没有网站，也没有上次的发布台账："
+                    "如确为首次发布，构建时请加 --first-publication"
+                )
             return EXIT_OK
         if inside(args.work, args.site):
             return _unusable(f"内部工作目录 {args.work} 不能位于网站目录 {args.site} 之内")

@@ -239,3 +239,23 @@ def test_pull_ledger_restores_a_live_folder_a_killed_deploy_left_missing(tmp_pat
     (tmp_path / ".www.publish-stage-old" / "downloads" / "ledger.csv").write_text("x\n")
     assert pull_ledger(LocalTarget(www), tmp_path / "got.csv")  # not "首次发布"
     assert (tmp_path / "got.csv").read_text() == "x\n" and (www / "downloads").is_dir()
+
+
+# --- every subprocess has a timeout ---------------------------------------------------------
+
+
+def test_a_pagefind_run_over_its_time_is_a_clear_error(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "site"
+    drop(data, 2)
+    done = gen(*build_args(data, out, tmp_path / "work", "--first-publication",
+                           "--search-timeout", "0"))  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Pagefind 建立搜索索引超时" in done.stderr and "--search-timeout" in done.stderr
+    assert not out.exists()
+
+
+def test_an_rsync_command_over_its_time_is_a_clear_error():
+    from generator.publish import PublishError, RsyncTarget
+
+    with pytest.raises(PublishError, match="rsync 超时"):
+        RsyncTarget("/nowhere/", timeout=0.2)._run(["sleep", "5"])
