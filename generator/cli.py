@@ -383,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     except LockHeld as exc:
         return locked_out(exc)
     except Exception:
-        return crashed(getattr(args, "work", None) or Path("build"))
+        return crashed(getattr(args, "work", None) or Path("build"), args.command)
 
 
 def locked_out(exc: LockHeld) -> int:
@@ -396,7 +396,15 @@ def locked_out(exc: LockHeld) -> int:
     return EXIT_LOCKED
 
 
-def crashed(work: Path) -> int:
+_CRASH_OUTCOME = {
+    "build": "网站、内部报告和发布台账都保持原样。",
+    "publish": "本地网站保持原样；线上网站保持原样，或在下次成功发布时补齐。",
+    "check": "没有生成或发布任何内容。",
+    "sample": "示例数据可能不完整，请重新生成。",
+}
+
+
+def crashed(work: Path, command: str = "build") -> int:
     """Write the traceback to <work>/crash.log (private) and exit 70.
 
     Only the exception's type is printed: its message may quote a cell of the data, and CI
@@ -415,7 +423,7 @@ def crashed(work: Path) -> int:
         log.write_text(text, encoding="utf-8")
     print(
         f"内部错误（{kind.__name__ if kind else '未知'}）：程序出现了意外错误，这不是数据的问题。"
-        f"网站、内部报告和发布台账都保持原样，没有发布任何内容。\n"
+        f"{_CRASH_OUTCOME.get(command, _CRASH_OUTCOME['build'])}\n"
         f"详细信息已写入 {log}；请把这个文件发给维护人员（其中可能含有原始数据，不要公开）。",
         file=sys.stderr,
     )
