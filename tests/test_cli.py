@@ -256,3 +256,50 @@ def test_a_crash_in_check_exits_70(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["--config", str(ROOT / "site.yml"), "check", "--data", "data"]) == 70
     assert (tmp_path / "build" / "crash.log").is_file()
+
+
+# --- ci/publish.sh publishes only on 0 or 1 ------------------------------------------------
+
+
+def _publish_sh(tmp: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {
+        **os.environ,
+        "XY_SKIP_INSTALL": "1",
+        "XY_VENV": str(Path(sys.executable).parent.parent),
+        "XY_DATA": str(tmp / "data"),
+        "XY_OUT": str(tmp / "site"),
+        "XY_WORK": str(tmp / "build"),
+        "XY_TARGET": "local",
+        "XY_DEST": str(tmp / "www"),
+        "XY_TODAY": "2026-11-22",
+        "XY_FIRST_PUBLICATION": "1",
+        **extra,
+    }
+    return subprocess.run(["bash", str(ROOT / "ci" / "publish.sh")], env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+
+
+def test_publish_sh_publishes_nothing_when_the_build_dies(tmp_path):
+    from generator.fsutil import FAULT_ENV, FAULT_EXIT
+
+    _drop(tmp_path / "data", 2)
+    done = _publish_sh(tmp_path, **{FAULT_ENV: "written"})  # killed before the swap
+    assert done.returncode == FAULT_EXIT, done.stdout + done.stderr
+    assert "未发布" in done.stderr and "已发布" not in done.stdout + done.stderr
+    assert not (tmp_path / "www").exists()
+
+
+def test_publish_sh_stops_with_6_while_another_build_holds_the_lock(tmp_path):
+    from generator.fsutil import lock_file, locked
+
+    _drop(tmp_path / "data", 2)
+    with locked(lock_file(tmp_path / "site")):
+        done = _publish_sh(tmp_path)
+    assert done.returncode == 6, done.stdout + done.stderr
+    assert "另一个构建或发布正在进行" in done.stderr and not (tmp_path / "www").exists()
+    # Without the first-publication variable, a first build stops and says how to go on.
+    first = _publish_sh(tmp_path, XY_FIRST_PUBLICATION="0")
+    assert first.returncode == 2 and "XY_FIRST_PUBLICATION=1" in first.stderr
+    assert not (tmp_path / "www").exists()
