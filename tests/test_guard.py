@@ -85,6 +85,8 @@ def test_planted_leak_refuses_build_and_keeps_previous_site(tmp_path):
     (out / "xzcf").mkdir(parents=True)
     (out / "index.html").write_text("<h1>上次的网站</h1>", "utf-8")
     (out / "xzcf" / "index.html").write_text("<h1>行政处罚</h1>", "utf-8")
+    (out / "downloads").mkdir()  # its publication ledger (empty: no event yet)
+    (out / "downloads" / "ledger.csv").write_text("build,date,dataset,id,event,hash,reason\n")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     leaky = tmp_path / "site.yml"
     text = (ROOT / "site.yml").read_text(encoding="utf-8")

@@ -3,7 +3,8 @@
 Steps: MkDocs builds the narrative pages into a scratch directory; their files, then the
 generated pages (records, lists, subjects, home …) go through one TreeWriter into a
 sibling of the public directory, re-using unchanged files of the previous build; the new
-tree replaces the old one in two renames, so a failed build leaves the old site served.
+tree is exchanged with the old one in one atomic step (fsutil.swap_in), so a failed or
+killed build leaves the old site served.
 """
 
 from __future__ import annotations
