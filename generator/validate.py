@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from .config import Column, Config, Schema
+from .derive import derivable, derive_table
 from .issues import Issue, make_issue
 from .load import ROW, Table
 from .values import (
@@ -71,12 +72,17 @@ def _norm(c: Column, config: Config) -> pl.Expr:
     return raw
 
 
-def _column_checks(c: Column, config: Config, today: dt.date) -> list[Check]:
+def _column_checks(
+    c: Column, config: Config, today: dt.date, in_layout: bool = True
+) -> list[Check]:
+    """Checks of one column; `in_layout`: the table has (or derives) this column."""
     raw, norm = pl.col(c.key), pl.col(f"~{c.key}")
     present = raw.is_not_null()
     checks: list[Check] = []
     if c.required:
         checks.append(Check("required-missing", raw.is_null(), c.key, fields={"label": c.label}))
+    elif c.standard and in_layout:
+        checks.append(Check("standard-missing", raw.is_null(), c.key, fields={"label": c.label}))
     if c.type == "date":
         checks.append(Check("date-invalid", present & norm.is_null(), c.key))
         checks.append(Check("date-too-old", norm < EARLIEST, c.key, detail=norm.cast(pl.Utf8)))
@@ -277,16 +283,21 @@ def validate_table(
     _error (the first error code of a rejected row, else null).
     """
     columns = schema.columns
-    frame = table.frame
     checks: list[tuple[int, Check]] = []
     n = 0
     skip_header = table.missing == ["header"]
+    derived: list[Issue] = []
+    frame = table.frame
+    if not skip_header:
+        where = {"dataset": schema.id, "file": table.file, "sheet": table.sheet}
+        frame, derived = derive_table(frame, schema, config, where)
+    layout = set(table.headers) | derivable(schema, set(table.headers))
     for c in columns:
         # An absent column is reported once for the table, not once per row; a table
         # without a header is reported once and its rows get no further checks.
         own = [
             ch
-            for ch in _column_checks(c, config, today)
+            for ch in _column_checks(c, config, today, c.key in layout)
             if not skip_header and not (ch.code == "required-missing" and c.key in table.missing)
         ]
         numbered = list(enumerate(own, n))
@@ -298,7 +309,7 @@ def validate_table(
         checks += numbered
     if not skip_header:
         checks += list(enumerate(_condition_checks(schema, config), n))
-    issues: list[Issue] = []
+    issues: list[Issue] = derived
     codes = config.issue_codes
     masks = frame.select([ch.mask.fill_null(False).alias(f"!{i}") for i, ch in checks])
     hits = {i for (i, _), s in zip(checks, masks.iter_columns(), strict=True) if s.any()}

@@ -120,13 +120,27 @@ def test_unreadable_and_stray_files_are_reported_not_raised(tmp_path, check):
 
 
 def test_missing_required_column_rejects_rows_with_one_issue(tmp_path, check):
-    header = [h for h in XZCF_HEADER if h != "处罚依据"]
+    # 处罚内容 is what a record cannot be published without: one file-level error.
+    header = [h for h in XZCF_HEADER if h != "处罚内容"]
     row = penalty("甲公司", ORG, "罚〔2026〕1号")
-    del row[XZCF_HEADER.index("处罚依据")]
+    del row[XZCF_HEADER.index("处罚内容")]
     write_csv(tmp_path / "xzcf" / "a.csv", [header, row, row])
     result = check(tmp_path)
     assert flat(result, "column-missing", "required-missing") == [("column-missing", 1, None)]
     assert result.records["xzcf"].get_column("_reason").to_list() == ["column-missing"] * 2
+
+
+def test_missing_standard_column_is_one_warning_and_rows_publish(tmp_path, check):
+    # 处罚依据 is asked for by the standard, not needed to publish.
+    header = [h for h in XZCF_HEADER if h != "处罚依据"]
+    row = penalty("甲公司", ORG, "罚〔2026〕1号")
+    del row[XZCF_HEADER.index("处罚依据")]
+    write_csv(tmp_path / "xzcf" / "a.csv", [header, row])
+    result = check(tmp_path)
+    assert flat(result, "column-missing", "column-standard-missing") == [
+        ("column-standard-missing", 1, None)
+    ]
+    assert result.records["xzcf"].get_column("_reason").to_list() == [None]
 
 
 def test_files_are_read_in_sorted_order(tmp_path: Path, config):
