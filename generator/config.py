@@ -7,6 +7,7 @@ one ``ConfigError`` is raised, so an office fixes them all in one pass.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -175,6 +176,29 @@ class Schema:
         if any(header_key(w) in k for w in self.rep_words) and rep:
             return rep[0]
         return own[0] if own else ids[0].key
+
+    def suggest(self, header: str) -> tuple[str, str] | None:
+        """The nearest standard column for an unknown header, with the reason (Chinese).
+
+        Similarity of the normalised header to every label and alias (difflib), plus the
+        share of characters in common; a bracketed hint is tried on its own too.
+        """
+        k = header_key(header)
+        name, hint = header_parts(k)
+        best: tuple[float, str, str] | None = None
+        for c in self.columns:
+            for known in (c.label, *c.aliases, *c.hints):
+                kk = header_key(known)
+                for probe in filter(None, (k, name, hint)):
+                    ratio = difflib.SequenceMatcher(None, probe, kk).ratio()
+                    common = len(set(probe) & set(kk)) / max(len(set(probe) | set(kk)), 1)
+                    score = max(ratio, common)
+                    if best is None or score > best[0]:
+                        best = (score, c.key, known)
+        if best is None or best[0] < 0.4:
+            return None
+        score, key, known = best
+        return key, f"与“{known}”相似（{score:.0%}）"
 
     def with_office_headers(self, mapping: dict[str, str]) -> Schema:
         """This schema with an office's own header mapping (header as written -> key)."""
