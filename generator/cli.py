@@ -170,7 +170,10 @@ def mapping_proposals(result: Result, config: Config) -> list[str]:
             unknown.setdefault(i.dataset, {})[i.column] = None
     if not unknown:
         return []
-    lines = ["", "未识别的列与建议的映射（确认后粘贴到 data/<数据集>/columns.yml，再运行一次检查）："]
+    lines = [
+        "",
+        "未识别的列与建议的映射（确认后粘贴到 data/<数据集>/columns.yml，再运行一次检查）：",
+    ]
     for dataset, headers in sorted(unknown.items()):
         schema = config.schemas[dataset]
         paste: list[str] = []

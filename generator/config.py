@@ -150,11 +150,11 @@ class Schema:
         k = header_key(header)
         if not k:
             return None, ""
-        if k in self.office_headers_keys:
-            return self.header_map[k], "columns.yml"
         key, why = self.header_map.get(k), "name"
         _, hint = header_parts(k)
-        if hint and hint in self.hint_map and (key is None or self.hint_map[hint] != key):
+        if k in self.office_headers_keys:
+            why = "columns.yml"
+        elif hint and hint in self.hint_map and (key is None or self.hint_map[hint] != key):
             key, why = self.hint_map[hint], "hint"
         id_key = self._id_column(k)
         if id_key and (key is None or self.by_key[key].type != "idnum"):
@@ -171,7 +171,9 @@ class Schema:
         ids = [c for c in self.columns if c.type == "idnum" and not c.source_only]
         if not ids:
             return None
-        rep = [c.key for c in ids if any(header_key(w) in header_key(c.label) for w in self.rep_words)]
+        rep = [
+            c.key for c in ids if any(header_key(w) in header_key(c.label) for w in self.rep_words)
+        ]
         own = [c.key for c in ids if c.key not in rep]
         if any(header_key(w) in k for w in self.rep_words) and rep:
             return rep[0]

@@ -92,7 +92,7 @@ def derivable(schema: Schema, present: set[str]) -> set[str]:
     while changed:
         changed = False
         for rule in schema.derive:
-            for target, sources in _targets(rule):
+            for target, sources in rule_targets(rule):
                 if target not in have and any(s in have for s in sources):
                     have.add(target)
                     out.add(target)
@@ -100,7 +100,7 @@ def derivable(schema: Schema, present: set[str]) -> set[str]:
     return out
 
 
-def _targets(rule: dict[str, Any]) -> list[tuple[str, list[str]]]:
+def rule_targets(rule: dict[str, Any]) -> list[tuple[str, list[str]]]:
     kind = rule.get("rule")
     if kind == "split_code":
         return [(rule[k], [rule["from"]]) for k in ("uscc", "idnum", "regno") if rule.get(k)]

@@ -244,7 +244,12 @@ def _table_checked(t: Table, schema: Schema, header_row: int, issues: list[Issue
         if not any(k in have for k in group.get("columns") or []):
             t.missing.append(str((group.get("columns") or ["subject"])[0]))
             labels.append(f"「{group.get('label')}」")
-    where = {"dataset": t.dataset, "file": t.file, "sheet": t.sheet, "row": header_row}
+    where: dict[str, Any] = {
+        "dataset": t.dataset,
+        "file": t.file,
+        "sheet": t.sheet,
+        "row": header_row,
+    }
     if t.missing:
         issues.append(make_issue("column-missing", **where, label="".join(labels)))
     standard = [f"「{c.label}」" for c in schema.columns if c.standard and c.key not in have]

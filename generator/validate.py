@@ -178,9 +178,15 @@ def _condition_checks(schema: Schema, config: Config) -> list[Check]:
             if w.get("is") == "placeholder":
                 when = col == USCC_PLACEHOLDER
                 detail = f"「{schema.label(w['field'])}」为占位代码"
+            elif w.get("is") == "empty":
+                when = col.is_null()
+                detail = f"「{schema.label(w['field'])}」为空且无法推得"
             else:
                 when = col.is_in(list(w.get("in") or []))
                 detail = f"「{schema.label(w['field'])}」为“{'、'.join(w.get('in') or [])}”"
+            if w.get("filled"):
+                when = when & pl.col(w["filled"]).is_not_null()
+                detail += f"且只填写了「{schema.label(w['filled'])}」"
         for key in cond.get("require") or []:
             checks.append(
                 Check(

@@ -69,7 +69,9 @@ def test_lacking_layout_gets_one_file_level_error_naming_each_column(results):
     assert "columns.yml" in errors[0].fix
     # The office's columns.yml mapped 时间 to the decision date: not among the missing.
     assert "处罚决定日期" not in errors[0].message
-    assert [i.column for i in results["l09-xzcf-open-data-api"].issues if i.code == "column-unknown"] == ["金额"]
+    assert [
+        i.column for i in results["l09-xzcf-open-data-api"].issues if i.code == "column-unknown"
+    ] == ["金额"]
 
 
 def test_2016_hint_decides_over_the_number(results):
@@ -89,7 +91,9 @@ def test_trailing_colons_and_title_row_are_read(results):
 
 def test_derived_values_are_reported_with_counts(results):
     derived = {
-        (i.column, i.message) for i in results["l01-xzcf-2016-platform"].issues if i.code == "value-derived"
+        (i.column, i.message)
+        for i in results["l01-xzcf-2016-platform"].issues
+        if i.code == "value-derived"
     }
     columns = {c for c, _ in derived}
     assert {"行政相对人类别", "违法行为类型", "处罚机关统一社会信用代码", "数据来源单位"} <= columns
@@ -101,7 +105,8 @@ def test_combined_code_column_is_split_by_shape(results):
     frame = results["l11-xzcf-credit-portal"].records["xzcf"].sort("_row")
     rows = frame.select("xdr_mc", "xdr_lb", "xdr_shxym", "xdr_zjhm", "xdr_gszc", "xdr_zjdm").rows()
     kinds = [
-        ("shxym" if r[2] else "") + ("zjhm" if r[3] else "") + ("gszc" if r[4] else "") for r in rows
+        ("shxym" if r[2] else "") + ("zjhm" if r[3] else "") + ("gszc" if r[4] else "")
+        for r in rows
     ]
     assert kinds == ["shxym", "zjhm", "shxym", "shxym", "gszc", "shxym"]
     assert [r[1] for r in rows][:3] == ["法人及非法人组织", "自然人", "个体工商户"]
@@ -131,7 +136,9 @@ def test_directory_normalises_names_and_fills_codes(results):
 
 
 def test_check_proposes_a_mapping_for_unknown_headers(capsys):
-    code = main(["check", "--data", str(LAYOUTS / "l09-xzcf-open-data-api"), "--today", "2026-11-22"])
+    code = main(
+        ["check", "--data", str(LAYOUTS / "l09-xzcf-open-data-api"), "--today", "2026-11-22"]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "xzcf「金额」→「罚款金额(万元)」" in out
