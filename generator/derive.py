@@ -223,6 +223,8 @@ def _first_filled(
     chain: Any = None
     for case in rule["cases"]:
         cond = pl.col(case["field"]).is_not_null()
+        if case.get("equals"):
+            cond = cond & (pl.col(case["field"]).str.strip_chars() == str(case["equals"]))
         if case.get("prefix"):
             cond = cond & pl.col(case["field"]).str.strip_chars().str.starts_with(case["prefix"])
         chain = (chain.when(cond) if chain is not None else pl.when(cond)).then(

@@ -274,7 +274,9 @@ def test_unknown_department_without_code_is_rejected_with_nearest(penalties):
     row[XZCF_HEADER.index("处罚机关")] = "示例市生态环境保护局"
     row[XZCF_HEADER.index("处罚机关统一社会信用代码")] = ""
     result = penalties(row)
-    unknown = [i for i in result.issues if i.code == "department-unknown" and i.column == "处罚机关"]
+    unknown = [
+        i for i in result.issues if i.code == "department-unknown" and i.column == "处罚机关"
+    ]
     assert unknown and "示例市生态环境局" in unknown[0].message
     assert result.records["xzcf"].get_column("_reason").to_list() == ["required-missing"]
 
@@ -285,5 +287,9 @@ def test_known_department_without_code_gets_the_directory_code(penalties):
     row[XZCF_HEADER.index("处罚机关统一社会信用代码")] = ""
     result = penalties(row)
     rec = result.records["xzcf"].row(0, named=True)
-    assert (rec["cfjg"], rec["cfjgdm"], rec["_reason"]) == ("示例市生态环境局", "119901000087021461", None)
+    assert (rec["cfjg"], rec["cfjgdm"], rec["_reason"]) == (
+        "示例市生态环境局",
+        "119901000087021461",
+        None,
+    )
     assert {i.code for i in result.issues} >= {"department-renamed", "value-derived"}
