@@ -276,20 +276,11 @@ def _load_enums(raw: Any, problems: list[str]) -> dict[str, Enum]:
     return enums
 
 
-def _load_schema(
-    path: Path,
-    raw: Any,
-    enums: dict[str, Enum],
-    problems: list[str],
-    headers: dict[str, Any] | None = None,
-) -> Schema | None:
-    where = path.name
-    headers = headers or {}
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: 应为映射（id、name、columns …）")
-        return None
+def _load_columns(
+    where: str, raw: list[Any], enums: dict[str, Enum], problems: list[str]
+) -> list[Column]:
     cols: list[Column] = []
-    for i, c in enumerate(raw.get("columns") or [], 1):
+    for i, c in enumerate(raw, 1):
         missing = [k for k in ("key", "label", "type") if k not in c]
         if missing:
             problems.append(f"{where}: 第{i}列缺少 {', '.join(missing)}")
@@ -322,6 +313,31 @@ def _load_schema(
                 source_only=bool(c.get("source_only")),
             )
         )
+    for c in raw:
+        if isinstance(c, dict) and c.get("required") not in (
+            None,
+            False,
+            True,
+            "publish",
+            "standard",
+        ):
+            problems.append(f"{where}: 列 {c.get('key')} 的 required 应为 publish 或 standard")
+    return cols
+
+
+def _load_schema(
+    path: Path,
+    raw: Any,
+    enums: dict[str, Enum],
+    problems: list[str],
+    headers: dict[str, Any] | None = None,
+) -> Schema | None:
+    where = path.name
+    headers = headers or {}
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: 应为映射（id、name、columns …）")
+        return None
+    cols = _load_columns(where, raw.get("columns") or [], enums, problems)
     keys = {c.key for c in cols} | {"subject"}
     schema = Schema(
         id=str(raw.get("id") or path.stem),
@@ -343,9 +359,6 @@ def _load_schema(
         id_words=tuple(str(w) for w in headers.get("id_words") or ()),
         rep_words=tuple(str(w) for w in headers.get("rep_words") or ()),
     )
-    for c in raw.get("columns") or []:
-        if c.get("required") not in (None, False, True, "publish", "standard"):
-            problems.append(f"{where}: 列 {c.get('key')} 的 required 应为 publish 或 standard")
     if schema.id != path.stem:
         problems.append(f"{where}: id “{schema.id}” 应与文件名 {path.stem} 一致")
     if not schema.control and not schema.identity:

@@ -72,6 +72,27 @@ def _norm(c: Column, config: Config) -> pl.Expr:
     return raw
 
 
+def _amount_checks(c: Column) -> list[Check]:
+    raw, norm = pl.col(c.key), pl.col(f"~{c.key}")
+    present = raw.is_not_null()
+    checks: list[Check] = []
+    _, is_yuan, yuan = parse_amount(raw)
+    suggestion = (yuan / 10_000).round(6).cast(pl.Utf8).str.replace(r"\.0$", "")
+    checks.append(Check("amount-yuan", is_yuan, c.key, detail=suggestion))
+    checks.append(
+        Check("amount-invalid", present & ~is_yuan & (norm.is_null() | (norm < 0)), c.key)
+    )
+    checks.append(
+        Check(
+            "amount-large",
+            norm > LARGE_AMOUNT,
+            c.key,
+            detail=(norm * 10_000).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8),
+        )
+    )
+    return checks
+
+
 def _column_checks(
     c: Column, config: Config, today: dt.date, in_layout: bool = True
 ) -> list[Check]:
@@ -120,20 +141,7 @@ def _column_checks(
             )
         )
     elif c.type == "amount":
-        _, is_yuan, yuan = parse_amount(raw)
-        suggestion = (yuan / 10_000).round(6).cast(pl.Utf8).str.replace(r"\.0$", "")
-        checks.append(Check("amount-yuan", is_yuan, c.key, detail=suggestion))
-        checks.append(
-            Check("amount-invalid", present & ~is_yuan & (norm.is_null() | (norm < 0)), c.key)
-        )
-        checks.append(
-            Check(
-                "amount-large",
-                norm > LARGE_AMOUNT,
-                c.key,
-                detail=(norm * 10_000).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8),
-            )
-        )
+        checks += _amount_checks(c)
     elif c.type == "enum":
         enum = config.enums[c.enum or ""]
         if not enum.open:
@@ -280,6 +288,33 @@ def _per_value(
     return joined, rewired
 
 
+def _check_issues(ch: Check, failed: pl.DataFrame, table: Table, schema: Schema) -> list[Issue]:
+    """One issue per row of `failed` (the rows where check `ch` fired)."""
+    header = table.headers.get(ch.key or "", schema.label(ch.key or "")) if ch.key else None
+    value = ch.value if ch.value is not None else (pl.col(ch.key) if ch.key else pl.lit(None))
+    detail = ch.detail if ch.detail is not None else pl.lit(None)
+    rows = failed.select(
+        pl.col(ROW), value.cast(pl.Utf8).alias("v"), detail.cast(pl.Utf8).alias("d")
+    )
+    out: list[Issue] = []
+    for row, v, d in rows.iter_rows():
+        issue = make_issue(
+            ch.code,
+            dataset=schema.id,
+            file=table.file,
+            sheet=table.sheet,
+            row=row,
+            column=header,
+            value=v,
+            detail=d or "",
+            **ch.fields,
+        )
+        if ch.severity and ch.severity != issue.severity:
+            issue = Issue(**{**issue.to_dict(), "severity": ch.severity})
+        out.append(issue)
+    return out
+
+
 def validate_table(
     table: Table, schema: Schema, config: Config, today: dt.date, seq_offset: int = 0
 ) -> tuple[pl.DataFrame, list[Issue]]:
@@ -326,27 +361,7 @@ def validate_table(
             error_order.append(pl.when(masks.get_column(f"!{i}")).then(pl.lit(ch.code)))
         if i not in hits:
             continue
-        header = table.headers.get(ch.key or "", schema.label(ch.key or "")) if ch.key else None
-        value = ch.value if ch.value is not None else (pl.col(ch.key) if ch.key else pl.lit(None))
-        detail = ch.detail if ch.detail is not None else pl.lit(None)
-        failed = frame.filter(masks.get_column(f"!{i}")).select(
-            pl.col(ROW), value.cast(pl.Utf8).alias("v"), detail.cast(pl.Utf8).alias("d")
-        )
-        for row, v, d in failed.iter_rows():
-            issue = make_issue(
-                ch.code,
-                dataset=schema.id,
-                file=table.file,
-                sheet=table.sheet,
-                row=row,
-                column=header,
-                value=v,
-                detail=d or "",
-                **ch.fields,
-            )
-            if ch.severity and ch.severity != issue.severity:
-                issue = Issue(**{**issue.to_dict(), "severity": ch.severity})
-            issues.append(issue)
+        issues += _check_issues(ch, frame.filter(masks.get_column(f"!{i}")), table, schema)
     # Rows of a table that lacks a required column are rejected for that reason alone.
     reason: pl.Expr
     if skip_header:
