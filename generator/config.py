@@ -151,15 +151,23 @@ class Schema:
         if not k:
             return None, ""
         key, why = self.header_map.get(k), "name"
-        _, hint = header_parts(k)
+        name, hint = header_parts(k)
         if k in self.office_headers_keys:
             why = "columns.yml"
         elif hint and hint in self.hint_map and (key is None or self.hint_map[hint] != key):
             key, why = self.hint_map[hint], "hint"
+        elif key is None and hint and self._remark_only(name):
+            # A remark in brackets (`行政相对人名称(必填)`); never for amounts, whose bracket
+            # gives the unit (`罚款金额(元)` is not the 万元 column).
+            key = self.header_map[name]
         id_key = self._id_column(k)
         if id_key and (key is None or self.by_key[key].type != "idnum"):
             key, why = id_key, "id"
         return key, why
+
+    def _remark_only(self, name: str) -> bool:
+        key = self.header_map.get(name)
+        return key is not None and self.by_key[key].type != "amount"
 
     @cached_property
     def office_headers_keys(self) -> set[str]:

@@ -183,6 +183,8 @@ def test_gbk_after_a_long_ascii_start_is_still_detected(tmp_path, check):
         ("处罚决定文书号", "wsh"),
         ("法人身份证件号码", "fr_zjhm"),  # ID words and a representative word
         ("当事人身份证号", "xdr_zjhm"),  # an ID-number header is always the masked column
+        ("行政相对人名称（必填）", "xdr_mc"),  # a bracketed remark that names no column
+        ("罚款金额（元）", None),  # ... but for an amount the bracket is the unit
     ],
 )
 def test_real_headers_resolve(config, header, key):
