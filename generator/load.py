@@ -25,6 +25,7 @@ from .issues import Issue, make_issue
 
 DATA_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".xls"}
 HEADER_SCAN_ROWS = 30
+COLUMNS_FILE = "columns.yml"  # an office's own header mapping, one per dataset folder
 ROW = "_row"
 
 
@@ -119,8 +120,7 @@ def find_header(rows: list[list[str]], schema: Schema) -> int | None:
     """Index of the first row that reads as this schema's header, if any."""
     best, best_hits = None, 1
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        keys = [header_key(c) for c in row if str(c).strip()]
-        hits = sum(1 for k in keys if k in schema.header_map)
+        hits = sum(1 for c in row if str(c).strip() and schema.resolve(str(c)) is not None)
         # A header names several known columns; a title row names one thing at most.
         if hits > best_hits or (hits == best_hits and best is None and hits >= 2):
             best, best_hits = i, hits
@@ -141,7 +141,7 @@ def map_headers(
         if not text:
             continue
         k = header_key(text)
-        key = schema.header_map.get(k)
+        key = schema.resolve(text)
         if key is None:
             code = "column-ignored" if k in schema.ignored_headers else "column-unknown"
             issues.append(
@@ -231,21 +231,67 @@ def _table(
 
 
 def _table_checked(t: Table, schema: Schema, header_row: int, issues: list[Issue]) -> Table:
-    t.missing = [c.key for c in schema.columns if c.required and c.key not in t.headers]
-    for key in t.missing:
-        issues.append(
-            make_issue(
-                "column-missing",
-                dataset=t.dataset,
-                file=t.file,
-                sheet=t.sheet,
-                row=header_row,
-                label=schema.label(key),
-            )
-        )
+    """Record what the layout lacks: publish-required columns it neither has nor can derive
+    (one file-level error naming them all, every row rejected), and standard columns (one
+    warning, rows published)."""
+    from .derive import derivable
+
+    present = set(t.headers)
+    have = present | derivable(schema, present)
+    t.missing = [c.key for c in schema.columns if c.required and c.key not in have]
+    labels = [f"「{schema.label(k)}」" for k in t.missing]
+    for group in schema.require_any_columns:
+        if not any(k in have for k in group.get("columns") or []):
+            t.missing.append(str((group.get("columns") or ["subject"])[0]))
+            labels.append(f"「{group.get('label')}」")
+    where: dict[str, Any] = {
+        "dataset": t.dataset,
+        "file": t.file,
+        "sheet": t.sheet,
+        "row": header_row,
+    }
+    if t.missing:
+        issues.append(make_issue("column-missing", **where, label="".join(labels)))
+    standard = [f"「{c.label}」" for c in schema.columns if c.standard and c.key not in have]
+    if standard and t.headers:
+        issues.append(make_issue("column-standard-missing", **where, label="".join(standard)))
     if t.frame.height == 0:
         issues.append(make_issue("file-empty", dataset=t.dataset, file=t.file, sheet=t.sheet))
     return t
+
+
+def office_headers(data_dir: Path, dataset: str, schema: Schema) -> tuple[Schema, list[Issue]]:
+    """The schema with the office's own mapping `data/<dataset>/columns.yml`, if any.
+
+    The file maps a header as written to a standard column (its label, a known alias or
+    its key): `处罚决定书号码: 行政处罚决定书文号`. Targets that name no column are reported.
+    """
+    import yaml
+
+    path = data_dir / dataset / COLUMNS_FILE
+    if not path.is_file():
+        return schema, []
+    rel = f"{dataset}/{COLUMNS_FILE}"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeError, yaml.YAMLError) as exc:
+        return schema, [make_issue("file-unreadable", dataset=dataset, file=rel, detail=str(exc))]
+    if not isinstance(raw, dict):
+        detail = "应为“表中列名: 标准列名”的映射"
+        return schema, [make_issue("file-unreadable", dataset=dataset, file=rel, detail=detail)]
+    mapping: dict[str, str] = {}
+    issues: list[Issue] = []
+    for header, target in raw.items():
+        key = schema.resolve(str(target)) if target else None
+        if key is None or key not in schema.by_key:
+            issues.append(
+                make_issue(
+                    "columns-map-invalid", dataset=dataset, file=rel, value=header, detail=target
+                )
+            )
+            continue
+        mapping[str(header)] = key
+    return schema.with_office_headers(mapping), issues
 
 
 def read_csv(
@@ -369,12 +415,15 @@ def load(data_dir: Path, config: Config) -> Loaded:
     rejected: list[Table] = []
     known = {**config.schemas, "withdrawals": config.withdrawals}
     stray: dict[str, int] = {}  # unknown folder -> files in it, reported once per folder
+    mapped: dict[str, Schema] = {}  # dataset -> schema with the office's columns.yml
     for path in data_files(data_dir):
         rel = path.relative_to(data_dir).as_posix()
         if path.name.startswith((".", "~$")) or path.name.lower() in ("readme.md", "readme.txt"):
             continue
         parts = Path(rel).parts
         dataset = parts[0] if len(parts) > 1 else ""
+        if dataset in known and parts[1:] == (COLUMNS_FILE,):
+            continue  # the office's header mapping, read with its dataset
         if dataset not in known:
             stray[dataset or rel] = stray.get(dataset or rel, 0) + 1
             continue
@@ -388,7 +437,10 @@ def load(data_dir: Path, config: Config) -> Loaded:
                 )
             )
             continue
-        schema = known[dataset]
+        if dataset not in mapped:
+            mapped[dataset], found_map = office_headers(data_dir, dataset, known[dataset])
+            issues.extend(found_map)
+        schema = mapped[dataset]
         try:
             if path.suffix.lower() in (".csv", ".txt"):
                 found = read_csv(path, rel, schema, dataset, issues)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 from conftest import FIXTURES, ORG, ORG2, XZCF_HEADER, flat, penalty, write_csv
 
 from generator.load import decode, load
@@ -120,13 +121,27 @@ def test_unreadable_and_stray_files_are_reported_not_raised(tmp_path, check):
 
 
 def test_missing_required_column_rejects_rows_with_one_issue(tmp_path, check):
-    header = [h for h in XZCF_HEADER if h != "处罚依据"]
+    # 处罚内容 is what a record cannot be published without: one file-level error.
+    header = [h for h in XZCF_HEADER if h != "处罚内容"]
     row = penalty("甲公司", ORG, "罚〔2026〕1号")
-    del row[XZCF_HEADER.index("处罚依据")]
+    del row[XZCF_HEADER.index("处罚内容")]
     write_csv(tmp_path / "xzcf" / "a.csv", [header, row, row])
     result = check(tmp_path)
     assert flat(result, "column-missing", "required-missing") == [("column-missing", 1, None)]
     assert result.records["xzcf"].get_column("_reason").to_list() == ["column-missing"] * 2
+
+
+def test_missing_standard_column_is_one_warning_and_rows_publish(tmp_path, check):
+    # 处罚依据 is asked for by the standard, not needed to publish.
+    header = [h for h in XZCF_HEADER if h != "处罚依据"]
+    row = penalty("甲公司", ORG, "罚〔2026〕1号")
+    del row[XZCF_HEADER.index("处罚依据")]
+    write_csv(tmp_path / "xzcf" / "a.csv", [header, row])
+    result = check(tmp_path)
+    assert flat(result, "column-missing", "column-standard-missing") == [
+        ("column-standard-missing", 1, None)
+    ]
+    assert result.records["xzcf"].get_column("_reason").to_list() == [None]
 
 
 def test_files_are_read_in_sorted_order(tmp_path: Path, config):
@@ -150,3 +165,47 @@ def test_gbk_after_a_long_ascii_start_is_still_detected(tmp_path, check):
     assert [i.message for i in result.issues if i.code == "file-encoding"] == [
         "文件编码识别为 GBK。"
     ]
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("行政处罚决定书文号：", "wsh"),
+        (" 行政处罚决定书文号: ", "wsh"),
+        ("* 处罚决定书文号", "wsh"),
+        ("行政相对人代码_3(工商登记码)", "xdr_gszc"),  # 2016 numbering: the hint decides
+        ("行政相对人代码_3（组织机构代码）", "xdr_zzjg"),
+        ("行政相对人代码_2(组织机构代码)", "xdr_zzjg"),
+        ("行政相对人代码_5 (居民身份证号)：", "xdr_zjhm"),
+        ("行政相对人代码_5(身份证号)", "xdr_zjhm"),
+        ("【处罚机关】", "cfjg"),
+        ("信用主体名称", "xdr_mc"),
+        ("处罚决定文书号", "wsh"),
+        ("法人身份证件号码", "fr_zjhm"),  # ID words and a representative word
+        ("当事人身份证号", "xdr_zjhm"),  # an ID-number header is always the masked column
+        ("行政相对人名称（必填）", "xdr_mc"),  # a bracketed remark that names no column
+        ("罚款金额（元）", None),  # ... but for an amount the bracket is the unit
+    ],
+)
+def test_real_headers_resolve(config, header, key):
+    assert config.schemas["xzcf"].resolve(header) == key
+
+
+def test_an_id_number_header_is_never_read_as_a_plain_code(config):
+    # Even when an office maps it elsewhere, a header saying ID number is the masked column.
+    schema = config.schemas["xzcf"].with_office_headers({"负责人身份证": "xdr_shxym"})
+    assert schema.resolve("负责人身份证") == "fr_zjhm"
+
+
+def test_columns_yml_maps_headers_and_reports_bad_targets(tmp_path, check):
+    header = ["办件时间" if h == "处罚决定日期" else h for h in XZCF_HEADER]
+    write_csv(tmp_path / "xzcf" / "a.csv", [header, penalty("甲公司", ORG, "罚〔2026〕1号")])
+    (tmp_path / "xzcf" / "columns.yml").write_text(
+        "办件时间: 处罚决定日期\n其他列: 不存在的列\n", encoding="utf-8"
+    )
+    result = check(tmp_path)
+    assert flat(result, "columns-map-invalid", "column-missing", "file-ignored") == [
+        ("columns-map-invalid", None, None)
+    ]
+    assert result.records["xzcf"].get_column("_reason").to_list() == [None]
+    assert result.records["xzcf"].get_column("jdrq").to_list()[0] is not None

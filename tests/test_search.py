@@ -109,13 +109,13 @@ def test_tokens_spell_han_text_as_ascii_pairs():
 
 @pytest.fixture(scope="module")
 def sharded(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    """The demo with small bundles (40 subjects in main, 50 in each more-*), served."""
+    """The demo with small bundles (40 subjects in main, 40 in each more-*), served."""
     from browser import serve
 
     from generator.search import SearchIndex
     from generator.site import build_site
 
-    search = SearchIndex(main_subjects=40, more_subjects=50)
+    search = SearchIndex(main_subjects=40, more_subjects=40)
     base = tmp_path_factory.mktemp("sharded")
     build_site(demo.result, demo.config, base / "site", base / "work", search=search)
     url, httpd = serve(base / "site")
