@@ -112,11 +112,12 @@ def test_unreadable_and_stray_files_are_reported_not_raised(tmp_path, check):
     (tmp_path / "xzcf" / "~$锁定.xlsx").write_bytes(b"lock")
     result = check(tmp_path)
     assert [(i.code, i.file) for i in result.issues] == [
-        ("file-ignored", "other"),
+        ("folder-unknown", "other/"),
+        ("file-skipped", "xzcf/~$锁定.xlsx"),
         ("file-unreadable", "xzcf/坏文件.xlsx"),
-        ("file-ignored", "xzcf/说明.docx"),
+        ("file-type-unsupported", "xzcf/说明.docx"),
     ]
-    assert "目录 other/ 中的 1 个文件不在已知数据集目录中" in result.issues[0].message
+    assert "其中 1 个文件未读取" in result.issues[0].message
 
 
 def test_missing_required_column_rejects_rows_with_one_issue(tmp_path, check):
