@@ -213,16 +213,28 @@ def decode_lines(data: bytes) -> tuple[bytes, str, set[int]]:
 
 
 def _decode_line(line: bytes, n: int, seen: set[str], bad: set[int]) -> bytes:
+    if line.isascii():
+        return line
     for encoding, name in (("utf-8", "UTF-8"), ("gb18030", "GB18030")):
         try:
             text = line.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if not line.isascii():
-            seen.add(name)
-        return text.encode("utf-8")
+        if encoding == "utf-8" and max(text) < "\u0800" and _gb_cjk(line):
+            continue  # GBK bytes that happen to read as UTF-8 Latin/IPA letters (实 → ʵ)
+        seen.add(name)
+        return line if encoding == "utf-8" else text.encode("utf-8")
     bad.add(n)
     return line.decode("utf-8", errors="replace").encode("utf-8")
+
+
+def _gb_cjk(line: bytes) -> bool:
+    """True when `line` reads as GB18030 and every non-ASCII character is CJK."""
+    try:
+        text = line.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return all(c.isascii() or "\u3000" <= c <= "\u9fff" or "\uff00" <= c for c in text)
 
 
 def _utf8_cut_ok(data: bytes) -> None:
@@ -451,7 +463,9 @@ def _read_csv(
     text, found = decode_csv(raw, trust_prefix, rel, dataset)
     issues.extend(found)
     data = text.data
-    head = list(csv.reader(io.StringIO(_first_lines(data, HEADER_SCAN_ROWS)), delimiter=sep))
+    head = list(
+        csv.reader(io.StringIO(_first_lines(data, HEADER_SCAN_ROWS), newline=""), delimiter=sep)
+    )
     header_at = find_header(head, schema)
     # Trailing blank lines shift no row numbers; blank lines inside do, and polars skips them.
     if data.endswith((b"\n\n", b"\n\r\n", b"\r\n\r\n")):
