@@ -234,7 +234,7 @@ def _gb_cjk(line: bytes) -> bool:
         text = line.decode("gb18030")
     except UnicodeDecodeError:
         return False
-    return all(c.isascii() or "\u3000" <= c <= "\u9fff" or "\uff00" <= c for c in text)
+    return all(c.isascii() or "\u3000" <= c <= "\u9fff" or c >= "\uff00" for c in text)
 
 
 def _utf8_cut_ok(data: bytes) -> None:
