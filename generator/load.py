@@ -756,6 +756,9 @@ def check_xlsx(path: Path, rel: str, dataset: str, limits: Limits) -> None:
             infos = zf.infolist()
             _check_zip_sizes(infos, path.stat().st_size, rel, dataset, limits)
             for info in infos:
+                if info.filename.lower().endswith("sharedstrings.xml"):
+                    with zf.open(info) as stream:
+                        _check_declared(stream.read(4096), rel, dataset, limits)
                 if WORKSHEET.match(info.filename):
                     with zf.open(info) as stream:
                         extent = sheet_extent(stream)
@@ -765,6 +768,24 @@ def check_xlsx(path: Path, rel: str, dataset: str, limits: Limits) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError,
             EOFError, RuntimeError) as exc:  # fmt: skip
         raise FileRejected(_damaged(rel, dataset, "XLSX", exc)) from None
+
+
+DECLARED_COUNT = re.compile(rb'\b(?:count|uniqueCount)\s*=\s*["\'](\d+)["\']')
+
+
+def _check_declared(head: bytes, rel: str, dataset: str, limits: Limits) -> None:
+    """The shared-string count an XLSX declares: calamine reserves memory for it up front."""
+    declared = max((int(m.group(1)) for m in DECLARED_COUNT.finditer(head)), default=0)
+    if declared > limits.cells:
+        raise FileRejected(
+            make_issue(
+                "file-unreadable",
+                dataset=dataset,
+                file=rel,
+                detail=f"共享字符串表声明了 {declared} 项，超过单元格上限 {limits.cells}",
+                value=f"sharedStrings count={declared}",
+            )
+        )
 
 
 def _check_zip_sizes(

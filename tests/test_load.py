@@ -422,6 +422,17 @@ def test_a_far_away_cell_is_refused_before_the_sheet_is_allocated(tmp_path, chec
     assert issue.code == "sheet-too-many-cells" and "1048576 行 × 16384 列" in issue.message
 
 
+def test_a_huge_declared_shared_string_count_is_refused(tmp_path, check):
+    # calamine reserves memory for every declared shared string: 4e9 would abort the process.
+    path = tmp_path / "xzcf" / "sst.xlsx"
+    path.parent.mkdir()
+    write_xlsx_parts(path, b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>')
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("xl/sharedStrings.xml", b'<sst count="4000000000"><si><t>x</t></si></sst>')
+    [issue] = check(tmp_path).issues
+    assert issue.code == "file-unreadable" and "共享字符串表声明了 4000000000 项" in issue.message
+
+
 def test_limits_on_size_rows_and_unzipped_size_come_from_site_yml(tmp_path, check, config):
     rows = [XZCF_HEADER] + [penalty("甲", ORG, f"{i}号") for i in range(30)]
     write_csv(tmp_path / "xzcf" / "a.csv", rows)
