@@ -56,7 +56,7 @@ class Limits:
     xlsx_unzipped_mb: float = 1024  # an XLSX's content once unzipped
     xlsx_ratio: float = 100  # unzipped size : zipped size of any part over 1 MB
     rows: int = 2_000_000  # rows per file (per sheet's used range for XLSX)
-    cells: int = 20_000_000  # rows x columns of one sheet's used range
+    cells: int = 5_000_000  # rows x columns of one sheet's used range (memory, time)
     cell_chars: int = 32_767  # characters in one cell (Excel's own limit)
     report_examples: int = 20  # examples per issue code and file in the report
 
