@@ -405,8 +405,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def _exit_code(result: Result) -> int:
     """5 when a takedown could not be executed (撤下未执行: the site is built without every
-    candidate, CI fails); else 1 when any row was rejected or any file could not be read."""
-    if result.takedowns_not_executed:
+    candidate, CI fails) or a withdrawal list could not be read; else 1 when any row was
+    rejected or any file could not be read."""
+    from .issues import codes
+
+    if result.takedowns_not_executed or any(
+        str(codes().get(i.code, {}).get("exit")) == str(EXIT_TAKEDOWN) for i in result.issues
+    ):  # a withdrawal list that could not be read (issue_codes.yml: `exit: 5`)
         return EXIT_TAKEDOWN
     failed = result.rejected_rows or any(i.severity == "error" for i in result.issues)
     return EXIT_REJECTED if failed else EXIT_OK

@@ -16,7 +16,7 @@ import polars as pl
 from .config import Column, Config, Schema
 from .derive import derivable, derive_table
 from .issues import Issue, make_issue
-from .load import ROW, Table
+from .load import LOAD_ERROR, ROW, Table
 from .values import (
     EARLIEST,
     USCC_PATTERN,
@@ -370,6 +370,8 @@ def validate_table(
         reason = pl.lit("column-missing")
     else:
         reason = pl.coalesce(error_order) if error_order else pl.lit(None, dtype=pl.Utf8)
+    if LOAD_ERROR in frame.columns:  # rows the loader could not read whole (reported there)
+        reason = pl.coalesce(pl.col(LOAD_ERROR), reason)
     out = frame.select(
         [pl.col(f"~{c.key}").alias(c.key) for c in columns]
         + [
