@@ -73,6 +73,9 @@ def job_for(ds: Dataset, chrome: Chrome) -> RecordJob:
         "root": "../",
         "site_name": chrome.xy["site"]["name"],
         "ds_name": ds.name,
+        "ds_id": ds.id,
+        "repairable": ds.repairable,
+        "email": chrome.xy["office"]["email"],
     }
     return RecordJob(ds.id, tuple(ds.labels), context, str(chrome.xy["site"]["url"]))
 
