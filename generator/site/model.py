@@ -39,7 +39,7 @@ class Dataset:
     name: str
     description: str
     labels: list[str]  # display labels, parallel to the field columns in `frame`
-    frame: pl.DataFrame  # _id _subject _until _date _t0 _t1 _dept _name _html
+    frame: pl.DataFrame  # _id _subject _until _date _t0 _t1 _dept _name _html _nos
     facets: list[Facet] = field(default_factory=list)
     repairable: bool = False  # its records can be repaired (信用修复)
     alert: bool = False  # a current entry is highlighted (黑名单, 经营异常)
@@ -148,6 +148,7 @@ def prepare(frame: pl.DataFrame, schema: Schema, today: dt.date | None = None) -
     name = schema.role("subject_name")
     titles = [k for k in schema.title if k in schema.by_key][:2]
     kinds = {k: t for k, _, t in cols}
+    nos = [k for k, _, t in cols if t == "docno"]
     date_expr = pl.col(date) if date else pl.lit(None, dtype=pl.Date)
     out = frame.select(
         pl.col(ID),
@@ -163,6 +164,10 @@ def prepare(frame: pl.DataFrame, schema: Schema, today: dt.date | None = None) -
         (pl.col(dept) if dept else pl.lit(None, dtype=pl.Utf8)).alias("_dept"),
         (pl.col(name) if name else pl.lit(None, dtype=pl.Utf8)).alias("_name"),
         fields_html(cols, column_keys(schema, "future_label"), today).alias("_html"),
+        # Document numbers (文号, 许可编号 …): looked up exactly by the search page.
+        pl.concat_list([pl.col(k).cast(pl.Utf8) for k in nos] or [pl.lit(None, pl.Utf8)])
+        .list.drop_nulls()
+        .alias("_nos"),
         *(pl.col(k).alias(f"_facet_{k}") for k in schema.facets if k in schema.by_key),
     ).sort(["_date", ID], descending=[True, False], nulls_last=True)
     ds = Dataset(schema.id, schema.name, schema.description, [lbl for _, lbl, _ in cols], out)
@@ -222,6 +227,7 @@ def subjects(datasets: list[Dataset]) -> pl.DataFrame:
             pl.col("_name"),
             pl.col(UNTIL),
             (pl.col("_html") if "_html" in d.frame.columns else pl.lit("")).alias("_html"),
+            pl.col("_nos"),
         )
         for i, d in enumerate(datasets)
     ]
