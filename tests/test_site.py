@@ -307,7 +307,7 @@ def test_subject_page_lists_all_records(demo: Demo):
         dates = [li.css_first(".xy-muted").text().split("　")[0] for li in g.css("li")]
         assert dates == sorted(dates, key=_date_key, reverse=True)
         assert all(row["xdr_mc"] not in li.css_first("a").text() for li in g.css("li"))
-    assert tree.css_first("a.xy-btn").attributes["href"] == "report/"
+    assert tree.css_first("a.xy-btn").attributes["href"] == "credit-report/"
 
 
 def test_black_list_entry_highlighted_on_its_subject(demo: Demo):
@@ -327,7 +327,7 @@ def test_report_per_subject(demo: Demo):
     permanent address with its QR code (inline SVG), the disclaimer; none for a person."""
     from generator.site.subject import report_number
 
-    tree = parse(demo.site / "subject" / BUSY_CODE / "report" / "index.html")
+    tree = parse(demo.site / "subject" / BUSY_CODE / "credit-report" / "index.html")
     text = tree.text()
     assert report_number(BUSY_CODE, demo.result.today) in text
     assert report_number(BUSY_CODE, demo.result.today) != report_number("x", demo.result.today)
@@ -335,7 +335,7 @@ def test_report_per_subject(demo: Demo):
     recs = tree.css(".xy-rrec")
     assert len(recs) == 50
     assert all(no in text for no in BUSY_NOS)
-    url = f"{demo.config.site['site']['url']}subject/{BUSY_CODE}/report/"
+    url = f"{demo.config.site['site']['url']}subject/{BUSY_CODE}/credit-report/"
     assert tree.css_first(f".xy-verify a[href='{url}']") is not None
     svg = tree.css_first(".xy-verify svg")
     assert svg is not None and svg.attributes.get("role") == "img"

@@ -134,7 +134,7 @@ def test_report_prints_to_a4_pdf(page, credit_url: str, demo: Demo):
     from generator.site.model import subject_slug
     from generator.site.subject import report_number
 
-    page.goto(f"{credit_url}subject/{subject_slug(BUSY_CODE)}/report/")
+    page.goto(f"{credit_url}subject/{subject_slug(BUSY_CODE)}/credit-report/")
     assert page.is_visible("[data-xy-print]")  # the 打印 button, shown by site.js
     page.emulate_media(media="print")
     for chrome in (

@@ -18,7 +18,7 @@ from .chrome import FAVICON, SITE_CSS, SITE_JS, Chrome, read_asset
 from .model import ID, SUBJECT, UNTIL, Dataset, subject_slug
 from .narrative import Article
 from .nav import root_for
-from .subject import Group, qr_svg, subject_context
+from .subject import REPORT_DIR, Group, qr_svg, subject_context
 from .writer import TreeWriter
 
 PAGE_SIZE = 50
@@ -182,7 +182,7 @@ class Pages:
             base = f"subject/{subject_slug(str(key))}/"
             self.page(base, ["site/subject.html"], "-", **ctx)
             self.page(
-                f"{base}report/",
+                f"{base}{REPORT_DIR}/",
                 ["site/report.html"],
                 "-",
                 data_date=cn_date(self.today),
@@ -243,7 +243,7 @@ class Pages:
         chrome["head"] = Markup(
             '<link rel="icon" href="data:image/svg+xml,{}"><style>{}</style><script>{}</script>'
         ).format(
-            quote(read_asset(FAVICON)), Markup(read_asset(SITE_CSS)), Markup(read_asset(SITE_JS))
+            quote(read_asset(FAVICON), safe=""), Markup(read_asset(SITE_CSS)), Markup(read_asset(SITE_JS))
         )
         html = template("site/404.html").render(chrome=chrome, root=root, site_name=self.site_name)
         self.writer.write("404.html", html.encode())

@@ -1,4 +1,4 @@
-"""Subject pages, `/subject/<key>/`, and their 信用报告, `/subject/<key>/report/`.
+"""Subject pages, `/subject/<key>/`, and their 信用报告, `/subject/<key>/credit-report/`.
 
 A subject page opens with a summary (records per column, the latest date of each, any
 current entry of an `alert` column highlighted) and lists the records grouped by column,
@@ -23,6 +23,9 @@ from ..config import Schema
 from .model import Dataset, subject_slug
 
 REPORT_PREFIX = "XYBG"
+# The 信用报告's folder under its subject's. Never "report…": that is the office's own
+# internal report, which must not appear in the public tree.
+REPORT_DIR = "credit-report"
 
 
 @dataclass
@@ -84,7 +87,7 @@ def subject_context(
     key: str, name: str, groups: list[Group], today: dt.date, site_url: str, rules: dict[str, Any]
 ) -> dict[str, Any]:
     """What the subject page and its report show."""
-    url = f"{site_url}subject/{subject_slug(key)}/report/"
+    url = f"{site_url}subject/{subject_slug(key)}/{REPORT_DIR}/"
     return {
         "name": name,
         "key": key,
