@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import segno
+import zxingcpp
 from markupsafe import Markup
 
 from ..config import Schema
@@ -46,13 +47,28 @@ def report_number(key: str, today: dt.date) -> str:
     return f"{REPORT_PREFIX}-{today:%Y%m%d}-{digest}"
 
 
-def qr_svg(url: str) -> Markup:
+_QR_PATH = re.compile(r'<path d="([^"]+)"')
+_QR_SIZE = re.compile(r'<svg width="(\d+)" height="(\d+)"')
+
+
+def qr_svg(url: str, scale: int = 3) -> Markup:
     """The QR code of `url` as inline SVG (no service, no image file).
 
-    The mask pattern is fixed (any of the eight is valid): choosing the best one scores
-    all eight and was ~85 % of the time, one QR code per subject."""
-    svg = segno.make(url, error="m", mask=0, micro=False).svg_inline(scale=3, border=2)
-    return Markup(svg.replace("<svg ", '<svg role="img" aria-label="本报告网址的二维码" ', 1))
+    zxing-cpp (C++) encodes it: one QR code per subject, ~1 ms where a pure-Python encoder
+    took 4–10 ms (minutes at a city's 250 000 subjects). Only its module path is kept,
+    inside an SVG of our own (no XML prolog, no fixed id repeated across pages)."""
+    raw = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_svg(
+        add_quiet_zones=True
+    )
+    size, path = _QR_SIZE.search(raw), _QR_PATH.search(raw)
+    if size is None or path is None:  # pragma: no cover - zxing-cpp's SVG layout changed
+        raise ValueError("zxing-cpp returned an SVG without a path")
+    w, h = int(size.group(1)), int(size.group(2))
+    return Markup(
+        f'<svg role="img" aria-label="本报告网址的二维码" xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {w} {h}" width="{w * scale}" height="{h * scale}" shape-rendering="crispEdges">'
+        f'<rect width="{w}" height="{h}" fill="#fff"/><path d="{path.group(1)}"/></svg>'
+    )
 
 
 def _join(values: list[str]) -> str:
