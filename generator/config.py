@@ -71,6 +71,7 @@ class Column:
     pattern: str | None = None
     pattern_hint: str | None = None
     aliases: tuple[str, ...] = ()
+    person_value: str | None = None  # subject_category: the value that means a natural person
 
 
 @dataclass
@@ -208,6 +209,7 @@ def _load_schema(
                 pattern=c.get("pattern"),
                 pattern_hint=c.get("pattern_hint"),
                 aliases=tuple(str(a) for a in c.get("aliases") or ()),
+                person_value=c.get("person_value"),
             )
         )
     keys = {c.key for c in cols} | {"subject"}

@@ -12,9 +12,10 @@ and the longest valid candidate from each group wins. A group longer than 18 dig
 never split: digits glued to more digits are not a number on their own.
 
 15-digit numbers (spec §5): one that passes the GB/T 17710 MOD 11,10 check is a
-工商注册号, not an ID number; inside a registration-number column every 15-digit value
-is a registration number; any other 15-digit number whose digits 7–12 read as a valid
-birth date (19YYMMDD) is an old ID number.
+工商注册号, not an ID number; any other 15-digit number whose digits 7–12 read as a valid
+birth date (19YYMMDD) is an old ID number. The same rule holds in a registration-number
+column: a value with a valid check digit is never masked there; one that fails its check
+digit and reads as an old ID number is masked (mask.py reports it as regno-masked-as-id).
 """
 
 from __future__ import annotations
@@ -57,12 +58,8 @@ class Hit:
     digits: tuple[int, ...]  # positions of the number's own characters (prefix excluded)
 
 
-def classify(number: str, today: dt.date, regno: bool = False) -> tuple[str, int] | None:
-    """(kind, prefix length) of a digit string, or None when it is not personal data.
-
-    `regno`: the number stands in a registration-number column, where a 15-digit value
-    is a 工商注册号 whatever its check digit.
-    """
+def classify(number: str, today: dt.date) -> tuple[str, int] | None:
+    """(kind, prefix length) of a digit string, or None when it is not personal data."""
     n = len(number)
     if n == 11 and _MOBILE.fullmatch(number):
         return MOBILE, 0
@@ -72,22 +69,22 @@ def classify(number: str, today: dt.date, regno: bool = False) -> tuple[str, int
         return MOBILE, 4
     if n == 18 and idnum_valid_scalar(number, today):
         return IDNUM, 0
-    if n == 15 and number.isdigit() and not regno and not regno_valid_scalar(number):
-        if idnum_valid_scalar(number, today):
-            return IDNUM, 0
+    fifteen = n == 15 and number.isdigit() and not regno_valid_scalar(number)
+    if fifteen and idnum_valid_scalar(number, today):
+        return IDNUM, 0
     return None
 
 
-def find(text: str, today: dt.date, regno: bool = False) -> list[Hit]:
+def find(text: str, today: dt.date) -> list[Hit]:
     """Every ID or mobile number in `text`, in order, however it is written."""
     hits: list[Hit] = []
     for run in _RUN.finditer(text):
         groups = [(g.start(), g.group()) for g in _GROUP.finditer(text, run.start(), run.end())]
-        hits.extend(_in_run(groups, today, regno))
+        hits.extend(_in_run(groups, today))
     return hits
 
 
-def _in_run(groups: list[tuple[int, str]], today: dt.date, regno: bool) -> list[Hit]:
+def _in_run(groups: list[tuple[int, str]], today: dt.date) -> list[Hit]:
     hits: list[Hit] = []
     i = 0
     while i < len(groups):
@@ -98,7 +95,7 @@ def _in_run(groups: list[tuple[int, str]], today: dt.date, regno: bool) -> list[
             if len(number) > 18 or ("X" in number[:-1]):
                 break
             if len(number) in (11, 13, 15, 18):
-                found = classify(number, today, regno)
+                found = classify(number, today)
                 if found:
                     best = (j, *found)
         if best is None:
@@ -116,13 +113,12 @@ def mask(
     today: dt.date,
     keep: dict[str, tuple[int, int]],
     char: str = "*",
-    regno: bool = False,
 ) -> tuple[str, int, int]:
     """`text` with every ID and mobile number masked: (text, ids, mobiles).
 
     `keep` gives (head, tail) characters to keep per kind; separators are kept as written.
     """
-    hits = find(text, today, regno)
+    hits = find(text, today)
     if not hits:
         return text, 0, 0
     out = list(text)

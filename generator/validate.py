@@ -338,6 +338,8 @@ def validate_table(
         reason = pl.lit("column-missing")
     else:
         reason = pl.coalesce(error_order) if error_order else pl.lit(None, dtype=pl.Utf8)
+    if ERROR in frame.columns:  # set before validation (text.py: cell-control-char)
+        reason = pl.coalesce([reason, pl.col(ERROR)])
     out = frame.select(
         [pl.col(f"~{c.key}").alias(c.key) for c in columns]
         + [
