@@ -161,7 +161,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .guard import GuardError, verifier, withheld_pages
+    from .guard import GuardError, guard_for
     from .opendata import LedgerError, OpenData
     from .report import render_html, text_lines, write_json
     from .search import SearchError, SearchIndex
@@ -202,7 +202,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             workers=args.workers,
             extra=opendata,
             search=search,
-            verify=verifier(result.today, withheld_pages(result.records)),
+            verify=guard_for(result, config),
         )
     except (SiteError, LedgerError, SearchError) as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")

@@ -1,9 +1,13 @@
 """Stage: guard — the last line of defence before anything is published (spec §5).
 
 Scans the whole output tree — HTML, JSON, CSV, XML, feeds, search index fragments
-(gzip) and XLSX (zip) — for check-digit-valid ID numbers, for pages of records that are
-not public, and for the office's private report. Any finding fails the build, and the
-previous site stays in place.
+(gzip), XLSX (zip) and PDF text — with masking's own detector (generator/pii.py) for ID
+and mobile numbers however they are written, for pages of records that are not public,
+and for the office's private report. It also reads the Markdown sources and attachments
+in content/: a number there is named by file and line, and a file it cannot read (an
+image …) is refused unless site.yml lists it under `guard: checked_attachments`. Any
+finding fails the build, and the previous site stays in place. A finding on a record's
+page names the input row behind it.
 """
 
 from __future__ import annotations
@@ -14,18 +18,39 @@ import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
 
 import polars as pl
 
-from .values import idnum_valid_scalar
+from . import pii
 
-_ID = re.compile(rb"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
-_DIGITS = re.compile(rb"\d{15}")
-_HEX = frozenset(b"0123456789abcdefABCDEF")
+if TYPE_CHECKING:
+    from .config import Config
+    from .pipeline import Result
+
+# A block can hold a number only if it has 11 digits close together (cheap bytes test;
+# full-width digits are \xef\xbc\x90-\x99 in UTF-8).
+_DIGITISH = re.compile(
+    rb"(?:[0-9]|\xef\xbc[\x90-\x99])(?:[^0-9\n<>\"]{0,9}(?:[0-9]|\xef\xbc[\x90-\x99])){10}"
+)
+_HEX = frozenset("0123456789abcdefABCDEF")
+_RECORD_PAGE = re.compile(r"^([^/!]+)/([0-9a-f]{16})(?:\.html|/)")
+# content/ files read as text; PDFs are read with pypdf; anything else must be listed.
+TEXT_SUFFIXES = {
+    ".md",
+    ".markdown",
+    ".txt",
+    ".html",
+    ".htm",
+    ".csv",
+    ".json",
+    ".xml",
+    ".yml",
+    ".yaml",
+}
 # The office report carries this sentence; it must never be found in public output.
 REPORT_MARK = "不得上传到公开网站".encode()
 Opener = Callable[[], IO[bytes]]
@@ -39,7 +64,15 @@ BINARY_SUFFIXES = {
     ".woff2",
     ".ttf",
     ".wasm",
-    ".pdf",
+}
+
+
+WHAT = {
+    pii.IDNUM: "未遮盖的身份证号码",
+    pii.MOBILE: "未遮盖的手机号码",
+    "withheld-page": "不应公开的记录页面",
+    "report": "内部检查报告",
+    "unchecked-file": "无法检查的文件（请删除，或人工核对后列入 site.yml 的 guard.checked_attachments）",
 }
 
 
@@ -47,21 +80,15 @@ BINARY_SUFFIXES = {
 class Finding:
     path: str  # relative to the scanned root (inside an archive: "a.xlsx!xl/sharedStrings.xml")
     offset: int
-    kind: str  # "idnum" | "withheld-page" | "report"
+    kind: str  # pii.IDNUM | pii.MOBILE | "withheld-page" | "report" | "unchecked-file"
     detail: str
+    unit: str = "字节"  # what `offset` counts: 字节 (output), 行 (content/ sources), 页 (PDF)
+    source: str = ""  # the input row behind a record page's finding
 
     def text(self) -> str:
-        what = {
-            "idnum": "未遮盖的身份证号码",
-            "withheld-page": "不应公开的记录页面",
-            "report": "内部检查报告",
-        }[self.kind]
-        return f"{self.path}（第 {self.offset} 字节）：发现{what} {self.detail}"
-
-
-def _masked(value: bytes) -> str:
-    text = value.decode("ascii", "replace")
-    return text[:1] + "*" * (len(text) - 3) + text[-2:]
+        where = f"{self.path}（第 {self.offset} {self.unit}）" if self.offset else self.path
+        line = f"{where}：发现{WHAT[self.kind]} {self.detail}".rstrip()
+        return f"{line}；来源：{self.source}" if self.source else line
 
 
 CHUNK = 1 << 22  # files are read in 4 MiB blocks: a 1 GB download never sits in memory
@@ -107,15 +134,10 @@ def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Findi
         mark = data.find(REPORT_MARK)
         if 0 <= mark < limit and start + mark >= done:
             yield Finding(name, start + mark, "report", "")
-        if _DIGITS.search(data):
-            for match in _ID.finditer(data):
-                at = match.start(1)
-                if at >= limit or start + at < done:
-                    continue
-                if _in_hex_token(data, at, match.end(1)):
-                    continue
-                if idnum_valid_scalar(match.group(1).decode("ascii"), today):
-                    yield Finding(name, start + at, "idnum", _masked(match.group(1)))
+        if _DIGITISH.search(data):
+            for at, kind, shown in _numbers(data, today):
+                if at < limit and start + at >= done:
+                    yield Finding(name, start + at, kind, shown)
         done = start + limit
         if final:
             return
@@ -123,20 +145,33 @@ def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Findi
         carried, start, block = data[keep:], start + keep, following
 
 
-def _in_hex_token(data: bytes, start: int, end: int) -> bool:
+def _numbers(data: bytes, today: dt.date) -> Iterator[tuple[int, str, str]]:
+    """(byte offset, kind, masked number) of every ID or mobile number in `data`."""
+    # surrogateescape: a block cut inside a character (or a binary byte) keeps its length,
+    # so offsets stay exact.
+    text = data.decode("utf-8", "surrogateescape")
+    for hit in pii.find(text, today):
+        if _in_hex_token(text, hit.start, hit.end):
+            continue
+        at = len(text[: hit.start].encode("utf-8", "surrogateescape"))
+        keep = (1, 2) if hit.kind == pii.IDNUM else (3, 4)
+        yield at, hit.kind, pii.shown(text, hit, keep)
+
+
+def _in_hex_token(text: str, start: int, end: int) -> bool:
     """True when the digits lie inside a SHA-256 digest or a record id, not free text.
 
-    A 64-hex SHA-256 (downloads, SHA256SUMS) or a 16-hex record id can hold a run of 15
-    digits with a valid date inside, which passes the legacy ID check: a hex run of exactly
-    16 or 64 characters with a letter a–f is such a token (an ID number's own letter, X,
-    is not hex; digits glued to other text, as in search fragments, are still checked).
+    A 64-hex SHA-256 (downloads, SHA256SUMS) or a 16-hex record id can hold a run of
+    digits that passes as a number: a hex run of exactly 16, 32, 40 or 64 characters with
+    a letter a–f is such a token (an ID number's own letter, X, is not hex; digits glued
+    to other text, as in search fragments, are still checked).
     """
-    while start > 0 and data[start - 1] in _HEX:
+    while start > 0 and text[start - 1] in _HEX:
         start -= 1
-    while end < len(data) and data[end] in _HEX:
+    while end < len(text) and text[end] in _HEX:
         end += 1
-    token = data[start:end]
-    return len(token) in (16, 64) and any(c not in b"0123456789" for c in token)
+    token = text[start:end]
+    return len(token) in (16, 32, 40, 64) and any(c not in "0123456789" for c in token)
 
 
 def _file(path: Path) -> Opener:
@@ -176,12 +211,81 @@ def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[
         if path.suffix.lower() in BINARY_SUFFIXES:
             continue
         rel = path.relative_to(root).as_posix()
-        findings.extend(scan_stream(rel, _file(path), today))
+        if path.suffix.lower() == ".pdf":
+            findings.extend(scan_pdf(rel, path, today))
+        else:
+            findings.extend(scan_stream(rel, _file(path), today))
     for page in sorted(set(withheld)):
         for rel in (f"{page}.html", f"{page}/"):
             if (root / rel).exists():
                 findings.append(Finding(rel, 0, "withheld-page", page))
     return findings
+
+
+def scan_pdf(name: str, path: Path, today: dt.date) -> list[Finding]:
+    """Findings in a PDF's text, page by page; a PDF that cannot be read is a finding."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    found: list[Finding] = []
+    try:
+        reader = PdfReader(path)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
+        return [Finding(name, 0, "unchecked-file", f"（PDF 无法读取：{type(exc).__name__}）")]
+    for number, text in enumerate(pages, 1):
+        found += [_text_finding(name, number, "页", text, hit) for hit in pii.find(text, today)]
+    return found
+
+
+def _text_finding(name: str, at: int, unit: str, text: str, hit: pii.Hit) -> Finding:
+    keep = (1, 2) if hit.kind == pii.IDNUM else (3, 4)
+    return Finding(name, at, hit.kind, pii.shown(text, hit, keep), unit)
+
+
+def scan_content(content: Path, today: dt.date, checked: Iterable[str] = ()) -> list[Finding]:
+    """Findings in the site's sources: Markdown and text by line, PDFs by page.
+
+    Any other file (an image, a Word file …) cannot be read for personal data: it is a
+    finding unless its path (relative to the site root, e.g. `content/news/a.png`) is
+    listed as checked by a person.
+    """
+    if not content.is_dir():
+        return []
+    allowed = {str(c).strip("/") for c in checked}
+    findings: list[Finding] = []
+    for path in sorted(p for p in content.rglob("*") if p.is_file()):
+        rel = f"{content.name}/{path.relative_to(content).as_posix()}"
+        suffix = path.suffix.lower()
+        if suffix in TEXT_SUFFIXES:
+            text = path.read_bytes().decode("utf-8", "replace")
+            for number, line in enumerate(text.splitlines(), 1):
+                findings += [
+                    _text_finding(rel, number, "行", line, hit) for hit in pii.find(line, today)
+                ]
+        elif suffix == ".pdf":
+            findings.extend(scan_pdf(rel, path, today))
+        elif rel not in allowed:
+            findings.append(Finding(rel, 0, "unchecked-file", ""))
+    return findings
+
+
+def _with_sources(findings: list[Finding], records: Mapping[str, pl.DataFrame]) -> list[Finding]:
+    """Name the input row (dataset, file, sheet, row) behind each finding on a record page."""
+    out: list[Finding] = []
+    for f in findings:
+        match = _RECORD_PAGE.match(f.path)
+        frame = records.get(match.group(1)) if match else None
+        if match is None or frame is None or "_id" not in frame.columns:
+            out.append(f)
+            continue
+        rows = frame.filter(pl.col("_id") == match.group(2)).select("_file", "_sheet", "_row")
+        where = "、".join(
+            f"{match.group(1)} 数据 {file}{f' 工作表 {sheet}' if sheet else ''} 第 {row} 行"
+            for file, sheet, row in rows.iter_rows()
+        )
+        out.append(replace(f, source=where) if where else f)
+    return out
 
 
 class GuardError(Exception):
@@ -206,13 +310,39 @@ def withheld_pages(records: Mapping[str, pl.DataFrame]) -> list[str]:
     return pages
 
 
-def verifier(today: dt.date, withheld: Iterable[str] = ()) -> Callable[[Path], None]:
-    """A `verify` hook for build_site: raise GuardError when the new tree has a finding."""
+def verifier(
+    today: dt.date,
+    withheld: Iterable[str] = (),
+    *,
+    records: Mapping[str, pl.DataFrame] | None = None,
+    content: Path | None = None,
+    checked: Iterable[str] = (),
+) -> Callable[[Path], None]:
+    """A `verify` hook for build_site: raise GuardError when the new tree has a finding.
+
+    `records` (Result.records) lets a finding on a record page name its input row;
+    `content` is the site's content/ folder, scanned too (`checked`: files a person checked).
+    """
     pages = list(withheld)
+    allowed = list(checked)
 
     def verify(root: Path) -> None:
-        findings = scan_tree(root, today, pages)
+        findings = scan_content(content, today, allowed) if content is not None else []
+        findings += scan_tree(root, today, pages)
         if findings:
-            raise GuardError(findings)
+            raise GuardError(_with_sources(findings, records or {}))
 
     return verify
+
+
+def guard_for(result: Result, config: Config) -> Callable[[Path], None]:
+    """The build's guard: output tree, withheld pages, content/ sources, input rows named."""
+    root = config.root if (config.root / "mkdocs.yml").is_file() else Path(__file__).parents[1]
+    guard = config.site.get("guard") or {}
+    return verifier(
+        result.today,
+        withheld_pages(result.records),
+        records=result.records,
+        content=root / "content",
+        checked=[str(p) for p in guard.get("checked_attachments") or []],
+    )
