@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, cast
 
 import polars as pl
@@ -39,6 +39,9 @@ _DIGITISH = re.compile(
 _HEX = frozenset("0123456789abcdefABCDEF")
 _RECORD_PAGE = re.compile(r"^([^/!]+)/([0-9a-f]{16})(?:\.html|/)")
 # content/ files read as text; PDFs are read with pypdf; anything else must be listed.
+# Style sheets and scripts are the theme's code, never data: their decimals and coordinates
+# are not read as separated numbers (numbers written in one block are still found).
+CODE_SUFFIXES = {".css", ".js", ".mjs", ".map", ".svg"}
 TEXT_SUFFIXES = {
     ".md",
     ".markdown",
@@ -116,6 +119,7 @@ def scan_stream(name: str, opener: Opener, today: dt.date) -> Iterator[Finding]:
 
 def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Finding]:
     carried = b""  # the last OVERLAP bytes of the previous block, scanned again for context
+    separated = PurePosixPath(name.split("!")[-1]).suffix.lower() not in CODE_SUFFIXES
     start = 0  # absolute offset of `carried`'s first byte
     done = 0  # absolute offset up to which matches have been reported
     try:
@@ -135,7 +139,7 @@ def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Findi
         if 0 <= mark < limit and start + mark >= done:
             yield Finding(name, start + mark, "report", "")
         if _DIGITISH.search(data):
-            for at, kind, shown in _numbers(data, today):
+            for at, kind, shown in _numbers(data, today, separated):
                 if at < limit and start + at >= done:
                     yield Finding(name, start + at, kind, shown)
         done = start + limit
@@ -145,12 +149,12 @@ def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Findi
         carried, start, block = data[keep:], start + keep, following
 
 
-def _numbers(data: bytes, today: dt.date) -> Iterator[tuple[int, str, str]]:
+def _numbers(data: bytes, today: dt.date, separated: bool) -> Iterator[tuple[int, str, str]]:
     """(byte offset, kind, masked number) of every ID or mobile number in `data`."""
     # surrogateescape: a block cut inside a character (or a binary byte) keeps its length,
     # so offsets stay exact.
     text = data.decode("utf-8", "surrogateescape")
-    for hit in pii.find(text, today):
+    for hit in pii.find(text, today, separated):
         if _in_hex_token(text, hit.start, hit.end):
             continue
         at = len(text[: hit.start].encode("utf-8", "surrogateescape"))

@@ -40,6 +40,9 @@ _RUN = re.compile(
     rf"(?<![{_D}])[{_D}](?:[{SEPARATORS}]{{0,3}}[{_D}]){{10,}}"
     rf"(?:[{SEPARATORS}]{{0,3}}[Xx\uff38\uff58](?![A-Za-z]))?(?![{_D}])"
 )
+# Written as one block only (no separators): for style sheets and scripts, whose decimals
+# and coordinates (`.133 9.491`) would otherwise read as numbers written with spaces.
+_RUN_PLAIN = re.compile(rf"(?<![{_D}])[{_D}]{{11,18}}(?:[Xx\uff38\uff58](?![A-Za-z]))?(?![{_D}])")
 _GROUP = re.compile(rf"[{_D}]+|[Xx\uff38\uff58]")
 _ASCII = str.maketrans("０１２３４５６７８９Ｘｘx", "0123456789XXX")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -75,10 +78,13 @@ def classify(number: str, today: dt.date) -> tuple[str, int] | None:
     return None
 
 
-def find(text: str, today: dt.date) -> list[Hit]:
-    """Every ID or mobile number in `text`, in order, however it is written."""
+def find(text: str, today: dt.date, separated: bool = True) -> list[Hit]:
+    """Every ID or mobile number in `text`, in order, however it is written.
+
+    `separated=False` finds only numbers written without separators (code, not text).
+    """
     hits: list[Hit] = []
-    for run in _RUN.finditer(text):
+    for run in (_RUN if separated else _RUN_PLAIN).finditer(text):
         groups = [(g.start(), g.group()) for g in _GROUP.finditer(text, run.start(), run.end())]
         hits.extend(_in_run(groups, today))
     return hits

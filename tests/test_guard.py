@@ -268,3 +268,11 @@ def test_build_guard_reads_site_content(tmp_path, config):
     assert [(f.path, f.offset, f.kind) for f in err.value.findings] == [
         ("content/a.md", 1, "mobile")
     ]
+
+
+def test_style_sheet_decimals_are_not_numbers_but_plain_ones_are(tmp_path):
+    css = ".a{d:path('M1.33 9.491 1.33 8.622 1.41 1.694')} .b{content:'13800138000'}"
+    (tmp_path / "main.css").write_text(css, encoding="utf-8")
+    (tmp_path / "page.html").write_text("<p>1.33 9.491 1.33 8.622</p>", encoding="utf-8")
+    found = scan_tree(tmp_path, TODAY)
+    assert [(f.path, f.kind) for f in found] == [("main.css", "mobile"), ("page.html", "mobile")]
