@@ -248,3 +248,81 @@ def test_property_no_written_number_survives_masking(before, number, after):
     assert ids + mobiles >= 1
     assert pii.find(masked, TODAY) == []
     assert list(scan_bytes("x.html", masked.encode(), TODAY)) == []
+
+
+# --- messy drops: a pipeline that passed leaves the guard nothing to find --------------------
+
+CELL = st.one_of(
+    TEXT,
+    st.builds(lambda a, n, b: f"{a}{n}{b}", TEXT, NUMBER, TEXT),
+    st.builds(lambda b: b + regno_check_digit(b), st.from_regex(r"\A[0-9]{14}\Z")),
+    st.from_regex(r"\A[0-9]{6}(19[0-9]{2})(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])[0-9]{3}\Z"),
+    st.from_regex(r"\A[0-9A-Z \-]{5,20}\Z"),
+)
+FREE = [XZCF_HEADER.index(h) for h in ("违法事实", "处罚依据", "处罚内容", "违法行为类型")]
+CODES = [XZCF_HEADER.index(h) for h in ("行政相对人代码_2(工商注册号)", "行政处罚决定书文号")]
+
+
+@st.composite
+def messy_row(draw: st.DrawFn, n: int) -> list[str]:
+    kind = draw(st.sampled_from(["法人及非法人组织", "自然人", "个体工商户"]))
+    name = draw(st.sampled_from(["欧阳娜娜", "段军伟", "示例市甲商行"]))
+    code = "" if kind == "自然人" else ORG
+    row = penalty(name, code, f"示市监罚〔2026〕{n}号", kind=kind, idnum=PERSON_ID)
+    for i in FREE + CODES:
+        row[i] = draw(CELL) or row[i]
+    return row
+
+
+@settings(max_examples=max(3, settings.default.max_examples // 8))
+@given(
+    rows=st.lists(st.integers(1, 10_000), min_size=1, max_size=6, unique=True).flatmap(
+        lambda ns: st.tuples(*[messy_row(n) for n in ns])
+    )
+)
+def test_property_a_passed_pipeline_leaves_the_guard_nothing(tmp_path_factory, config, rows):
+    from generator.pipeline import run
+
+    data = tmp_path_factory.mktemp("drop")
+    write_csv(data / "xzcf" / "处罚.csv", [XZCF_HEADER, *rows])
+    result = run(data, config, TODAY)
+    published = result.published("xzcf")
+    dump = published.drop([c for c in published.columns if c.startswith("_")]).write_ndjson()
+    assert list(scan_bytes("xzcf.ndjson", dump.encode(), TODAY)) == []
+
+
+def test_build_publishes_no_number_in_any_writing(tmp_path):
+    """Every writing in every text column of a drop, built end to end: nothing survives."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from generator.guard import scan_tree
+
+    rows = []
+    for n, (number, _) in enumerate(WRITINGS, 1):
+        row = penalty(
+            "段军伟", "", f"示市监罚〔2026〕{n}号", kind="自然人", idnum=PERSON_ID, rep=""
+        )
+        for i in FREE:
+            row[i] = f"当事人段军伟（{number}）经查属实，军伟本人已签收"
+        rows.append(row)
+    write_csv(tmp_path / "data" / "xzcf" / "处罚.csv", [XZCF_HEADER, *rows])
+    out = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "--config", str(ROOT / "site.yml"), "build"]
+        + ["--data", str(tmp_path / "data"), "--out", str(out), "--work", str(tmp_path / "w")]
+        + ["--today", TODAY.isoformat()],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    assert scan_tree(out, TODAY) == []
+    planted = {digits_of(w) for w, _ in WRITINGS} | {PERSON_ID}
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".csv", ".xml", ".ndjson"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert "段军伟" not in text and "军伟本人" not in text, path
+            assert not any(p in digits_of(text) for p in planted if len(p) >= 15), path
