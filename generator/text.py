@@ -22,25 +22,28 @@ from .validate import ERROR, ROW
 # Zero-width and bidi characters: removed (they hide digits and reorder text).
 INVISIBLE = r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e]"
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-# Only cells with a character outside ASCII, common CJK and CJK punctuation need work.
-_UNUSUAL = r"[^\x09\x0a\x0d\x20-\x7e\u4e00-\u9fff\u3001-\u3011\u3014-\u301f]"
 # Full-width punctuation Chinese text uses: kept as written through NFKC (private-use
 # stand-ins while normalising).
-_KEEP = ["，", "：", "；", "！", "？", "（", "）"]
+_KEEP = ["，", "：", "；", "！", "？", "（", "）", "…"]
 _STAND_IN = [chr(0xF8F0 + i) for i in range(len(_KEEP))]
+# Only cells with a character outside ASCII, CJK ideographs, CJK punctuation and the kept
+# marks can change: the others are not touched at all.
+_UNUSUAL = (
+    r"[^\x09\x0a\x0d\x20-\x7e\u4e00-\u9fff\u3001-\u3011\u3014-\u301f"
+    r"\u2014\u2018-\u201d\u00b7\u00d7\uff01\uff08\uff09\uff0c\uff1a\uff1b\uff1f\u2026]"
+)
 CODE = "cell-control-char"
 
 
 def normalise_expr(e: pl.Expr) -> pl.Expr:
-    """The normalised text of a cell (vectorised; plain cells pass through untouched)."""
-    clean = (
+    """The normalised text of a cell (vectorised)."""
+    return (
         e.str.replace_many(_KEEP, _STAND_IN)
         .str.normalize("NFKC")
         .str.replace_many(_STAND_IN, _KEEP)
         .str.replace_all(INVISIBLE, "")
         .str.replace_all(CONTROL, "")
     )
-    return pl.when(e.str.contains(_UNUSUAL)).then(clean).otherwise(e)
 
 
 def normalise(loaded: Loaded) -> Loaded:
@@ -56,19 +59,32 @@ def _table(table: Table, issues: list[Issue]) -> Table:
     keys = [k for k, d in frame.schema.items() if d == pl.Utf8 and not k.startswith("_")]
     if not keys:
         return table
-    flags = frame.select([pl.col(k).str.contains(CONTROL).fill_null(False) for k in keys])
-    bad = [k for k, s in zip(keys, flags.iter_columns(), strict=True) if s.any()]
-    frame = frame.with_columns([normalise_expr(pl.col(k)).alias(k) for k in keys])
-    if bad:
-        first = pl.coalesce([pl.when(flags.get_column(k)).then(pl.lit(CODE)) for k in bad]).alias(
-            ERROR
+    # One regex pass per column (in parallel) finds the few cells that can change; only
+    # those are normalised and checked for control characters.
+    unusual = frame.select([pl.col(k).str.contains(_UNUSUAL).fill_null(False) for k in keys])
+    changed: list[pl.Series] = []
+    flags: dict[str, pl.Series] = {}
+    for k, mask in zip(keys, unusual.iter_columns(), strict=True):
+        if not mask.any():
+            continue
+        where = mask.arg_true()
+        cells = frame.get_column(k).gather(where).to_frame()
+        control = cells.select(pl.col(k).str.contains(CONTROL)).to_series()
+        if control.any():
+            flags[k] = pl.Series(k, [False] * frame.height).scatter(where.filter(control), True)
+        changed.append(
+            frame.get_column(k).scatter(where, cells.select(normalise_expr(pl.col(k))).to_series())
         )
+    frame = frame.with_columns(changed) if changed else frame
+    bad = list(flags)
+    if bad:
+        first = pl.coalesce([pl.when(flags[k]).then(pl.lit(CODE)) for k in bad]).alias(ERROR)
         if ERROR in frame.columns:
             first = pl.coalesce([pl.col(ERROR), first]).alias(ERROR)
         frame = frame.with_columns(first)
         rows = table.frame.get_column(ROW)
         for k in bad:
-            mask = flags.get_column(k)
+            mask = flags[k]
             for row, value in zip(
                 rows.filter(mask).to_list(),
                 table.frame.get_column(k).filter(mask).to_list(),
