@@ -31,11 +31,6 @@ if TYPE_CHECKING:
     from .config import Config
     from .pipeline import Result
 
-# A block can hold a number only if it has 11 digits close together (cheap bytes test;
-# full-width digits are \xef\xbc\x90-\x99 in UTF-8).
-_DIGITISH = re.compile(
-    rb"(?:[0-9]|\xef\xbc[\x90-\x99])(?:[^0-9\n<>\"]{0,9}(?:[0-9]|\xef\xbc[\x90-\x99])){10}"
-)
 _HEX = frozenset("0123456789abcdefABCDEF")
 _RECORD_PAGE = re.compile(r"^([^/!]+)/([0-9a-f]{16})(?:\.html|/)")
 # content/ files read as text; PDFs are read with pypdf; anything else must be listed.
@@ -138,10 +133,9 @@ def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Findi
         mark = data.find(REPORT_MARK)
         if 0 <= mark < limit and start + mark >= done:
             yield Finding(name, start + mark, "report", "")
-        if _DIGITISH.search(data):
-            for at, kind, shown in _numbers(data, today, separated):
-                if at < limit and start + at >= done:
-                    yield Finding(name, start + at, kind, shown)
+        for at, kind, shown in _numbers(data, today, separated):
+            if at < limit and start + at >= done:
+                yield Finding(name, start + at, kind, shown)
         done = start + limit
         if final:
             return

@@ -36,13 +36,17 @@ SEPARATORS = (
     ".\u00b7\u30fb\uff0e/\uff0f\\\\_"
     "\u200b-\u200d\u2060\ufeff\u00ad"
 )
+# The look-behind comes after the first digit so the regex engine can skip ahead to digits
+# (a leading look-behind makes it try every position: three times slower).
 _RUN = re.compile(
-    rf"(?<![{_D}])[{_D}](?:[{SEPARATORS}]{{0,3}}[{_D}]){{10,}}"
+    rf"[{_D}](?<![{_D}][{_D}])(?:[{SEPARATORS}]{{0,3}}[{_D}]){{10,}}"
     rf"(?:[{SEPARATORS}]{{0,3}}[Xx\uff38\uff58](?![A-Za-z]))?(?![{_D}])"
 )
 # Written as one block only (no separators): for style sheets and scripts, whose decimals
 # and coordinates (`.133 9.491`) would otherwise read as numbers written with spaces.
-_RUN_PLAIN = re.compile(rf"(?<![{_D}])[{_D}]{{11,18}}(?:[Xx\uff38\uff58](?![A-Za-z]))?(?![{_D}])")
+_RUN_PLAIN = re.compile(
+    rf"[{_D}](?<![{_D}][{_D}])[{_D}]{{10,17}}(?:[Xx\uff38\uff58](?![A-Za-z]))?(?![{_D}])"
+)
 _GROUP = re.compile(rf"[{_D}]+|[Xx\uff38\uff58]")
 _ASCII = str.maketrans("０１２３４５６７８９Ｘｘx", "0123456789XXX")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -92,6 +96,19 @@ def find(text: str, today: dt.date, separated: bool = True) -> list[Hit]:
 
 def _in_run(groups: list[tuple[int, str]], today: dt.date) -> list[Hit]:
     hits: list[Hit] = []
+    if len(groups) == 1:  # the common case: one block of digits
+        start, block = groups[0]
+        found = classify(block.translate(_ASCII), today) if len(block) in (11, 13, 15, 18) else None
+        if found is None:
+            return []
+        return [
+            Hit(
+                found[0],
+                start + found[1],
+                start + len(block),
+                tuple(range(start + found[1], start + len(block))),
+            )
+        ]
     i = 0
     while i < len(groups):
         best: tuple[int, str, int] | None = None  # (last group, kind, prefix)
