@@ -26,14 +26,12 @@ from typing import IO, TYPE_CHECKING, cast
 import polars as pl
 
 from . import pii
-from .pii import RUN_BYTES, WIDE_BYTES
 
 if TYPE_CHECKING:
     from .config import Config
     from .pipeline import Result
 
 _HEX = frozenset("0123456789abcdefABCDEF")
-_HEX_BYTES = frozenset(b"0123456789abcdefABCDEF")
 _RECORD_PAGE = re.compile(r"^([^/!]+)/([0-9a-f]{16})(?:\.html|/)")
 # content/ files read as text; PDFs are read with pypdf; anything else must be listed.
 # Style sheets and scripts are the theme's code, never data: their decimals and coordinates
@@ -146,36 +144,14 @@ def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Findi
 
 
 def _numbers(data: bytes, today: dt.date, separated: bool) -> Iterator[tuple[int, str, str]]:
-    """(byte offset, kind, masked number) of every ID or mobile number in `data`.
-
-    Bytes are searched for candidate runs first; only a candidate's neighbourhood is
-    decoded and read by the detector (a block with full-width digits is read whole).
-    """
-    if WIDE_BYTES.search(data):
-        yield from _numbers_in(data, 0, today, separated)
-        return
-    for run in RUN_BYTES.finditer(data):
-        a, b = run.start(), run.end()
-        while a > 0 and data[a - 1] in _HEX_BYTES and run.start() - a < 64:
-            a -= 1
-        while b < len(data) and data[b] in _HEX_BYTES and b - run.end() < 64:
-            b += 1
-        a, b = max(a - 4, 0), b + 16  # the character before, a trailing X and what follows
-        for at, kind, shown in _numbers_in(data[a:b], a, today, separated):
-            if run.start() <= at < run.end():
-                yield at, kind, shown
-
-
-def _numbers_in(
-    data: bytes, base: int, today: dt.date, separated: bool
-) -> Iterator[tuple[int, str, str]]:
+    """(byte offset, kind, masked number) of every ID or mobile number in `data`."""
     # surrogateescape: a block cut inside a character (or a binary byte) keeps its length,
     # so offsets stay exact.
     text = data.decode("utf-8", "surrogateescape")
     for hit in pii.find(text, today, separated):
         if _in_hex_token(text, hit.start, hit.end):
             continue
-        at = base + len(text[: hit.start].encode("utf-8", "surrogateescape"))
+        at = len(text[: hit.start].encode("utf-8", "surrogateescape"))
         keep = (1, 2) if hit.kind == pii.IDNUM else (3, 4)
         yield at, hit.kind, pii.shown(text, hit, keep)
 

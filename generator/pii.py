@@ -56,14 +56,6 @@ PREFILTER = rf"[{_D}](?:[{SEPARATORS}]{{0,3}}[{_D}]){{10}}"
 
 IDNUM, MOBILE = "idnum", "mobile"
 
-# The same runs found in UTF-8 bytes, for the guard: ASCII digits with any separator
-# between them (a block with full-width digits is decoded and read with `find`). A match
-# is a candidate only; `find` on its neighbourhood decides.
-_SEPARATOR_CHARS = [chr(c) for c in range(0x10000) if re.fullmatch(rf"[{SEPARATORS}]", chr(c))]
-_SEP_BYTES = b"|".join(re.escape(c.encode("utf-8")) for c in _SEPARATOR_CHARS)
-RUN_BYTES = re.compile(rb"[0-9](?:(?:" + _SEP_BYTES + rb"){0,3}[0-9]){10,}")
-WIDE_BYTES = re.compile(rb"\xef\xbc[\x90-\x99]")
-
 
 @dataclass(frozen=True)
 class Hit:
