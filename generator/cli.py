@@ -289,7 +289,7 @@ def _build_staged(args: argparse.Namespace, config: Config, result: Result) -> N
 
 def _build_site(args: argparse.Namespace, config: Config, result: Result) -> int:
     """Build, guard and swap in the site; 0, or the exit code of why it was not replaced."""
-    from .guard import GuardError, verifier, withheld_pages
+    from .guard import GuardError, guard_for
     from .opendata import LedgerError, OpenData
     from .opendata.ledger import previous_ledger
     from .search import SearchError, SearchIndex
@@ -312,7 +312,7 @@ def _build_site(args: argparse.Namespace, config: Config, result: Result) -> int
             workers=args.workers,
             extra=opendata,
             search=search,
-            verify=verifier(result.today, withheld_pages(result.records), args.work),
+            verify=guard_for(result, config, args.work),
         )
     except (SiteError, LedgerError, SearchError) as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")

@@ -91,6 +91,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     hints: tuple[str, ...] = ()  # bracketed hint words that name this column (`(工商登记码)`)
     source_only: bool = False  # read in, split by `derive:`, never published as such
+    person_value: str | None = None  # subject_category: the value that means a natural person
 
 
 @dataclass
@@ -319,6 +320,7 @@ def _load_columns(
                 aliases=tuple(str(a) for a in c.get("aliases") or ()),
                 hints=tuple(str(a) for a in c.get("hints") or ()),
                 source_only=bool(c.get("source_only")),
+                person_value=c.get("person_value"),
             )
         )
     for c in raw:

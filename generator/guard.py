@@ -1,9 +1,13 @@
 """Stage: guard — the last line of defence before anything is published (spec §5).
 
 Scans the whole output tree — HTML, JSON, CSV, XML, feeds, search index fragments
-(gzip) and XLSX (zip) — for check-digit-valid ID numbers, for pages of records that are
-not public, and for the office's private report. Any finding fails the build, and the
-previous site stays in place.
+(gzip), XLSX (zip) and PDF text — with masking's own detector (generator/pii.py) for ID
+and mobile numbers however they are written, for pages of records that are not public,
+and for the office's private report. It also reads the Markdown sources and attachments
+in content/: a number there is named by file and line, and a file it cannot read (an
+image …) is refused unless site.yml lists it under `guard: checked_attachments`. Any
+finding fails the build, and the previous site stays in place. A finding on a record's
+page names the input row behind it.
 """
 
 from __future__ import annotations
@@ -17,19 +21,38 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
-from typing import IO, Any, cast
+from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import polars as pl
 
+from . import pii
 from .scan import Batch, Hit
-from .values import idnum_valid_scalar
 
-_ID = re.compile(rb"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
-_DIGITS = re.compile(rb"\d{15}")
-_HEX = frozenset(b"0123456789abcdefABCDEF")
+if TYPE_CHECKING:
+    from .config import Config
+    from .pipeline import Result
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+_RECORD_PAGE = re.compile(r"^([^/!]+)/([0-9a-f]{16})(?:\.html|/)")
+# content/ files read as text; PDFs are read with pypdf; anything else must be listed.
+# Style sheets and scripts are the theme's code, never data: their decimals and coordinates
+# are not read as separated numbers (numbers written in one block are still found).
+CODE_SUFFIXES = {".css", ".js", ".mjs", ".map", ".svg"}
+TEXT_SUFFIXES = {
+    ".md",
+    ".markdown",
+    ".txt",
+    ".html",
+    ".htm",
+    ".csv",
+    ".json",
+    ".xml",
+    ".yml",
+    ".yaml",
+}
 # The office report carries this sentence; it must never be found in public output.
 REPORT_MARK = "不得上传到公开网站".encode()
 Opener = Callable[[], IO[bytes]]
@@ -43,7 +66,15 @@ BINARY_SUFFIXES = {
     ".woff2",
     ".ttf",
     ".wasm",
-    ".pdf",
+}
+
+
+WHAT = {
+    pii.IDNUM: "未遮盖的身份证号码",
+    pii.MOBILE: "未遮盖的手机号码",
+    "withheld-page": "不应公开的记录页面",
+    "report": "内部检查报告",
+    "unchecked-file": "无法检查的文件（请删除，或人工核对后列入 site.yml 的 guard.checked_attachments）",
 }
 
 
@@ -51,21 +82,15 @@ BINARY_SUFFIXES = {
 class Finding:
     path: str  # relative to the scanned root (inside an archive: "a.xlsx!xl/sharedStrings.xml")
     offset: int
-    kind: str  # "idnum" | "withheld-page" | "report"
+    kind: str  # pii.IDNUM | pii.MOBILE | "withheld-page" | "report" | "unchecked-file"
     detail: str
+    unit: str = "字节"  # what `offset` counts: 字节 (output), 行 (content/ sources), 页 (PDF)
+    source: str = ""  # the input row behind a record page's finding
 
     def text(self) -> str:
-        what = {
-            "idnum": "未遮盖的身份证号码",
-            "withheld-page": "不应公开的记录页面",
-            "report": "内部检查报告",
-        }[self.kind]
-        return f"{self.path}（第 {self.offset} 字节）：发现{what} {self.detail}"
-
-
-def _masked(value: bytes) -> str:
-    text = value.decode("ascii", "replace")
-    return text[:1] + "*" * (len(text) - 3) + text[-2:]
+        where = f"{self.path}（第 {self.offset} {self.unit}）" if self.offset else self.path
+        line = f"{where}：发现{WHAT[self.kind]} {self.detail}".rstrip()
+        return f"{line}；来源：{self.source}" if self.source else line
 
 
 CHUNK = 1 << 22  # files are read in 4 MiB blocks: a 1 GB download never sits in memory
@@ -93,6 +118,7 @@ def scan_stream(name: str, opener: Opener, today: dt.date) -> Iterator[Finding]:
 
 def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Finding]:
     carried = b""  # the last OVERLAP bytes of the previous block, scanned again for context
+    separated = PurePosixPath(name.split("!")[-1]).suffix.lower() not in CODE_SUFFIXES
     start = 0  # absolute offset of `carried`'s first byte
     done = 0  # absolute offset up to which matches have been reported
     try:
@@ -111,15 +137,9 @@ def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Findi
         mark = data.find(REPORT_MARK)
         if 0 <= mark < limit and start + mark >= done:
             yield Finding(name, start + mark, "report", "")
-        if _DIGITS.search(data):
-            for match in _ID.finditer(data):
-                at = match.start(1)
-                if at >= limit or start + at < done:
-                    continue
-                if _in_hex_token(data, at, match.end(1)):
-                    continue
-                if idnum_valid_scalar(match.group(1).decode("ascii"), today):
-                    yield Finding(name, start + at, "idnum", _masked(match.group(1)))
+        for at, kind, shown in _numbers(data, today, separated):
+            if at < limit and start + at >= done:
+                yield Finding(name, start + at, kind, shown)
         done = start + limit
         if final:
             return
@@ -127,20 +147,33 @@ def _scan_blocks(name: str, stream: IO[bytes], today: dt.date) -> Iterator[Findi
         carried, start, block = data[keep:], start + keep, following
 
 
-def _in_hex_token(data: bytes, start: int, end: int) -> bool:
+def _numbers(data: bytes, today: dt.date, separated: bool) -> Iterator[tuple[int, str, str]]:
+    """(byte offset, kind, masked number) of every ID or mobile number in `data`."""
+    # surrogateescape: a block cut inside a character (or a binary byte) keeps its length,
+    # so offsets stay exact.
+    text = data.decode("utf-8", "surrogateescape")
+    for hit in pii.find(text, today, separated):
+        if _in_hex_token(text, hit.start, hit.end):
+            continue
+        at = len(text[: hit.start].encode("utf-8", "surrogateescape"))
+        keep = (1, 2) if hit.kind == pii.IDNUM else (3, 4)
+        yield at, hit.kind, pii.shown(text, hit, keep)
+
+
+def _in_hex_token(text: str, start: int, end: int) -> bool:
     """True when the digits lie inside a SHA-256 digest or a record id, not free text.
 
-    A 64-hex SHA-256 (downloads, SHA256SUMS) or a 16-hex record id can hold a run of 15
-    digits with a valid date inside, which passes the legacy ID check: a hex run of exactly
-    16 or 64 characters with a letter a–f is such a token (an ID number's own letter, X,
-    is not hex; digits glued to other text, as in search fragments, are still checked).
+    A 64-hex SHA-256 (downloads, SHA256SUMS) or a 16-hex record id can hold a run of
+    digits that passes as a number: a hex run of exactly 16, 32, 40 or 64 characters with
+    a letter a–f is such a token (an ID number's own letter, X, is not hex; digits glued
+    to other text, as in search fragments, are still checked).
     """
-    while start > 0 and data[start - 1] in _HEX:
+    while start > 0 and text[start - 1] in _HEX:
         start -= 1
-    while end < len(data) and data[end] in _HEX:
+    while end < len(text) and text[end] in _HEX:
         end += 1
-    token = data[start:end]
-    return len(token) in (16, 64) and any(c not in b"0123456789" for c in token)
+    token = text[start:end]
+    return len(token) in (16, 32, 40, 64) and any(c not in "0123456789" for c in token)
 
 
 def _file(path: Path) -> Opener:
@@ -173,7 +206,7 @@ def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[
     """Every finding under `root`; `withheld` are 'dataset/id' records that must have no page.
 
     A record's page is `dataset/id.html`; a `dataset/id/` folder (where earlier versions
-    put it) counts too.
+    put it) counts too. Read in batches (see Scanner).
     """
     scanner = Scanner(today)
     findings: list[Finding] = []
@@ -186,6 +219,72 @@ def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[
             if (root / rel).exists():
                 findings.append(Finding(rel, 0, "withheld-page", page))
     return findings
+
+
+def scan_pdf(name: str, path: Path | IO[bytes], today: dt.date) -> list[Finding]:
+    """Findings in a PDF's text, page by page; a PDF that cannot be read is a finding."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    found: list[Finding] = []
+    try:
+        reader = PdfReader(path)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError) as exc:
+        return [Finding(name, 0, "unchecked-file", f"（PDF 无法读取：{type(exc).__name__}）")]
+    for number, text in enumerate(pages, 1):
+        found += [_text_finding(name, number, "页", text, hit) for hit in pii.find(text, today)]
+    return found
+
+
+def _text_finding(name: str, at: int, unit: str, text: str, hit: pii.Hit) -> Finding:
+    keep = (1, 2) if hit.kind == pii.IDNUM else (3, 4)
+    return Finding(name, at, hit.kind, pii.shown(text, hit, keep), unit)
+
+
+def scan_content(content: Path, today: dt.date, checked: Iterable[str] = ()) -> list[Finding]:
+    """Findings in the site's sources: Markdown and text by line, PDFs by page.
+
+    Any other file (an image, a Word file …) cannot be read for personal data: it is a
+    finding unless its path (relative to the site root, e.g. `content/news/a.png`) is
+    listed as checked by a person.
+    """
+    if not content.is_dir():
+        return []
+    allowed = {str(c).strip("/") for c in checked}
+    findings: list[Finding] = []
+    for path in sorted(p for p in content.rglob("*") if p.is_file()):
+        rel = f"{content.name}/{path.relative_to(content).as_posix()}"
+        suffix = path.suffix.lower()
+        if suffix in TEXT_SUFFIXES:
+            text = path.read_bytes().decode("utf-8", "replace")
+            for number, line in enumerate(text.splitlines(), 1):
+                findings += [
+                    _text_finding(rel, number, "行", line, hit) for hit in pii.find(line, today)
+                ]
+        elif suffix == ".pdf":
+            findings.extend(scan_pdf(rel, path, today))
+        elif rel not in allowed:
+            findings.append(Finding(rel, 0, "unchecked-file", ""))
+    return findings
+
+
+def _with_sources(findings: list[Finding], records: Mapping[str, pl.DataFrame]) -> list[Finding]:
+    """Name the input row (dataset, file, sheet, row) behind each finding on a record page."""
+    out: list[Finding] = []
+    for f in findings:
+        match = _RECORD_PAGE.match(f.path)
+        frame = records.get(match.group(1)) if match else None
+        if match is None or frame is None or "_id" not in frame.columns:
+            out.append(f)
+            continue
+        rows = frame.filter(pl.col("_id") == match.group(2)).select("_file", "_sheet", "_row")
+        where = "、".join(
+            f"{match.group(1)} 数据 {file}{f' 工作表 {sheet}' if sheet else ''} 第 {row} 行"
+            for file, sheet, row in rows.iter_rows()
+        )
+        out.append(replace(f, source=where) if where else f)
+    return out
 
 
 class GuardError(Exception):
@@ -210,20 +309,23 @@ def withheld_pages(records: Mapping[str, pl.DataFrame]) -> list[str]:
     return pages
 
 
-_ID_TEXT = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
-_HEX_TEXT = frozenset("0123456789abcdefABCDEF")
+class PiiDetector:
+    """The detector of generator/pii.py in the form generator/scan.py runs it.
 
+    `pattern` (Rust regex, no look-around) holds every run pii.find looks at, widened by
+    the hex characters around it and the letters after it, so that `check` sees what
+    pii.find's look-arounds and `_in_hex_token` need: a SHA-256 or a record id is still
+    recognised as a whole, an X glued to letters is still not a check character.
+    """
 
-class IdDetector:
-    """The guard's rules in the form generator/scan.py runs them (see scan.Detector)."""
-
-    # Every check-digit-valid ID number lies in such a token (its hex neighbours kept, so
-    # that a SHA-256 or a record id is recognised as a whole, as `_in_hex_token` does).
-    pattern = r"[0-9A-Fa-f]*[0-9]{15}[0-9A-Fa-fXx]*"
     mark = REPORT_MARK
 
-    def __init__(self, today: dt.date):
-        self.today = today
+    def __init__(self, today: dt.date, separated: bool = True):
+        self.today, self.separated = today, separated
+        d, sep = pii.DIGITS, pii.SEPARATORS
+        gap = f"[{sep}]{{0,3}}" if separated else ""
+        x = "XxＸｘ"
+        self.pattern = f"[0-9A-Fa-f]*[{d}](?:{gap}[{d}]){{10,}}(?:{gap}[{x}])?[0-9A-Za-z]*"
         self._seen: dict[str, list[tuple[int, str, str]]] = {}
 
     def check(self, token: str) -> list[tuple[int, str, str]]:
@@ -232,27 +334,21 @@ class IdDetector:
         if found is None:
             if len(self._seen) > 1 << 18:
                 self._seen.clear()
-            found = self._seen[token] = self._check(token)
+            found = self._seen[token] = [
+                (hit.start, hit.kind, pii.shown(token, hit, _KEEP[hit.kind]))
+                for hit in pii.find(token, self.today, self.separated)
+                if not _in_hex_token(token, hit.start, hit.end)
+            ]
         return found
 
-    def _check(self, token: str) -> list[tuple[int, str, str]]:
-        out = []
-        for m in _ID_TEXT.finditer(token):
-            start, end = m.span(1)
-            while start > 0 and token[start - 1] in _HEX_TEXT:
-                start -= 1
-            while end < len(token) and token[end] in _HEX_TEXT:
-                end += 1
-            hexed = token[start:end]
-            if len(hexed) in (16, 64) and not hexed.isdigit():
-                continue
-            if idnum_valid_scalar(m.group(1), self.today):
-                out.append((m.start(1), "idnum", _masked(m.group(1).encode())))
-        return out
-
     def scan_text(self, data: bytes) -> list[tuple[int, str, str]]:
-        found = _scan_blocks("", io.BytesIO(data), self.today)
-        return [(f.offset, f.kind, f.detail) for f in found]
+        """Bytes that are not UTF-8 (a GBK file in content/, a binary part): the Python path."""
+        stream = io.BytesIO(data)
+        name = "x" if self.separated else "x.css"
+        return [(f.offset, f.kind, f.detail) for f in _scan_blocks(name, stream, self.today)]
+
+
+_KEEP = {pii.IDNUM: (1, 2), pii.MOBILE: (3, 4)}
 
 
 class Scanner:
@@ -261,33 +357,43 @@ class Scanner:
 
     def __init__(self, today: dt.date):
         self.today = today
-        self._batch: Batch | None = None
+        self._batches: dict[bool, Batch] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"today": self.today, "_batch": None}
+        return {"today": self.today, "_batches": {}}
 
-    @property
-    def batch(self) -> Batch:
-        if self._batch is None:
-            self._batch = Batch(IdDetector(self.today))
-        return self._batch
+    def _batch(self, rel: str) -> Batch:
+        separated = PurePosixPath(rel).suffix.lower() not in CODE_SUFFIXES
+        if separated not in self._batches:
+            self._batches[separated] = Batch(PiiDetector(self.today, separated))
+        return self._batches[separated]
 
     def bytes(self, rel: str, data: bytes) -> list[Finding]:
-        if Path(rel).suffix.lower() in BINARY_SUFFIXES:
+        suffix = PurePosixPath(rel).suffix.lower()
+        if suffix in BINARY_SUFFIXES:
             return []
-        return _findings(self.batch.add(rel, data))
+        if suffix == ".pdf":
+            return scan_pdf(rel, io.BytesIO(data), self.today)
+        return _findings(self._batch(rel).add(rel, data))
 
     def path(self, rel: str, path: str) -> list[Finding]:
-        if Path(rel).suffix.lower() in BINARY_SUFFIXES:
+        suffix = PurePosixPath(rel).suffix.lower()
+        if suffix in BINARY_SUFFIXES:
             return []
-        return _findings(self.batch.add_file(rel, _file(Path(path)), os.path.getsize(path)))
+        if suffix == ".pdf":
+            return scan_pdf(rel, Path(path), self.today)
+        batch = self._batch(rel)
+        return _findings(batch.add_file(rel, _file(Path(path)), os.path.getsize(path)))
 
     def flush(self) -> list[Finding]:
-        return _findings(self.batch.flush())
+        return [f for b in self._batches.values() for f in _findings(b.flush())]
 
 
 def _findings(hits: list[Hit]) -> list[Finding]:
     return [Finding(h.path, h.offset, h.kind, h.detail) for h in hits]
+
+
+_DETECTOR_MODULES = {"guard", "pii", "scan", "values", "text"}
 
 
 def detector_stamp() -> str:
@@ -299,9 +405,6 @@ def detector_stamp() -> str:
     return digest.hexdigest()
 
 
-_DETECTOR_MODULES = {"guard", "pii", "scan", "values", "text"}
-
-
 class Guard:
     """The `verify` hook of build_site: scan as written, then check the finished tree.
 
@@ -309,14 +412,27 @@ class Guard:
     to the previous build's inherit its verdict when `work/guard.json` says that build was
     checked by the same detector (`detector_stamp`). The final check counts the tree's files
     against the writer's: any file written behind the writer's back makes the guard re-read
-    the whole tree. Pages of withheld records are looked for by name.
+    the whole tree. Pages of withheld records are looked for by name, content/ sources are
+    read (`checked`: attachments a person checked), and a finding on a record page names
+    the input row behind it (`records`: Result.records).
     """
 
-    def __init__(self, today: dt.date, withheld: Iterable[str] = (), work: Path | None = None):
+    def __init__(
+        self,
+        today: dt.date,
+        withheld: Iterable[str] = (),
+        work: Path | None = None,
+        *,
+        records: Mapping[str, pl.DataFrame] | None = None,
+        content: Path | None = None,
+        checked: Iterable[str] = (),
+    ):
         self.today = today
         self.scanner = Scanner(today)
         self.pages = list(withheld)
         self.state = work / "guard.json" if work is not None else None
+        self.records = records or {}
+        self.content, self.checked = content, list(checked)
 
     def inherit(self, out: Path) -> bool:
         """True when the live tree at `out` passed this same detector."""
@@ -326,21 +442,24 @@ class Guard:
             state = json.loads(self.state.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
-        return state == {"stamp": detector_stamp(), "site": str(out.resolve())}
+        return bool(state == {"stamp": detector_stamp(), "site": str(out.resolve())})
 
     def __call__(self, root: Path, counts: Any = None) -> None:
         from .site.writer import count_files
 
+        findings = []
+        if self.content is not None:
+            findings += scan_content(self.content, self.today, self.checked)
         if counts is not None and count_files(root) == counts.files:
-            findings = list(counts.findings)
+            findings += counts.findings
         else:
-            findings = scan_tree(root, self.today)
+            findings += scan_tree(root, self.today)
         for page in sorted(set(self.pages)):
             for rel in (f"{page}.html", f"{page}/"):
                 if (root / rel).exists():
                     findings.append(Finding(rel, 0, "withheld-page", page))
         if findings:
-            raise GuardError(findings)
+            raise GuardError(_with_sources(findings, self.records))
 
     def passed(self, out: Path) -> None:
         """Record that the tree now at `out` passed (read by the next build's `inherit`)."""
@@ -355,6 +474,28 @@ class Guard:
             self.state.unlink(missing_ok=True)
 
 
-def verifier(today: dt.date, withheld: Iterable[str] = (), work: Path | None = None) -> Guard:
+def verifier(
+    today: dt.date,
+    withheld: Iterable[str] = (),
+    work: Path | None = None,
+    *,
+    records: Mapping[str, pl.DataFrame] | None = None,
+    content: Path | None = None,
+    checked: Iterable[str] = (),
+) -> Guard:
     """The guard for one build (see Guard)."""
-    return Guard(today, withheld, work)
+    return Guard(today, withheld, work, records=records, content=content, checked=checked)
+
+
+def guard_for(result: Result, config: Config, work: Path | None = None) -> Guard:
+    """The build's guard: output tree, withheld pages, content/ sources, input rows named."""
+    root = config.root if (config.root / "mkdocs.yml").is_file() else Path(__file__).parents[1]
+    guard = config.site.get("guard") or {}
+    return verifier(
+        result.today,
+        withheld_pages(result.records),
+        work,
+        records=result.records,
+        content=root / "content",
+        checked=[str(p) for p in guard.get("checked_attachments") or []],
+    )

@@ -8,20 +8,16 @@ number, so no later stage can leak one.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import polars as pl
 
+from . import pii
 from .config import Config, Schema
 from .issues import Issue, make_issue
 from .validate import FILE, ROW, SHEET
-from .values import idnum_valid_scalar
 
-# Full-width digits and X map one-to-one, so match positions stay valid in the original.
-_WIDTH = str.maketrans("０１２３４５６７８９ＸｘＬ", "0123456789XxL")
-_ID_RE = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
-_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
-_PREFILTER = r"[0-9０-９]{11}"
+# Column types that hold text as written (dates, amounts and enums are normalised values).
+TEXT_TYPES = ("text", "longtext", "name", "docno", "code", "uscc")
 
 
 def mask_text(value: str, head: int, tail: int, char: str = "*") -> str:
@@ -63,28 +59,46 @@ def mask_name(name: str, compound: set[str], char: str = "*") -> str:
     return name[:keep] + char * (len(name) - keep)
 
 
-def scan_text(text: str, config: Config, today: dt.date) -> tuple[str, int, int]:
-    """Mask ID numbers and mobile numbers inside free text; returns (text, ids, mobiles)."""
+def _keep(config: Config) -> dict[str, tuple[int, int]]:
     m = config.masking
-    head, tail, char = (
-        int(m.get("id_keep_head", 1)),
-        int(m.get("id_keep_tail", 2)),
-        str(m.get("mask_char", "*")),
-    )
-    probe = text.translate(_WIDTH)
-    out = list(text)
-    ids = mobiles = 0
-    for match in _ID_RE.finditer(probe):
-        if idnum_valid_scalar(match.group(1), today):
-            ids += 1
-            a, b = match.span(1)
-            out[a:b] = list(mask_text(text[a:b], head, tail, char))
-    if m.get("scan_mobile", True):
-        for match in _MOBILE_RE.finditer(probe):
-            mobiles += 1
-            a, b = match.span(1)
-            out[a:b] = list(mask_text(text[a:b], 3, 4, char))
-    return "".join(out), ids, mobiles
+    return {
+        pii.IDNUM: (int(m.get("id_keep_head", 1)), int(m.get("id_keep_tail", 2))),
+        pii.MOBILE: (3, 4),
+    }
+
+
+def scan_text(text: str, config: Config, today: dt.date) -> tuple[str, int, int]:
+    """Mask ID numbers and mobile numbers inside text; returns (text, ids, mobiles).
+
+    The detector is `pii`'s, the guard's own: whatever it finds here is masked, so the
+    guard finds nothing. Mobiles are masked unless `masking.scan_mobile` is false.
+    """
+    m = config.masking
+    char = str(m.get("mask_char", "*"))
+    keep = _keep(config)
+    if not m.get("scan_mobile", True):
+        keep[pii.MOBILE] = (11, 0)  # keep all: nothing masked
+    new, ids, mobiles = pii.mask(text, today, keep, char)
+    return new, ids, mobiles if m.get("scan_mobile", True) else 0
+
+
+def _person_names(name: str | None, compound: list[str]) -> tuple[str | None, str | None]:
+    """(full name, given name of two characters or more) of a natural person."""
+    if not name or len(name.strip()) < 2:
+        return None, None
+    full = name.strip()
+    keep = 2 if full[:2] in compound and len(full) > 2 else 1
+    given = full[keep:]
+    return full, given if len(given) >= 2 else None
+
+
+def _person(schema: Schema) -> pl.Expr:
+    """True on rows whose subject is a natural person (the schema's `person_value`)."""
+    category = schema.role("subject_category")
+    column = schema.by_key[category] if category else None
+    if column is None or not column.person_value:
+        return pl.lit(False)
+    return (pl.col(column.key) == column.person_value).fill_null(False)
 
 
 def mask_frame(
@@ -94,16 +108,27 @@ def mask_frame(
     m = config.masking
     char = str(m.get("mask_char", "*"))
     compound = list(m.get("compound_surnames") or [])
-    name, category = schema.role("subject_name"), schema.role("subject_category")
-    texts = [c.key for c in schema.columns if c.type in ("longtext", "text")]
-    person = (pl.col(category) == "自然人").fill_null(False) if category else pl.lit(False)
-    full = pl.col(name) if name else pl.lit(None, dtype=pl.Utf8)
+    name = schema.role("subject_name")
+    texts = [c.key for c in schema.columns if c.type in TEXT_TYPES]
+    person = _person(schema)
+    full = pl.col(name).str.strip_chars() if name else pl.lit(None, dtype=pl.Utf8)
+    n = full.str.len_chars()
+    keep = pl.when(full.str.slice(0, 2).is_in(compound) & (n > 2)).then(2).otherwise(1)
+    given = full.str.slice(keep)
     masked_name = mask_name_expr(full, compound, char)
-    # Per text cell: does it hold a long digit run, or this natural person's full name?
+    # Per text cell: a run of digits (separators allowed), or this natural person's name.
+    named = person & (n >= 2)
     flags = [
         (
-            pl.col(k).str.contains(_PREFILTER)
-            | (person & (full.str.len_chars() >= 2) & pl.col(k).str.contains(full, literal=True))
+            pl.col(k).str.contains(pii.PREFILTER)
+            | (
+                named
+                & pl.lit(k != name)
+                & (
+                    pl.col(k).str.contains(full, literal=True)
+                    | ((given.str.len_chars() >= 2) & pl.col(k).str.contains(given, literal=True))
+                )
+            )
         )
         .fill_null(False)
         .alias(f"?{k}")
@@ -139,8 +164,12 @@ def _scan_cells(
     texts: list[str],
     suspect: pl.Series,
 ) -> tuple[pl.DataFrame, list[Issue]]:
-    """The Python pass over the few flagged cells: find and mask ID and mobile numbers."""
+    """The Python pass over the few flagged cells: find and mask ID and mobile numbers,
+    and the natural person's name (full, and the given name alone)."""
     labels = {c.key: c.label for c in schema.columns}
+    regno = schema.role("subject_regno")
+    compound = list(config.masking.get("compound_surnames") or [])
+    char = str(config.masking.get("mask_char", "*"))
     issues: list[Issue] = []
     index = frame.with_row_index("_i").filter(suspect)
     updates: dict[str, list[str | None]] = {}
@@ -149,35 +178,29 @@ def _scan_cells(
         if rows.height == 0:
             continue
         column = frame.get_column(k).to_list()
-        for i, value, file, sheet, row, full, masked in rows.iter_rows():
+        for i, value, file, sheet, row, person, masked in rows.iter_rows():
             if not value:
                 continue
             new, n_id, n_mob = scan_text(value, config, today)
-            if full and len(full) >= 2:
-                # A natural person's name inside free text is masked like the name itself.
+            full, given = _person_names(person, compound)
+            if full:
                 new = new.replace(full, masked)
+            if given:
+                new = new.replace(given, char * len(given))
             if n_id or n_mob:
-                what = "、".join(
-                    x
-                    for x in (
-                        f"身份证号码{n_id}处" if n_id else "",
-                        f"手机号码{n_mob}处" if n_mob else "",
+                where = dict(dataset=schema.id, file=file, sheet=sheet, row=row, column=labels[k])
+                if k == regno and n_id:
+                    issues.append(make_issue("regno-masked-as-id", value=new, **where))
+                else:
+                    issues.append(
+                        make_issue("pii-in-text", value=new, detail=_what(n_id, n_mob), **where)
                     )
-                    if x
-                )
-                issues.append(
-                    make_issue(
-                        "pii-in-text",
-                        dataset=schema.id,
-                        file=file,
-                        sheet=sheet,
-                        row=row,
-                        column=labels[k],
-                        value=new,
-                        detail=what,
-                    )
-                )
             column[i] = new
         updates[k] = column
     frame = frame.with_columns([pl.Series(k, v, dtype=pl.Utf8) for k, v in updates.items()])
     return frame, issues
+
+
+def _what(ids: int, mobiles: int) -> str:
+    parts = [f"身份证号码{ids}处" if ids else "", f"手机号码{mobiles}处" if mobiles else ""]
+    return "、".join(x for x in parts if x)

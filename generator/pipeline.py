@@ -26,6 +26,7 @@ from .takedowns import (
     revoked_reasons,
     working_days_since,
 )
+from .text import normalise
 from .validate import ERROR, FILE, ROW, SEQ, SHEET, validate_table
 
 Progress = Callable[[str, int, int], None]
@@ -93,7 +94,7 @@ def run(data_dir: Path, config: Config, today: dt.date, progress: Progress | Non
     step = progress or (lambda name, i, n: None)
     stages = 2 + len(config.schemas)
     step("读取文件", 0, stages)
-    loaded = load(data_dir, config)
+    loaded = normalise(load(data_dir, config))
     issues = list(loaded.issues)
     step("校验数据", 1, stages)
     frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues)

@@ -372,6 +372,8 @@ def validate_table(
         reason = pl.coalesce(error_order) if error_order else pl.lit(None, dtype=pl.Utf8)
     if LOAD_ERROR in frame.columns:  # rows the loader could not read whole (reported there)
         reason = pl.coalesce(pl.col(LOAD_ERROR), reason)
+    if ERROR in frame.columns:  # set before validation (text.py: cell-control-char)
+        reason = pl.coalesce([reason, pl.col(ERROR)])
     out = frame.select(
         [pl.col(f"~{c.key}").alias(c.key) for c in columns]
         + [

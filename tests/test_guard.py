@@ -6,6 +6,8 @@ import gzip
 import io
 import zipfile
 
+import polars as pl
+import pytest
 import xlsxwriter
 from conftest import PERSON_ID, TODAY
 
@@ -101,8 +103,6 @@ def test_planted_leak_refuses_build_and_keeps_previous_site(tmp_path):
 
 
 def test_withheld_pages_are_the_ids_not_also_published():
-    import polars as pl
-
     from generator.guard import withheld_pages
 
     records = {
@@ -233,3 +233,149 @@ def test_batched_scan_agrees_with_the_python_path_in_every_container(tmp_path):
     assert {f.path for f in batched} == {
         "a.html", "b.pf_fragment", "c.txt", "d.html", "e.html", "f.xlsx!xl/sharedStrings.xml"
     }  # fmt: skip
+
+
+# --- issue 15: the shared detector, content/ sources, attachments, the row behind a page ---
+
+
+def _pdf(text: str) -> bytes:
+    """A one-page PDF whose text layer is `text` (ASCII), with a correct xref table."""
+    stream = f"BT /F1 12 Tf 72 712 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+def test_mobiles_and_spaced_ids_are_found_in_output(tmp_path):
+    (tmp_path / "a.html").write_text(
+        "<p>电话 138-0013-8000，+8613900139000</p><p>510101 19900101 1231</p>"
+        "<p>５１０１０１１９９００１０１１２３１</p><p>5101011990\u200b01011231</p>",
+        encoding="utf-8",
+    )
+    found = scan_tree(tmp_path, TODAY)
+    assert [f.kind for f in found] == ["mobile", "mobile", "idnum", "idnum", "idnum"]
+    assert "138****8000" in found[0].text() and "13800138000" not in found[0].text()
+
+
+def test_registration_numbers_and_hashes_are_not_findings(tmp_path):
+    from generator.sample.codes import regno_check_digit
+
+    regno = "51010119900101" + regno_check_digit("51010119900101")
+    digest = "ab" + "13800138000" + "c" * 51  # a SHA-256 with a mobile-like run inside
+    (tmp_path / "a.html").write_text(f"<p>注册号 {regno}</p>{digest}", encoding="utf-8")
+    assert scan_tree(tmp_path, TODAY) == []
+
+
+def test_pdf_text_is_scanned(tmp_path):
+    (tmp_path / "notice.pdf").write_bytes(_pdf(f"ID {PERSON_ID} tel 138 0013 8000"))
+    (tmp_path / "clean.pdf").write_bytes(_pdf("No personal data here 2026-11-22"))
+    found = scan_tree(tmp_path, TODAY)
+    assert [(f.path, f.kind, f.unit) for f in found] == [
+        ("notice.pdf", "idnum", "页"),
+        ("notice.pdf", "mobile", "页"),
+    ]
+
+
+def test_content_markdown_is_scanned_by_line(tmp_path):
+    from generator.guard import scan_content
+
+    content = tmp_path / "content"
+    (content / "news").mkdir(parents=True)
+    (content / "news" / "a.md").write_text(
+        "# 通知\n\n咨询电话：138 0013 8000\n\n身份证 510101 19900101 1231\n", encoding="utf-8"
+    )
+    (content / "about.md").write_text("办公电话 0000-12345678\n", encoding="utf-8")
+    found = scan_content(content, TODAY)
+    assert [(f.path, f.offset, f.kind) for f in found] == [
+        ("content/news/a.md", 3, "mobile"),
+        ("content/news/a.md", 5, "idnum"),
+    ]
+    assert "content/news/a.md（第 3 行）" in found[0].text()
+
+
+def test_unreadable_attachments_are_refused_unless_checked(tmp_path):
+    from generator.guard import scan_content
+
+    content = tmp_path / "content"
+    (content / "news").mkdir(parents=True)
+    (content / "news" / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    (content / "news" / "scan.pdf").write_bytes(_pdf(f"{PERSON_ID}"))
+    found = scan_content(content, TODAY)
+    assert [(f.path, f.kind) for f in found] == [
+        ("content/news/photo.png", "unchecked-file"),
+        ("content/news/scan.pdf", "idnum"),
+    ]
+    checked = scan_content(content, TODAY, checked=["content/news/photo.png"])
+    assert [(f.path, f.kind) for f in checked] == [("content/news/scan.pdf", "idnum")]
+
+
+def test_a_finding_on_a_record_page_names_its_input_row(tmp_path):
+    from generator.guard import GuardError, verifier
+
+    (tmp_path / "xzcf").mkdir()
+    (tmp_path / "xzcf" / "0123456789abcdef.html").write_text("<td>13800138000</td>")
+    records = {
+        "xzcf": pl.DataFrame(
+            {
+                "_id": ["0123456789abcdef"],
+                "_status": ["published"],
+                "_file": ["xzcf/处罚.csv"],
+                "_sheet": [None],
+                "_row": [7],
+            }
+        )
+    }
+    with pytest.raises(GuardError) as err:
+        verifier(TODAY, records=records)(tmp_path)
+    (finding,) = err.value.findings
+    assert finding.source == "xzcf 数据 xzcf/处罚.csv 第 7 行"
+    assert "来源：xzcf 数据 xzcf/处罚.csv 第 7 行" in finding.text()
+
+
+def test_build_guard_reads_site_content(tmp_path, config):
+    import dataclasses
+
+    from generator.guard import GuardError, guard_for
+    from generator.pipeline import Result
+
+    root = tmp_path / "office"
+    (root / "content").mkdir(parents=True)
+    (root / "mkdocs.yml").write_text("docs_dir: content\n")
+    (root / "content" / "a.md").write_text("电话 +86 138 0013 8000\n", encoding="utf-8")
+    (root / "content" / "b.png").write_bytes(b"\x89PNG")
+    site = {**config.site, "guard": {"checked_attachments": ["content/b.png"]}}
+    office = dataclasses.replace(config, root=root, site=site)
+    result = Result(TODAY, {}, None, [])  # type: ignore[arg-type]
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(GuardError) as err:
+        guard_for(result, office)(out)
+    assert [(f.path, f.offset, f.kind) for f in err.value.findings] == [
+        ("content/a.md", 1, "mobile")
+    ]
+
+
+def test_style_sheet_decimals_are_not_numbers_but_plain_ones_are(tmp_path):
+    css = ".a{d:path('M1.33 9.491 1.33 8.622 1.41 1.694')} .b{content:'13800138000'}"
+    (tmp_path / "main.css").write_text(css, encoding="utf-8")
+    (tmp_path / "page.html").write_text("<p>1.33 9.491 1.33 8.622</p>", encoding="utf-8")
+    found = scan_tree(tmp_path, TODAY)
+    assert [(f.path, f.kind) for f in found] == [("main.css", "mobile"), ("page.html", "mobile")]

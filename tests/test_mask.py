@@ -88,3 +88,55 @@ def test_natural_persons_are_never_grouped(tmp_path, check):
     assert frame.get_column("_subject").to_list() == [None, None]
     assert frame.get_column("_id").n_unique() == 2
     assert dt.date(2026, 1, 1) in frame.get_column("lrrq").to_list()
+
+
+# --- issue 15: the shared detector, every writing, every text column ----------------------
+
+
+def test_scan_text_masks_separated_and_prefixed_numbers(config):
+    text = (
+        "身份证510101 19900101 1231、510101199-001011231，"
+        "电话138-0013-8000、138 0013 8000、+8613800138000、１３８ ００１３ ８０００"
+    )
+    out, ids, mobiles = scan_text(text, config, TODAY)
+    assert (ids, mobiles) == (2, 4)
+    assert out == (
+        "身份证5***** ******** **31、5********-*******31，"
+        "电话138-****-8000、138 **** 8000、+86138****8000、１３８ **** ８０００"
+    )
+
+
+def test_scan_mobile_off_keeps_mobiles(config):
+    import dataclasses
+
+    site = {**config.site, "masking": {**config.masking, "scan_mobile": False}}
+    off = dataclasses.replace(config, site=site)
+    out, ids, mobiles = scan_text(f"电话138 0013 8000，{PERSON_ID}", off, TODAY)
+    assert (ids, mobiles) == (1, 0)
+    assert out == "电话138 0013 8000，1***************14"
+
+
+def test_separated_numbers_in_free_text_are_flagged_and_masked(penalties):
+    fact = "当事人联系电话 138 0013 8000，身份证 510101 19900101 1231"
+    result = penalties(penalty("甲公司", ORG, "1号", fact=fact))
+    row = result.records["xzcf"].row(0, named=True)
+    assert row["sy"] == "当事人联系电话 138 **** 8000，身份证 5***** ******** **31"
+    assert flat(result, "pii-in-text") == [("pii-in-text", 2, "违法事实")]
+
+
+def test_id_in_docno_is_masked_before_the_guard(penalties):
+    docno = "示市监罚〔2026〕" + PERSON_ID + "号"
+    row = penalties(penalty("甲公司", ORG, docno)).records["xzcf"].row(0, named=True)
+    assert row["wsh"] == "示市监罚〔2026〕1***************14号"
+
+
+def test_zero_width_inside_a_name_is_gone_before_masking(penalties):
+    fact = "段军伟无证经营"
+    row = (
+        penalties(
+            penalty("段\u200b军伟", "", "1号", kind="自然人", rep="", idnum=PERSON_ID, fact=fact)
+        )
+        .records["xzcf"]
+        .row(0, named=True)
+    )
+    assert (row["xdr_mc"], row["sy"]) == ("段**", "段**无证经营")
