@@ -166,12 +166,15 @@ def _in_hex_token(text: str, start: int, end: int) -> bool:
     A 64-hex SHA-256 (downloads, SHA256SUMS) or a 16-hex record id can hold a run of
     digits that passes as a number: a hex run of exactly 16, 32, 40 or 64 characters with
     a letter a–f is such a token (an ID number's own letter, X, is not hex; digits glued
-    to other text, as in search fragments, are still checked).
+    to other text, as in search fragments, are still checked). In a URL the two hex digits
+    of a percent-escape before it (`%9A74a1…`: an id after encoded text) are not part of it.
     """
     while start > 0 and text[start - 1] in _HEX:
         start -= 1
     while end < len(text) and text[end] in _HEX:
         end += 1
+    if start > 0 and text[start - 1] == "%" and end - start > 2:
+        start += 2
     token = text[start:end]
     return len(token) in (16, 32, 40, 64) and any(c not in "0123456789" for c in token)
 
@@ -325,7 +328,8 @@ class PiiDetector:
         d, sep = pii.DIGITS, pii.SEPARATORS
         gap = f"[{sep}]{{0,3}}" if separated else ""
         x = "XxＸｘ"
-        self.pattern = f"[0-9A-Fa-f]*[{d}](?:{gap}[{d}]){{10,}}(?:{gap}[{x}])?[0-9A-Za-z]*"
+        # `%?`: a percent-escape right before a hex token is seen as one (see _in_hex_token).
+        self.pattern = f"%?[0-9A-Fa-f]*[{d}](?:{gap}[{d}]){{10,}}(?:{gap}[{x}])?[0-9A-Za-z]*"
         self._seen: dict[str, list[tuple[int, str, str]]] = {}
 
     def check(self, token: str) -> list[tuple[int, str, str]]:

@@ -379,3 +379,26 @@ def test_style_sheet_decimals_are_not_numbers_but_plain_ones_are(tmp_path):
     (tmp_path / "page.html").write_text("<p>1.33 9.491 1.33 8.622</p>", encoding="utf-8")
     found = scan_tree(tmp_path, TODAY)
     assert [(f.path, f.kind) for f in found] == [("main.css", "mobile"), ("page.html", "mobile")]
+
+
+def test_a_record_id_after_percent_encoded_text_is_not_a_number():
+    """The objection mailto puts the id right after encoded text: %9A74a17988184579ba."""
+    from generator.guard import Scanner
+
+    link = b'<a href="mailto:x@example.gov.cn?body=%E7%BC%96%E5%8F%B7%EF%BC%9A74a17988184579ba">'
+    scanner = Scanner(TODAY)
+    assert scanner.bytes("xzxk/74a17988184579ba.html", link) + scanner.flush() == []
+    leak = b"<p>%E5%8F%B7%EF%BC%9A13800138000</p>"  # a real mobile after encoded text is found
+    assert [f.kind for f in scanner.bytes("a.html", leak) + scanner.flush()] == ["mobile"]
+
+
+def test_report_numbers_never_read_as_id_numbers():
+    import datetime as dt
+
+    from generator import pii
+    from generator.site.subject import report_number
+
+    day = dt.date(2026, 11, 22)
+    for i in range(2000):
+        number = report_number(f"9199010{i:011d}", day)
+        assert pii.find(number, day) == [], number

@@ -41,10 +41,16 @@ class Group:
         return next((r[4] for r in self.rows if r[4]), "")
 
 
+_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, O: read aloud and typed back without doubt
+
+
 def report_number(key: str, today: dt.date) -> str:
-    """Deterministic: the same subject on the same build date has the same number."""
-    digest = hashlib.sha256(f"{key}|{today.isoformat()}".encode()).hexdigest()[:8].upper()
-    return f"{REPORT_PREFIX}-{today:%Y%m%d}-{digest}"
+    """Deterministic: the same subject on the same build date has the same number.
+
+    The part after the date is letters only: digits there would join the date's eight
+    into a run that can read as an ID number (XYBG-20261122-1031823E did)."""
+    digest = hashlib.sha256(f"{key}|{today.isoformat()}".encode()).digest()[:8]
+    return f"{REPORT_PREFIX}-{today:%Y%m%d}-{''.join(_LETTERS[b % 24] for b in digest)}"
 
 
 _QR_PATH = re.compile(r'<path d="([^"]+)"')
