@@ -162,6 +162,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .guard import GuardError, verifier, withheld_pages
+    from .monitor import Monitor
     from .opendata import LedgerError, OpenData
     from .report import render_html, text_lines, write_json
     from .search import SearchError, SearchIndex
@@ -180,10 +181,16 @@ def cmd_build(args: argparse.Namespace) -> int:
     if isinstance(outcome, int):
         return outcome
     config, result = outcome
+    try:  # 信用监测: timeliness against the last build's ledger; writes the 通报 draft
+        monitor = Monitor.for_build(result, config, args.out, args.ledger, args.work)
+    except LedgerError as exc:
+        return _unusable(f"{exc}；原网站 {args.out} 保持不变")
     with replace_dir(args.work / "report") as tmp:
         with (tmp / "report.json").open("w", encoding="utf-8") as fh:
             write_json(result, config, fh)
-        (tmp / "index.html").write_text(render_html(result, config), encoding="utf-8")
+        (tmp / "index.html").write_text(
+            render_html(result, config, monitor.office_html()), encoding="utf-8"
+        )
     with replace_dir(args.work / "records") as tmp:
         for ds in result.records:
             result.published(ds).write_parquet(tmp / f"{ds}.parquet")
@@ -203,6 +210,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             extra=opendata,
             search=search,
             verify=verifier(result.today, withheld_pages(result.records)),
+            monitor=monitor.write,
         )
     except (SiteError, LedgerError, SearchError) as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")
@@ -211,6 +219,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(stats.line())
     print(opendata.line())
     print(search.line())
+    print(monitor.line())
     return _exit_code(result)
 
 

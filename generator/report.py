@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from markupsafe import Markup
 
 from .config import Config
 from .disclose import MERGED, PUBLISHED, REJECTED, WITHDRAWN
@@ -239,7 +240,7 @@ def conclusion(result: Result, acc: dict[str, Any]) -> str:
 HTML_ISSUES_PER_GROUP = 500
 
 
-def render_html(result: Result, config: Config) -> str:
+def render_html(result: Result, config: Config, monitor: str = "") -> str:
     """The office's report as one Chinese HTML page, issues grouped by file with their fix."""
     from .templating import template
 
@@ -283,4 +284,5 @@ def render_html(result: Result, config: Config) -> str:
         w=acc["withdrawals"],
         files=files,
         balanced=balanced,
+        monitor=Markup(monitor),  # 信用监测 partial (generator/monitor/office.py)
     )

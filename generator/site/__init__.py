@@ -79,6 +79,7 @@ def build_site(
     extra: Extra | None = None,
     search: SearchStage | None = None,
     verify: Callable[[Path], None] | None = None,
+    monitor: Callable[[TreeWriter, Chrome], list[str]] | None = None,
 ) -> SiteStats:
     """Build the public site into `out` (atomically); `work` holds scratch files.
 
@@ -116,6 +117,7 @@ def build_site(
                 search.write(writer, datasets, schemas, narrative, page_urls(narrative),
                              scratch / "search")  # fmt: skip
             extra_urls = extra.write(writer, chrome) if extra else []
+            extra_urls += monitor(writer, chrome) if monitor else []  # 信用监测 (generator/monitor)
             record_urls = [
                 record_href(ds.id, rid) for ds in datasets for rid in ds.frame.get_column(ID)
             ]
