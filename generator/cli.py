@@ -285,13 +285,14 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return _unusable("--records 应为正整数")
     if args.subjects is not None and args.subjects < 60:
         return _unusable("--subjects 应不少于 60")
-    if args.weeks is not None:  # 信用监测 demo: a year of weekly drops (generator/sample/history.py)
+    # 信用监测 demo: a year of weekly drops (generator/sample/history.py)
+    if args.weeks is not None:
         from .sample.history import write_history
 
         if not 1 <= args.weeks <= 520:
             return _unusable("--weeks 应为 1 到 520 之间的整数")
         done = write_history(args.out, args.weeks, args.records, args.seed, args.today)
-        print(f"共 {args.weeks} 周的数据，{len(done)} 个文件，写入 {args.out}（构建顺序见 weeks.tsv）")
+        print(f"共 {args.weeks} 周、{len(done)} 个文件，写入 {args.out}（构建顺序见 weeks.tsv）")
         return EXIT_OK
     written = write_sample(
         args.out,

@@ -58,10 +58,7 @@ def test_unknown_year_falls_back_to_weekdays_and_says_so():
 
 def submitted_drop(data: Path, rows: list[tuple[str, str, str, str]]) -> None:
     """行政处罚 rows (name, 文书号, decision date, 报送时间) with the drop's own 报送时间."""
-    body = [
-        [*penalty(name, ORG, no, date=decided), sent]
-        for name, no, decided, sent in rows
-    ]
+    body = [[*penalty(name, ORG, no, date=decided), sent] for name, no, decided, sent in rows]
     write_csv(data / "xzcf" / "处罚.csv", [[*XZCF_HEADER, "处罚入库时间"], *body])
 
 
@@ -83,7 +80,9 @@ def test_seven_working_days_on_time_eight_late(tmp_path: Path, config: Config):
 
 
 def test_deadline_per_dataset_is_configuration(tmp_path: Path, config: Config):
-    submitted_drop(tmp_path, [("示例市逾期商贸有限公司", "示测罚〔2025〕2号", "2025-09-26", "2025-10-14")])
+    submitted_drop(
+        tmp_path, [("示例市逾期商贸有限公司", "示测罚〔2025〕2号", "2025-09-26", "2025-10-14")]
+    )
     site = {**config.site, "monitoring": {"working_days": 7, "deadlines": {"xzcf": 10}}}
     relaxed = dataclasses.replace(config, site=site)
     result = run(tmp_path, relaxed, dt.date(2025, 10, 20))
@@ -137,7 +136,8 @@ def test_first_seen_survives_rebuilds_and_withdrawals(tmp_path: Path, config: Co
         timed = monitor.rows.filter(pl.col("dataset") == "xzcf").sort("decided")
         if i >= 1:
             seen_b.append(timed.get_column("public")[1])
-            assert timed.get_column("days")[1] == 6  # 09-29, 09-30, 10-08, 10-09, 10-10 (Sat), 10-12
+            # 09-29, 09-30, 10-08, 10-09, 10-10 (调休 Saturday), 10-12
+            assert timed.get_column("days")[1] == 6
             assert timed.get_column("late")[1] is False
         # a was public when the ledger began: its day is known, its timeliness is not.
         assert timed.get_column("public")[0] == dt.date(2026, 9, 7)

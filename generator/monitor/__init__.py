@@ -108,9 +108,8 @@ class Monitor:
         return f"monitor: {d.height} records timed, {late} late; {self.note_line()}".rstrip("; ")
 
     def note_line(self) -> str:
-        return "fallback Mon–Fri for " + ",".join(map(str, self.calendar.fallback_years)) if (
-            self.calendar.fallback_years
-        ) else ""
+        years = self.calendar.fallback_years
+        return f"fallback Mon–Fri for {','.join(map(str, years))}" if years else ""
 
 
 def previous_month(today: dt.date) -> str:

@@ -20,8 +20,12 @@ _ROOT = re.compile(r'^<svg([^>]*?) class="marks" width="[\d.]+" height="[\d.]+"'
 
 
 def _config() -> dict[str, Any]:
-    text = {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#1f1f1f",
-            "titleColor": "#1f1f1f"}  # fmt: skip
+    text = {
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "labelColor": "#1f1f1f",
+        "titleColor": "#1f1f1f",
+    }
     return {
         "aria": False,
         "background": "#ffffff",
@@ -59,8 +63,13 @@ def monthly_bars(
         "data": {"values": values},
         "mark": {"type": "bar"},
         "encoding": {
-            "x": {"field": "month", "type": "ordinal", "title": "公示月份",
-                  "scale": {"domain": months}, "axis": {"labelAngle": -90}},  # fmt: skip
+            "x": {
+                "field": "month",
+                "type": "ordinal",
+                "title": "公示月份",
+                "scale": {"domain": months},
+                "axis": {"labelAngle": -90},
+            },
             "y": {"field": "count", "type": "quantitative", "title": "条数"},
             "color": {"field": series, "type": "nominal", "title": None},
         },
@@ -78,10 +87,20 @@ def monthly_lines(
         "data": {"values": values},
         "mark": {"type": "line", "point": True},
         "encoding": {
-            "x": {"field": "month", "type": "ordinal", "title": "公示月份",
-                  "scale": {"domain": months}, "axis": {"labelAngle": -90}},  # fmt: skip
-            "y": {"field": "share", "type": "quantitative", "title": "按时公示率",
-                  "scale": {"domain": [0, 1]}, "axis": {"format": ".0%"}},  # fmt: skip
+            "x": {
+                "field": "month",
+                "type": "ordinal",
+                "title": "公示月份",
+                "scale": {"domain": months},
+                "axis": {"labelAngle": -90},
+            },
+            "y": {
+                "field": "share",
+                "type": "quantitative",
+                "title": "按时公示率",
+                "scale": {"domain": [0, 1]},
+                "axis": {"format": ".0%"},
+            },
             "color": {"field": series, "type": "nominal", "title": None},
         },
     }
@@ -105,8 +124,13 @@ def bars(values: list[dict[str, Any]], field: str, title: str, label: str, share
         "data": {"values": values},
         "mark": {"type": "bar", "color": "#a61b1b"},
         "encoding": {
-            "y": {"field": "name", "type": "nominal", "title": None, "sort": order,
-                  "axis": {"minExtent": max(map(text_width, order), default=0)}},  # fmt: skip
+            "y": {
+                "field": "name",
+                "type": "nominal",
+                "title": None,
+                "sort": order,
+                "axis": {"minExtent": max(map(text_width, order), default=0)},
+            },
             "x": x,
         },
     }

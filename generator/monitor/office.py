@@ -38,9 +38,17 @@ def table_rows(frame: pl.DataFrame, key: str, names: dict[str, str] | None = Non
     out = []
     for r in frame.iter_rows(named=True):
         label = r[key] if names is None else names.get(r[key], r[key])
-        out.append({**r, "name": label, "late_pct": pct(r["late_share"]),
-                    "rejected_pct": pct(r["rejected_share"]), "filled_pct": pct(r["completeness"]),
-                    "median": num(r["median_days"]), "max": num(r["max_days"])})  # fmt: skip
+        out.append(
+            {
+                **r,
+                "name": label,
+                "late_pct": pct(r["late_share"]),
+                "rejected_pct": pct(r["rejected_share"]),
+                "filled_pct": pct(r["completeness"]),
+                "median": num(r["median_days"]),
+                "max": num(r["max_days"]),
+            }
+        )
     return out
 
 
@@ -56,8 +64,15 @@ def stopping_errors(monitor: Monitor) -> list[dict[str, Any]]:
     out = []
     for code in sorted(set(counted) | set(whole), key=lambda c: (-counted[c], -whole[c], c)):
         first = next(i for i in monitor.result.issues if i.code == code)
-        out.append({"code": code, "title": spec[code]["title"], "rows": counted[code],
-                    "files": whole[code], "fix": first.fix})  # fmt: skip
+        out.append(
+            {
+                "code": code,
+                "title": spec[code]["title"],
+                "rows": counted[code],
+                "files": whole[code],
+                "fix": first.fix,
+            }
+        )
     return out
 
 
@@ -67,9 +82,13 @@ def late_lines(monitor: Monitor) -> tuple[list[dict[str, Any]], int]:
     names = monitor.names()
     top = late.sort(["days", "file", "row"], descending=[True, False, False]).head(LATE_LINES)
     lines = [
-        {**r, "kind": names.get(r["dataset"], r["dataset"]),
-         "decided": r["decided"].isoformat(), "public": r["public"].isoformat(),
-         "source": "报送时间" if r["submitted"] is not None else "首次公示"}  # fmt: skip
+        {
+            **r,
+            "kind": names.get(r["dataset"], r["dataset"]),
+            "decided": r["decided"].isoformat(),
+            "public": r["public"].isoformat(),
+            "source": "报送时间" if r["submitted"] is not None else "首次公示",
+        }
         for r in top.iter_rows(named=True)
     ]
     return lines, late.height

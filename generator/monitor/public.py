@@ -30,8 +30,12 @@ def csv_bytes(frame: pl.DataFrame, keys: dict[str, str]) -> bytes:
     """The figures as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese)."""
     out = frame.select(
         *[pl.col(k).alias(label) for k, label in keys.items()],
-        *[pl.col(c).round(4).alias(CSV_LABELS[c]) if c.endswith("share") else
-          pl.col(c).alias(CSV_LABELS[c]) for c in CSV_COLUMNS],  # fmt: skip
+        *[
+            pl.col(c).round(4).alias(CSV_LABELS[c])
+            if c.endswith("share")
+            else pl.col(c).alias(CSV_LABELS[c])
+            for c in CSV_COLUMNS
+        ],
     )
     buf = io.BytesIO()
     out.write_csv(buf)
@@ -60,10 +64,15 @@ def per_kind(monitor: Monitor, writer: TreeWriter, months: list[str]) -> dict[st
         pl.col("dataset").replace_strict(names, default=pl.col("dataset")).alias("kind")
     )
     order = [n for n in names.values() if n in set(frame.get_column("kind"))]
-    counts = [{"month": r["month"], "kind": r["kind"], "count": r["received"]}
-              for r in frame.iter_rows(named=True)]  # fmt: skip
-    shares = [{"month": r["month"], "kind": r["kind"], "share": r["on_time_share"]}
-              for r in frame.iter_rows(named=True) if r["measured"]]  # fmt: skip
+    counts = [
+        {"month": r["month"], "kind": r["kind"], "count": r["received"]}
+        for r in frame.iter_rows(named=True)
+    ]
+    shares = [
+        {"month": r["month"], "kind": r["kind"], "share": r["on_time_share"]}
+        for r in frame.iter_rows(named=True)
+        if r["measured"]
+    ]
     writer.write(f"{URL}per-kind-month.csv", csv_bytes(frame, {"month": "月份", "kind": "类别"}))
     span = f"{months[0]}至{months[-1]}"
     return {
@@ -82,9 +91,13 @@ def per_department(monitor: Monitor, writer: TreeWriter, months: list[str]) -> d
     )
     frame = F.grouped(public, ["dept"]).sort(["received", "dept"], descending=[True, False])
     rows = [
-        {"name": r["dept"], "count": r["received"], "share": r["on_time_share"],
-         "share_text": _share(r), "median": "—" if r["median_days"] is None
-         else f"{r['median_days']:g}"}  # fmt: skip
+        {
+            "name": r["dept"],
+            "count": r["received"],
+            "share": r["on_time_share"],
+            "share_text": _share(r),
+            "median": "—" if r["median_days"] is None else f"{r['median_days']:g}",
+        }
         for r in frame.iter_rows(named=True)
     ]
     writer.write(f"{URL}per-department.csv", csv_bytes(frame, {"dept": "部门"}))

@@ -104,8 +104,7 @@ def _filled(schema: Schema) -> pl.Expr:
     if not optional:
         return pl.lit(1.0)
     parts = [
-        (pl.col(k).cast(pl.Utf8).str.len_chars().fill_null(0) > 0).cast(pl.Int32)
-        for k in optional
+        (pl.col(k).cast(pl.Utf8).str.len_chars().fill_null(0) > 0).cast(pl.Int32) for k in optional
     ]
     return pl.sum_horizontal(parts) / len(optional)
 

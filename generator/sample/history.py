@@ -74,7 +74,9 @@ def reported(rand: random.Random, dept_name: str, decided: object, window: list[
     return add_workdays(decided, lag)
 
 
-def _rows(drop: Drop, records: int) -> tuple[list[tuple[dt.date, list]], list[tuple[dt.date, list]]]:
+def _rows(
+    drop: Drop, records: int
+) -> tuple[list[tuple[dt.date, list]], list[tuple[dt.date, list]]]:
     """Every decision of the year with the day it is reported, per file."""
     rand = drop.rng("history/lag")
     window = [drop.start, drop.end]
@@ -108,7 +110,9 @@ def write_history(
             (FILES[1], XZXK_CODES, xk, XK_DATES),
         ):
             rel = f"{folder}/{name}"
-            written[rel] = write_csv(out / rel, "utf-8-sig", header, iso_dates(_upto(rows, day), dates))
+            written[rel] = write_csv(
+                out / rel, "utf-8-sig", header, iso_dates(_upto(rows, day), dates)
+            )
         manifest.append(f"{folder}\t{day.isoformat()}\n")
     (out / "weeks.tsv").write_text("".join(manifest), encoding="utf-8")
     return written
