@@ -244,6 +244,7 @@ def test_public_page_charts_tables_csv_no_script(replayed: Monitor, tmp_path: Pa
     assert all('role="img"' in s and "aria-label=" in s and "width=" not in s for s in svgs)
     assert main_html.count("<table") == 3
     assert "<script" not in main_html and "font-family=" not in main_html
+    assert not re.search(r"\d{11,}", main_html)  # nothing the guard could take for an ID
     assert not re.search(r"https?://(?!www\.w3\.org)", main_html)
     assert 'href="per-kind-month.csv"' in main_html and 'href="per-department.csv"' in main_html
     rows = list(csv.DictReader((out / "jiance" / "per-department.csv").open(encoding="utf-8-sig")))
@@ -269,15 +270,79 @@ def test_public_figures_are_configuration(replayed: Monitor, tmp_path: Path):
         assert not (out / "jiance" / "per-department.csv").exists()
 
 
-def test_build_writes_page_report_and_draft(history: Path, tmp_path: Path):
-    out, work = tmp_path / "site", tmp_path / "work"
+@pytest.fixture(scope="module")
+def built(history: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The last two weekly drops built in order through the CLI: (site, work)."""
+    root = tmp_path_factory.mktemp("built")
+    out, work = root / "site", root / "work"
     for folder, day in weeks(history)[-2:]:
         code = main(["--config", str(ROOT / "site.yml"), "build", "--data", str(history / folder),
                      "--out", str(out), "--work", str(work), "--today", day.isoformat()])  # fmt: skip
         assert code in (0, 1)
+    return out, work
+
+
+def test_build_writes_page_report_and_draft(built: tuple[Path, Path]):
+    out, work = built
     assert (out / "jiance" / "index.html").is_file()
     assert "jiance/" in (out / "sitemap.xml").read_text(encoding="utf-8")
     report = (work / "report" / "index.html").read_text(encoding="utf-8")
     assert report.index("信用监测：各部门报送情况") < report.index('id="summary"')
     assert (work / "通报" / "2026-09.md").is_file()
     assert not list(out.rglob("*.md"))
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_public_page_in_the_browser(page, built: tuple[Path, Path], elder: bool, width: str):
+    from browser import PHONE, serve
+
+    url, httpd = serve(built[0])
+    try:
+        errors: list[str] = []
+        # Chromium's own /favicon.ico probe is not the page's: failed loads are checked below.
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("response", lambda r: errors.append(r.url) if r.status >= 400 else None)
+        if width == "phone":
+            page.set_viewport_size(PHONE)
+        page.goto(url)
+        page.evaluate(f"localStorage.setItem('xy-elder', '{int(elder)}')")
+        page.goto(url + "jiance/")
+        assert page.locator("svg[role=img]").count() == 4
+        # Nothing in the page's own content is wider than the screen (the shared header's
+        # width is the site pages' concern, tested with them).
+        wide = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('#xy-main *')]"
+            ".map(e => e.getBoundingClientRect().right)) - window.innerWidth"
+        )
+        assert wide <= 0
+        box = page.locator("svg[role=img]").first.bounding_box()
+        assert (
+            box is not None
+            and box["x"] >= 0
+            and box["x"] + box["width"] <= page.viewport_size["width"]
+        )
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(
+            "async t => (await axe.run(document, {runOnly: {type: 'tag', values: t}})).violations",
+            TAGS,
+        )
+        assert [(v["id"], [n["target"][0] for n in v["nodes"]][:3]) for v in found] == []
+        assert errors == []
+        assert all(r.startswith(url) for r in page.requests)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

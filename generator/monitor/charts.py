@@ -16,6 +16,7 @@ from markupsafe import Markup
 WIDTH = 320  # drawing width in px: readable at 1:1 on a 390 px phone
 BAR_STEP = 22
 _STRIP = re.compile(r'\s(?:font-family|role|aria-[a-z]+)="[^"]*"')
+_DIGITS = re.compile(r"(\d\.\d{2})\d+")
 _ROOT = re.compile(r'^<svg([^>]*?) class="marks" width="[\d.]+" height="[\d.]+"')
 
 
@@ -40,7 +41,8 @@ def _svg(spec: dict[str, Any], label: str) -> Markup:
     import vl_convert
 
     svg = vl_convert.vegalite_to_svg({**spec, "config": _config()})
-    svg = _STRIP.sub("", svg)
+    # Coordinates to 2 decimals: smaller, and no long digit run that looks like an ID number.
+    svg = _STRIP.sub("", _DIGITS.sub(r"\1", svg))
     svg = _ROOT.sub(
         lambda m: f'<svg{m.group(1)} role="img" aria-label="{_attr(label)}" class="xy-chart"',
         svg,
