@@ -216,6 +216,7 @@ def test_office_partial_and_draft(replayed: Monitor, tmp_path: Path):
     html = str(replayed.office_html())
     assert "信用监测：各部门报送情况" in html and "阻止公示的错误" in html
     assert "示例市住房和城乡建设局" in html and "超过 7 个工作日" in html
+    assert "双随机抽查结果为 20 个工作日" in html  # site.yml monitoring.deadlines, by name
     path = write_draft(replayed, tmp_path)
     assert path == tmp_path / "通报" / f"{previous_month(replayed.result.today)}.md"
     text = path.read_text(encoding="utf-8")

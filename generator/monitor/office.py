@@ -120,6 +120,11 @@ def office_html(monitor: Monitor) -> Markup:
         ).height,
         trend=table_rows(trend, "month"),
         deadlines=monitor.settings,
+        other_deadlines=[
+            (monitor.names().get(ds, ds), n)
+            for ds, n in monitor.settings.per_dataset
+            if n != monitor.settings.working_days
+        ],
         calendar_note=monitor.calendar.note(),
     )
     return Markup(html)
