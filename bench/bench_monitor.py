@@ -99,7 +99,9 @@ def main() -> None:
         print(f"monitor {key:<11} {f[key]:7.2f} s")
     verdict = "ok" if share <= TARGET_SHARE else "MISSED"
     print(f"monitor stage       {stage:7.2f} s = {share:.1%} of the pipeline [{verdict}]")
-    print(f"target: ≤ {TARGET_SHARE:.0%} of the build — " + ("met" if verdict == "ok" else "NOT met"))
+    print(
+        f"target: ≤ {TARGET_SHARE:.0%} of the build — " + ("met" if verdict == "ok" else "NOT met")
+    )
 
 
 if __name__ == "__main__":
