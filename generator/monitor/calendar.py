@@ -30,19 +30,21 @@ class WorkCalendar:
             start, end = end, start
         if (end - start).days > MAX_SPAN_DAYS:
             start = end - dt.timedelta(days=MAX_SPAN_DAYS)
-        days = pl.date_range(start, end, "1d", eager=True).to_list()
-        flags: list[bool] = []
-        fallback: set[int] = set()
-        for d in days:
-            try:
-                flags.append(bool(chinese_calendar.is_workday(d)))
-            except NotImplementedError:
-                fallback.add(d.year)
-                flags.append(d.weekday() < 5)
-        table = pl.DataFrame(
-            {"day": days, "workday": flags}, schema={"day": pl.Date, "workday": pl.Boolean}
-        ).with_columns(pl.col("workday").cast(pl.Int64).cum_sum().alias("n"))
-        return cls(table.select("day", "n"), sorted(fallback))
+        # chinese_calendar.is_workday's own rule, over its tables, for the whole range at once.
+        holidays, workdays = chinese_calendar.holidays, chinese_calendar.workdays
+        known = (min(holidays).year, max(holidays).year)
+        day = pl.col("day")
+        table = pl.DataFrame({"day": pl.date_range(start, end, "1d", eager=True)}).with_columns(
+            (
+                day.is_in(list(workdays))
+                | ((day.dt.weekday() <= 5) & ~day.is_in(list(holidays)))
+            )
+            .cast(pl.Int64)
+            .cum_sum()
+            .alias("n")
+        )
+        years = table.get_column("day").dt.year().unique().sort().to_list()
+        return cls(table, [y for y in years if not known[0] <= y <= known[1]])
 
     def working_days(self, frame: pl.DataFrame, start: str, end: str, out: str) -> pl.DataFrame:
         """Add column `out`: working days after `start` up to and including `end` (≥ 0).

@@ -88,25 +88,34 @@ def directory(config: Config) -> dict[str, str]:
     return out
 
 
-def _dept(schema: Schema, names: dict[str, str]) -> pl.Expr:
+def _dept(schema: Schema, frame: pl.DataFrame, names: dict[str, str]) -> pl.Expr:
+    """The department as named in the directory, else as written (NFKC, trimmed).
+
+    Worked out once per distinct value (a city has tens of departments, not millions).
+    """
     col = schema.role("department")
     if col is None:
         return pl.lit(NO_DEPT)
-    written = pl.col(col).cast(pl.Utf8).str.normalize("NFKC").str.strip_chars()
-    key = written.str.replace_all(r"\s+", "")
-    named = key.replace_strict(names, default=written) if names else written
-    return pl.when(written.str.len_chars() > 0).then(named).otherwise(pl.lit(NO_DEPT))
+    raw = frame.get_column(col).cast(pl.Utf8).unique().drop_nulls()
+    written = raw.str.normalize("NFKC").str.strip_chars()
+    shown = {}
+    for r, w in zip(raw.to_list(), written.to_list(), strict=True):
+        shown[r] = names.get(_key(w), w) if w else NO_DEPT
+    return pl.col(col).cast(pl.Utf8).replace_strict(shown, default=NO_DEPT, return_dtype=pl.Utf8)
 
 
-def _filled(schema: Schema) -> pl.Expr:
+def _filled(schema: Schema, frame: pl.DataFrame) -> pl.Expr:
     """Share of the standard's optional columns this row fills (1.0 when it has none)."""
     optional = [c.key for c in schema.columns if not c.required and c.role != SUBMITTED_ROLE]
     if not optional:
         return pl.lit(1.0)
     parts = [
-        (pl.col(k).cast(pl.Utf8).str.len_chars().fill_null(0) > 0).cast(pl.Int32) for k in optional
+        pl.col(k).str.len_bytes().fill_null(0) > 0
+        if frame.schema[k] == pl.Utf8
+        else pl.col(k).is_not_null()
+        for k in optional
     ]
-    return pl.sum_horizontal(parts) / len(optional)
+    return pl.sum_horizontal([p.cast(pl.Int32) for p in parts]) / len(optional)
 
 
 def _own(schema: Schema, frame: pl.DataFrame, names: dict[str, str]) -> pl.DataFrame:
@@ -116,12 +125,12 @@ def _own(schema: Schema, frame: pl.DataFrame, names: dict[str, str]) -> pl.DataF
     return frame.select(
         pl.lit(schema.id).alias("dataset"),
         pl.col(ID).cast(pl.Utf8).alias("id"),
-        _dept(schema, names).alias("dept"),
+        _dept(schema, frame, names).alias("dept"),
         (pl.col(date).cast(pl.Date) if date else none).alias("decided"),
         (pl.col(sub).cast(pl.Date) if sub else none).alias("submitted"),
         pl.col(STATUS).alias("status"),
         pl.col("_reason").cast(pl.Utf8).alias("reason"),
-        _filled(schema).cast(pl.Float64).alias("filled"),
+        _filled(schema, frame).cast(pl.Float64).alias("filled"),
         pl.col(FILE).alias("file"),
         pl.col(SHEET).cast(pl.Utf8).alias("sheet"),
         pl.col(ROW).cast(pl.Int64).alias("row"),
