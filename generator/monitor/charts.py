@@ -117,7 +117,12 @@ def text_width(text: str, size: int = 12) -> int:
 def bars(values: list[dict[str, Any]], field: str, title: str, label: str, share: bool) -> Markup:
     """Horizontal bars, one per department (in the given order)."""
     order = [v["name"] for v in values]
-    x: dict[str, Any] = {"field": field, "type": "quantitative", "title": title}
+    x: dict[str, Any] = {
+        "field": field,
+        "type": "quantitative",
+        "title": title,
+        "axis": {"tickCount": 4},
+    }
     if share:
         x |= {"scale": {"domain": [0, 1]}, "axis": {"format": ".0%", "tickCount": 4}}
     spec = {
