@@ -22,6 +22,8 @@ from markupsafe import Markup
 from ..config import Config
 from ..opendata.ledger import REL, read_ledger
 from ..pipeline import Result
+from ..site.chrome import Chrome
+from ..site.writer import TreeWriter
 from . import figures as F
 from .calendar import WorkCalendar
 from .records import Settings, record_times
@@ -92,12 +94,12 @@ class Monitor:
 
         return write_draft(self, work)
 
-    def write(self, writer: object, chrome: object) -> list[str]:
+    def write(self, writer: TreeWriter, chrome: Chrome) -> list[str]:
         """The public /jiance/ page and its CSV files; returns its URL for the sitemap."""
         from .public import write_public
 
         start = time.perf_counter()
-        urls = write_public(self, writer, chrome)  # type: ignore[arg-type]
+        urls = write_public(self, writer, chrome)
         self.timings["public"] = time.perf_counter() - start
         return urls
 

@@ -35,10 +35,7 @@ class WorkCalendar:
         known = (min(holidays).year, max(holidays).year)
         day = pl.col("day")
         table = pl.DataFrame({"day": pl.date_range(start, end, "1d", eager=True)}).with_columns(
-            (
-                day.is_in(list(workdays))
-                | ((day.dt.weekday() <= 5) & ~day.is_in(list(holidays)))
-            )
+            (day.is_in(list(workdays)) | ((day.dt.weekday() <= 5) & ~day.is_in(list(holidays))))
             .cast(pl.Int64)
             .cum_sum()
             .alias("n")
