@@ -65,6 +65,7 @@ bench: $(STAMP) ## run the benchmarks (prints figures; takes minutes)
 	$(PY) bench/bench_export.py
 	$(PY) bench/bench_search.py
 	$(PY) bench/bench_publish.py
+	$(PY) bench/bench_monitor.py
 
 HISTORY := $(WORK)/history
 demo-history: $(STAMP) ## 信用监测 demo: 52 weekly drops built in order into build/history/site (~10 min)
