@@ -41,6 +41,7 @@ class Monitor:
     rows: pl.DataFrame
     calendar: WorkCalendar
     timings: dict[str, float] = field(default_factory=dict)
+    cache: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @classmethod
     def compute(cls, result: Result, config: Config, ledger: pl.DataFrame) -> Monitor:
@@ -69,7 +70,10 @@ class Monitor:
     # ------------------------------------------------------------------ figures
 
     def departments(self) -> pl.DataFrame:
-        return F.departments(self.rows)
+        """Figures per department over every row of the drop (computed once)."""
+        if "departments" not in self.cache:
+            self.cache["departments"] = F.departments(self.rows)
+        return self.cache["departments"]
 
     def kinds(self) -> pl.DataFrame:
         return F.grouped(self.rows, ["dataset"])

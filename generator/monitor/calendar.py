@@ -47,15 +47,18 @@ class WorkCalendar:
         """Add column `out`: working days after `start` up to and including `end` (≥ 0).
 
         A decision on a Friday published the next Monday took 1 working day; published
-        the same day, 0. Rows whose dates fall outside the calendar get null.
+        the same day, 0. Rows whose dates fall outside the calendar get null. The table
+        holds every day of its range, so a day's count is a lookup by position.
         """
-        t = self.table
-        frame = frame.join(
-            t.rename({"day": start, "n": "_n0"}), on=start, how="left", maintain_order="left"
-        ).join(t.rename({"day": end, "n": "_n1"}), on=end, how="left", maintain_order="left")
-        return frame.with_columns(
-            (pl.col("_n1") - pl.col("_n0")).clip(lower_bound=0).alias(out)
-        ).drop("_n0", "_n1")
+        first = self.table.get_column("day")[0]
+        counts = self.table.get_column("n")
+        last = len(counts) - 1
+
+        def count(col: str) -> pl.Expr:
+            pos = (pl.col(col) - pl.lit(first)).dt.total_days()
+            return pl.lit(counts).gather(pl.when(pos.is_between(0, last)).then(pos))
+
+        return frame.with_columns((count(end) - count(start)).clip(lower_bound=0).alias(out))
 
     def note(self) -> str:
         """The report's sentence about years counted without the holiday calendar."""

@@ -65,7 +65,9 @@ def _shares(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def grouped(rows: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-    """The standard figures per group, sorted by the group keys."""
+    """The standard figures per group, sorted by the group keys (one row when `by` is [])."""
+    if not by:
+        return _shares(rows.select(_counts()))
     return _shares(rows.group_by(by).agg(_counts()).sort(by))
 
 
@@ -110,8 +112,4 @@ def months_back(today: dt.date, n: int) -> list[str]:
 
 def monthly(rows: pl.DataFrame, by: list[str], months: list[str]) -> pl.DataFrame:
     """Figures per publication month (and `by`), over records that reached the public."""
-    public = rows.filter(pl.col("public").is_not_null()).with_columns(
-        pl.col("public").dt.strftime("%Y-%m").alias("month")
-    )
-    public = public.filter(pl.col("month").is_in(months))
-    return grouped(public, ["month", *by])
+    return grouped(rows.filter(pl.col("month").is_in(months)), ["month", *by])

@@ -96,7 +96,7 @@ def late_lines(monitor: Monitor) -> tuple[list[dict[str, Any]], int]:
 
 def office_html(monitor: Monitor) -> Markup:
     depts = monitor.departments()
-    total = F.grouped(monitor.rows.with_columns(pl.lit("合计").alias("dept")), ["dept"])
+    total = F.grouped(monitor.rows, []).with_columns(pl.lit("合计").alias("dept"))
     lines, n_late = late_lines(monitor)
     months = monitor.months()
     trend = F.monthly(monitor.rows, [], months)

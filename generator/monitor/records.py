@@ -154,7 +154,8 @@ def record_times(
     """Every input row with dept, dates, working days and whether it was late.
 
     Columns: dataset, id, dept, decided, submitted, status, reason, filled, file, sheet,
-    row, seen, public (publication date), measured, days, deadline, late.
+    row, seen, public (publication date), measured, days, deadline, late, month (YYYY-MM
+    of the publication date).
     """
     names = directory(config)
     frames = [_own(s, result.records[s.id], names) for s in config.datasets()]
@@ -185,7 +186,10 @@ def record_times(
     rows = cal.working_days(rows, "decided", "public", "days")
     rows = rows.with_columns(
         pl.when(pl.col("measured")).then(pl.col("days")).alias("days")
-    ).with_columns((pl.col("days") > pl.col("deadline")).fill_null(False).alias("late"))
+    ).with_columns(
+        (pl.col("days") > pl.col("deadline")).fill_null(False).alias("late"),
+        pl.col("public").dt.strftime("%Y-%m").alias("month"),
+    )
     return rows, cal
 
 
