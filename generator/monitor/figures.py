@@ -110,6 +110,17 @@ def months_back(today: dt.date, n: int) -> list[str]:
     return out[::-1]
 
 
+def in_months(months: list[str]) -> pl.Expr:
+    """Rows published in one of `months` (YYYY-MM)."""
+    return pl.col("month_key").is_in([int(m[:4]) * 100 + int(m[5:]) for m in months])
+
+
 def monthly(rows: pl.DataFrame, by: list[str], months: list[str]) -> pl.DataFrame:
     """Figures per publication month (and `by`), over records that reached the public."""
-    return grouped(rows.filter(pl.col("month").is_in(months)), ["month", *by])
+    frame = grouped(rows.filter(in_months(months)), ["month_key", *by])
+    month = pl.format(
+        "{}-{}",
+        pl.col("month_key") // 100,
+        (pl.col("month_key") % 100).cast(pl.Utf8).str.zfill(2),
+    )
+    return frame.select(month.alias("month"), pl.exclude("month_key"))

@@ -86,7 +86,7 @@ def per_kind(monitor: Monitor, writer: TreeWriter, months: list[str]) -> dict[st
 
 
 def per_department(monitor: Monitor, writer: TreeWriter, months: list[str]) -> dict[str, Any]:
-    public = monitor.rows.filter(pl.col("month").is_in(months))
+    public = monitor.rows.filter(F.in_months(months))
     frame = F.grouped(public, ["dept"]).sort(["received", "dept"], descending=[True, False])
     rows = [
         {

@@ -144,7 +144,7 @@ def first_seen(ledger: pl.DataFrame) -> tuple[pl.DataFrame, dt.date | None]:
         ledger.filter(pl.col("event") == ADDED)
         .group_by("dataset", "id")
         .agg(pl.col("date").min().alias("seen"))
-    )
+    )  # one row per record
     return seen, start  # type: ignore[return-value]
 
 
@@ -154,8 +154,8 @@ def record_times(
     """Every input row with dept, dates, working days and whether it was late.
 
     Columns: dataset, id, dept, decided, submitted, status, reason, filled, file, sheet,
-    row, seen, public (publication date), measured, days, deadline, late, month (YYYY-MM
-    of the publication date).
+    row, seen, public (publication date), measured, days, deadline, late, month_key (YYYY·100
+    + MM of the publication date).
     """
     names = directory(config)
     frames = [_own(s, result.records[s.id], names) for s in config.datasets()]
@@ -188,7 +188,7 @@ def record_times(
         pl.when(pl.col("measured")).then(pl.col("days")).alias("days")
     ).with_columns(
         (pl.col("days") > pl.col("deadline")).fill_null(False).alias("late"),
-        pl.col("public").dt.strftime("%Y-%m").alias("month"),
+        (pl.col("public").dt.year() * 100 + pl.col("public").dt.month()).alias("month_key"),
     )
     return rows, cal
 
