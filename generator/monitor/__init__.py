@@ -64,7 +64,9 @@ class Monitor:
         published = out / REL
         source = ledger or (published if published.is_file() else None)
         monitor = cls.compute(result, config, read_ledger(source))
+        start = time.perf_counter()
         monitor.write_draft(work)
+        monitor.timings["draft"] = time.perf_counter() - start
         return monitor
 
     # ------------------------------------------------------------------ figures
@@ -90,7 +92,10 @@ class Monitor:
         """The partial that opens the office report (generator/templates/monitor/office.html)."""
         from .office import office_html
 
-        return office_html(self)
+        start = time.perf_counter()
+        html = office_html(self)
+        self.timings["office"] = time.perf_counter() - start
+        return html
 
     def write_draft(self, work: Path) -> Path | None:
         """Write the 通报 draft for the last full month into `work`/通报/ (never published)."""
@@ -111,7 +116,9 @@ class Monitor:
         """One line for the CLI."""
         d = self.rows.filter(pl.col("measured"))
         late = int(d.get_column("late").sum()) if d.height else 0
-        return f"monitor: {d.height} records timed, {late} late; {self.note_line()}".rstrip("; ")
+        spent = sum(self.timings.values())
+        note = f"; {self.note_line()}" if self.calendar.fallback_years else ""
+        return f"monitor: {d.height} records timed, {late} late, {spent:.1f} s{note}"
 
     def note_line(self) -> str:
         years = self.calendar.fallback_years
