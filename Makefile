@@ -11,6 +11,15 @@ TODAY  ?=
 RECORDS ?= 3000
 SAMPLE_DIR := $(WORK)/sample-data
 today_flag = $(if $(TODAY),--today $(TODAY),)
+# The publication ledger never restarts silently: a build needs the previous one (in
+# $(OUT)/downloads/ledger.csv, or LEDGER=file) or FIRST=1 for a first publication. The
+# fictional demo drop is the exception: it starts a ledger by itself while $(OUT) holds
+# none (and no copy a killed build left beside it), so `make build` works on a fresh clone.
+FIRST  ?=
+LEDGER ?=
+out_backup = $(wildcard $(dir $(OUT)).$(notdir $(OUT)).*-old $(dir $(OUT)).$(notdir $(OUT)).*-new)
+demo_first = $(if $(filter $(SAMPLE_DIR),$(data_dir)),$(if $(wildcard $(OUT)/downloads/ledger.csv)$(out_backup),,y))
+ledger_flags = $(if $(LEDGER),--ledger $(LEDGER),)$(if $(FIRST)$(demo_first), --first-publication,)
 
 .DEFAULT_GOAL := help
 .PHONY: help venv sample check-data build site serve publish test lint types check bench clean screenshots demo-history
@@ -35,9 +44,9 @@ sample: $(STAMP) ## write a fictional 示例市 drop into build/sample-data (REC
 check-data: $(STAMP) ## check the drop in data/ and print the report (nothing is built)
 	$(PY) -m generator check --data $(DATA) $(today_flag)
 
-build: $(STAMP) ## build from data/ (or the demo drop) into site/, report into build/report/
+build: $(STAMP) ## build from data/ (or the demo drop) into site/, report into build/report/ (FIRST=1: first publication)
 	@if [ "$(data_dir)" = "$(SAMPLE_DIR)" ] && [ ! -d "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory sample; fi
-	$(PY) -m generator build --data $(data_dir) --out $(OUT) --work $(WORK) $(today_flag) || [ $$? -eq 1 ]
+	$(PY) -m generator build --data $(data_dir) --out $(OUT) --work $(WORK) $(today_flag) $(ledger_flags) || [ $$? -eq 1 ]
 
 site: build ## build the demo site (alias of build)
 
@@ -65,14 +74,16 @@ bench: $(STAMP) ## run the benchmarks (prints figures; takes minutes)
 	$(PY) bench/bench_export.py
 	$(PY) bench/bench_search.py
 	$(PY) bench/bench_publish.py
+	$(PY) bench/bench_build.py
 	$(PY) bench/bench_monitor.py
 
 HISTORY := $(WORK)/history
 demo-history: $(STAMP) ## 信用监测 demo: 52 weekly drops built in order into build/history/site (~10 min)
 	$(PY) -m generator sample --weeks 52 --records $(RECORDS) --out $(HISTORY)/data $(today_flag)
-	while IFS="$$(printf '\t')" read -r drop day; do \
+	first=--first-publication; while IFS="$$(printf '\t')" read -r drop day; do \
 	  echo "== $$drop ($$day)"; \
-	  $(PY) -m generator build --data $(HISTORY)/data/$$drop --out $(HISTORY)/site --work $(HISTORY)/work --today $$day >/dev/null || [ $$? -eq 1 ] || exit 1; \
+	  $(PY) -m generator build --data $(HISTORY)/data/$$drop --out $(HISTORY)/site --work $(HISTORY)/work --today $$day $$first >/dev/null || [ $$? -eq 1 ] || exit 1; \
+	  first=; \
 	done < $(HISTORY)/data/weeks.tsv
 	@echo "信用监测：$(HISTORY)/site/jiance/index.html；报告：$(HISTORY)/work/report/index.html；通报草稿：$(HISTORY)/work/通报/"
 

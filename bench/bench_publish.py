@@ -63,7 +63,7 @@ def main() -> None:
         print(f"{label:<20} {m['wall']:6.2f} s  peak {m['peak'] / 2**20:5.0f} MB  | {tail}")
 
     print(f"demo drop: {args.records} records, build date {TODAY}")
-    run("full build", build)
+    run("full build", [*build, "--first-publication"])
     n = sum(1 for f in site.rglob("*") if f.is_file())
     print(
         f"site: {n} files, {sum(f.stat().st_size for f in site.rglob('*') if f.is_file()) / 1e6:.1f} MB"

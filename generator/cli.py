@@ -3,7 +3,14 @@
 The only module that prints or exits. Exit codes: 0 no row rejected, 1 some rows
 rejected, 2 input or configuration unusable, 3 the guard found something that must not be
 public in the output (nothing was replaced or deployed), 4 the deploy failed (the live site
-is as it was, or converges on the next run).
+is as it was, or converges on the next run), 5 a withdrawal row could not be executed
+(撤下未执行: the site is built with every candidate withheld, but CI must fail), 6 another
+build or publish holds the lock, 70 an unexpected internal error (traceback in
+<work>/crash.log; site, report and ledger left as they were).
+
+A build writes its report (<work>/report/, <work>/records/) into staging folders that
+replace the previous ones only after the site itself was replaced: whatever stops a build
+(exit 2, 3, 6, 70) leaves site, report and ledger as the last successful build left them.
 """
 
 from __future__ import annotations
@@ -11,17 +18,35 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .monitor import Monitor
 
 from .config import Config, ConfigError, load_config
-from .fsutil import inside, replace_dir
+from .fsutil import LockHeld, inside, lock_file, locked, recover, replace_dir
 from .load import DATA_SUFFIXES, data_files
 from .pipeline import Result, run
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_GUARD, EXIT_DEPLOY = 0, 1, 2, 3, 4
+EXIT_TAKEDOWN = 5  # a withdrawal row withheld nothing (撤下未执行)
+EXIT_LOCKED, EXIT_CRASH = 6, 70
+CRASH_LOG = "crash.log"
+SEARCH_TIMEOUT, DEPLOY_TIMEOUT = 1800, 3600  # seconds, per Pagefind run / per rsync command
+
+
+class _Abort(Exception):
+    """Stop a build inside its staging contexts (they discard the new report) with `code`."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
 
 
 def _date(text: str) -> dt.date:
@@ -62,6 +87,21 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="上次发布的台账 ledger.csv（路径或网址；默认读取输出目录中上次构建的台账）",
     )
+    build.add_argument(
+        "--first-publication",
+        action="store_true",
+        help="首次发布：没有上次的发布台账，台账从头开始（已有台账时不得使用）",
+    )
+    build.add_argument(
+        "--wait", action="store_true", help="另一个构建正在进行时排队等待（默认立即退出，退出码 6）"
+    )
+    build.add_argument(
+        "--search-timeout",
+        type=int,
+        default=SEARCH_TIMEOUT,
+        metavar="SECONDS",
+        help=f"每次运行 Pagefind 建立搜索索引的时限（秒，默认 {SEARCH_TIMEOUT}）",
+    )
     pub = sub.add_parser("publish", help="把已生成的网站发布到 site.yml 中 publish 指定的位置")
     pub.add_argument(
         "--site", type=Path, default=Path("site"), help="要发布的网站目录（默认 site）"
@@ -76,6 +116,9 @@ def parser() -> argparse.ArgumentParser:
     pub.add_argument("--dry-run", action="store_true", help="只列出将上传和删除的文件，不发布")
     pub.add_argument("--pull-ledger", type=Path, default=None, metavar="FILE",
                      help="只从发布目标取回上次的发布台账到 FILE，不发布")  # fmt: skip
+    pub.add_argument("--wait", action="store_true", help="另一个构建或发布正在进行时排队等待")
+    pub.add_argument("--timeout", type=int, default=DEPLOY_TIMEOUT, metavar="SECONDS",
+                     help=f"每条 rsync 命令的时限（秒，默认 {DEPLOY_TIMEOUT}）")  # fmt: skip
     sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
     sample.add_argument("--records", type=int, default=2000)
     sample.add_argument("--seed", type=int, default=0)
@@ -163,13 +206,6 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .guard import GuardError, verifier, withheld_pages
-    from .monitor import Monitor
-    from .opendata import LedgerError, OpenData
-    from .report import render_html, text_lines, write_json
-    from .search import SearchError, SearchIndex
-    from .site import SiteError, build_site
-
     if inside(args.work, args.out) or inside(args.out, args.work):
         return _unusable(
             f"内部工作目录 {args.work} 与公开输出目录 {args.out} 不能相互包含："
@@ -179,29 +215,81 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _unusable(
             f"输出目录 {args.out} 和工作目录 {args.work} 不能位于数据目录 {args.data} 之内"
         )
-    outcome = _run(args)
-    if isinstance(outcome, int):
-        return outcome
-    config, result = outcome
-    try:  # 信用监测: timeliness against the last build's ledger; writes the 通报 draft
-        monitor = Monitor.for_build(result, config, args.out, args.ledger, args.work)
-    except LedgerError as exc:
-        return _unusable(f"{exc}；原网站 {args.out} 保持不变")
-    with replace_dir(args.work / "report") as tmp:
-        with (tmp / "report.json").open("w", encoding="utf-8") as fh:
-            write_json(result, config, fh)
-        (tmp / "index.html").write_text(
-            render_html(result, config, monitor.office_html()), encoding="utf-8"
+    with ExitStack() as stack:
+        # One build at a time per work folder and per output folder (raises LockHeld).
+        stack.enter_context(locked(args.work / ".lock", args.wait))
+        stack.enter_context(locked(lock_file(args.out), args.wait))
+        for line in (
+            recover(args.out) + recover(args.work / "report") + recover(args.work / "records")
+        ):
+            print(line, file=sys.stderr)
+        outcome = _run(args)
+        if isinstance(outcome, int):
+            return outcome
+        config, result = outcome
+        try:
+            _build_staged(args, config, result)
+        except _Abort as stop:
+            return stop.code
+        print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
+        return _exit_code(result)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _build_staged(args: argparse.Namespace, config: Config, result: Result) -> None:
+    """Report and records into staging folders; the site; then the staged folders swap in.
+
+    Raises _Abort (exit 2 or 3): the staging folders are discarded, nothing replaced.
+    """
+    from .monitor import Monitor
+    from .opendata import LedgerError
+    from .opendata.ledger import previous_ledger
+    from .report import render_html, text_lines, write_json
+
+    try:  # read before the report: 信用监测 times the records against it (generator/monitor)
+        ledger_url = str((config.site.get("publish") or {}).get("ledger_url") or "")
+        ledger = previous_ledger(
+            args.out, args.ledger, [ledger_url] if ledger_url else [], args.first_publication
         )
-    with replace_dir(args.work / "records") as tmp:
+    except LedgerError as exc:
+        raise _Abort(_unusable(f"{exc}；原网站 {args.out} 保持不变")) from exc
+    monitor = Monitor.compute(result, config, ledger[0])
+    with replace_dir(args.work / "report") as report, replace_dir(args.work / "records") as rec:
+        with (report / "report.json").open("w", encoding="utf-8") as fh:
+            write_json(result, config, fh)
+        html = render_html(result, config, monitor.office_html())
+        (report / "index.html").write_text(html, encoding="utf-8")
         for ds in result.records:
-            result.published(ds).write_parquet(tmp / f"{ds}.parquet")
-    for line in text_lines(result, config):
-        print(line)
-    print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
+            result.published(ds).write_parquet(rec / f"{ds}.parquet")
+        for line in text_lines(result, config):
+            print(line)
+        code = _build_site(args, config, result, ledger, monitor)
+        if code != EXIT_OK:
+            raise _Abort(code)
+    monitor.write_draft(args.work)  # the month's 通报 draft, never published
+
+
+def _build_site(
+    args: argparse.Namespace,
+    config: Config,
+    result: Result,
+    ledger: tuple[pl.DataFrame, str | None],
+    monitor: Monitor,
+) -> int:
+    """Build, guard and swap in the site; 0, or the exit code of why it was not replaced.
+
+    `ledger`: the previous publication's ledger and where it came from (previous_ledger).
+    """
+    from .guard import GuardError, verifier, withheld_pages
+    from .opendata import LedgerError, OpenData
+    from .search import SearchError, SearchIndex
+    from .site import SiteError, build_site
+
     try:
-        opendata = OpenData.for_build(result, config, args.out, args.ledger)
-        search = SearchIndex()
+        previous, source = ledger
+        print(f"上次发布的台账：{source}" if source else "首次发布：发布台账从头开始")
+        opendata = OpenData(result, config, previous)
+        search = SearchIndex(timeout=args.search_timeout)
         stats = build_site(
             result,
             config,
@@ -211,7 +299,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             workers=args.workers,
             extra=opendata,
             search=search,
-            verify=verifier(result.today, withheld_pages(result.records)),
+            verify=verifier(result.today, withheld_pages(result.records), args.work),
             monitor=monitor.write,
         )
     except (SiteError, LedgerError, SearchError) as exc:
@@ -222,7 +310,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(opendata.line())
     print(search.line())
     print(monitor.line())
-    return _exit_code(result)
+    return EXIT_OK
 
 
 def guard_failed(exc: Exception, outcome: str) -> int:
@@ -245,19 +333,25 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     try:
         config = load_config(args.config)
-        target = make_target(config.site.get("publish"), args.target, args.dest)
+        target = make_target(config.site.get("publish"), args.target, args.dest, args.timeout)
         if args.pull_ledger is not None:
             ledger_url = str((config.site.get("publish") or {}).get("ledger_url") or "")
             if pull_ledger(target, args.pull_ledger, ledger_url):
                 print(f"已取回上次的发布台账：{args.pull_ledger}")
             else:
-                print("发布目标上还没有网站：首次发布，台账从头开始")
+                print(
+                    "发布目标上还没有网站，也没有上次的发布台账："
+                    "如确为首次发布，构建时请加 --first-publication"
+                )
             return EXIT_OK
         if inside(args.work, args.site):
             return _unusable(f"内部工作目录 {args.work} 不能位于网站目录 {args.site} 之内")
-        built, withheld = from_report(args.work / "report" / "report.json")
-        today = args.today or built or dt.date.today()
-        stats = publish(args.site, target, today, withheld=withheld, dry_run=args.dry_run)
+        with locked(args.work / ".lock", args.wait), locked(lock_file(args.site), args.wait):
+            for line in recover(args.site):
+                print(line, file=sys.stderr)
+            built, withheld = from_report(args.work / "report" / "report.json")
+            today = args.today or built or dt.date.today()
+            stats = publish(args.site, target, today, withheld=withheld, dry_run=args.dry_run)
     except ConfigError as exc:
         return _unusable("配置有误：" + "；".join(exc.problems))
     except GuardError as exc:
@@ -308,12 +402,16 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _exit_code(result: Result) -> int:
-    """1 when any row was rejected or any file could not be read (its rows are not public)."""
+    """5 when a takedown could not be executed (撤下未执行: the site is built without every
+    candidate, CI fails); else 1 when any row was rejected or any file could not be read."""
+    if result.takedowns_not_executed:
+        return EXIT_TAKEDOWN
     failed = result.rejected_rows or any(i.severity == "error" for i in result.issues)
     return EXIT_REJECTED if failed else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; an unexpected exception exits 70, never 0 or 1 (see crashed)."""
     args = parser().parse_args(argv)
     commands = {
         "check": cmd_check,
@@ -321,4 +419,53 @@ def main(argv: list[str] | None = None) -> int:
         "publish": cmd_publish,
         "sample": cmd_sample,
     }
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except LockHeld as exc:
+        return locked_out(exc)
+    except Exception:
+        return crashed(getattr(args, "work", None) or Path("build"), args.command)
+
+
+def locked_out(exc: LockHeld) -> int:
+    holder = f"进程 {exc.pid}" if exc.pid else "另一个进程"
+    print(
+        f"错误：另一个构建或发布正在进行（{holder} 持有锁 {exc.path}）；本次没有做任何改动。"
+        "请等它结束后重试，或加 --wait 排队等待。",
+        file=sys.stderr,
+    )
+    return EXIT_LOCKED
+
+
+_CRASH_OUTCOME = {
+    "build": "网站、内部报告和发布台账都保持原样。",
+    "publish": "本地网站保持原样；线上网站保持原样，或在下次成功发布时补齐。",
+    "check": "没有生成或发布任何内容。",
+    "sample": "示例数据可能不完整，请重新生成。",
+}
+
+
+def crashed(work: Path, command: str = "build") -> int:
+    """Write the traceback to <work>/crash.log (private) and exit 70.
+
+    Only the exception's type is printed: its message may quote a cell of the data, and CI
+    logs are read by more people than the work folder.
+    """
+    kind = sys.exc_info()[0]
+    text = traceback.format_exc()
+    log = work / CRASH_LOG
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(text, encoding="utf-8")
+    except OSError:
+        import tempfile
+
+        log = Path(tempfile.gettempdir()) / f"xinyong-{CRASH_LOG}"
+        log.write_text(text, encoding="utf-8")
+    print(
+        f"内部错误（{kind.__name__ if kind else '未知'}）：程序出现了意外错误，这不是数据的问题。"
+        f"{_CRASH_OUTCOME.get(command, _CRASH_OUTCOME['build'])}\n"
+        f"详细信息已写入 {log}；请把这个文件发给维护人员（其中可能含有原始数据，不要公开）。",
+        file=sys.stderr,
+    )
+    return EXIT_CRASH

@@ -2,13 +2,16 @@
 
 Rules are named in each schema's `disclosure:` list and parameterised there, so a new
 dataset kind reuses them without code. Withdrawals (撤下清单) are applied first: an
-explicit decision by the office outranks the calendar.
+explicit decision by the office outranks the calendar. A withdrawal row that cannot be
+applied as written fails closed (spec §4): `plan_takedowns` matches it on what it does
+give and every candidate record is withheld for review.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +24,8 @@ from .validate import ERROR, FILE, ROW, SHEET
 
 REASON, UNTIL, MIN_UNTIL = "_reason", "_until", "_min_until"
 PUBLISHED, WITHDRAWN, REJECTED, MERGED = "published", "withdrawn", "rejected", "merged"
+# Reason of a record withheld because a withdrawal row that may name it needs review.
+REVIEW = "withdrawal-withheld-review"
 # Withdrawal reason (撤下原因) -> the row's reason code.
 WITHDRAWAL_REASONS = {
     "修复": "repaired",
@@ -149,34 +154,10 @@ def period_issues(frame: pl.DataFrame, schema: Schema, config: Config) -> list[I
     return issues
 
 
-def disclose(
-    frame: pl.DataFrame,
-    schema: Schema,
-    config: Config,
-    today: dt.date,
-    withdrawals: list[Withdrawal],
-) -> tuple[pl.DataFrame, list[Issue], set[int], set[int]]:
-    """Set _status/_reason/_until on every row.
-
-    Returns (frame, issues, seqs of withdrawals applied, seqs of withdrawals that matched).
-
-    A 修复 withdrawal takes effect only once the minimum period is over; until then the
-    record stays public and the report says when it will come off.
-    """
-    issues: list[Issue] = []
-    ends: list[pl.Expr] = []
-    mins: list[pl.Expr] = []
-    for rule in schema.disclosure:
-        if rule["rule"] == "penalty_period":
-            end, min_until = penalty_window(schema, rule, config)
-            ends.append(end)
-            mins.append(min_until)
-    frame = frame.with_columns(
-        (ends[0] if ends else pl.lit(None, dtype=pl.Date)).alias(UNTIL),
-        (mins[0] if mins else pl.lit(None, dtype=pl.Date)).alias(MIN_UNTIL),
-    )
-    # Withdrawals: explicit office decisions.
-    present = set(frame.get_column(ID).drop_nulls().to_list())
+def _join_withdrawals(
+    frame: pl.DataFrame, schema: Schema, withdrawals: list[Withdrawal], present: set[str]
+) -> tuple[pl.DataFrame, list[Withdrawal]]:
+    """Join each record with the earliest withdrawal naming it (_wreason, _wdate, _widx)."""
     mine = [
         w
         if w.record_id in present or w.alt_id is None or w.alt_id not in present
@@ -184,7 +165,6 @@ def disclose(
         for w in withdrawals
         if w.dataset == schema.id
     ]
-    by_seq = {w.seq: w for w in mine}
     wd = pl.DataFrame(
         {
             ID: [w.record_id for w in mine],
@@ -204,6 +184,64 @@ def disclose(
             pl.lit(None, dtype=pl.Int64).alias("_widx"),
         )
     )
+    return frame, mine
+
+
+def _pending_issues(pending: pl.DataFrame, mine: list[Withdrawal], today: dt.date) -> list[Issue]:
+    """Say when each named, still public record will come off."""
+    by_seq = {w.seq: w for w in mine}
+    issues: list[Issue] = []
+    rows = pending.select(ID, "_wreason", "_wdate", MIN_UNTIL, "_widx").iter_rows()
+    for rid, wreason, wdate, min_until, widx in rows:
+        w = by_seq[widx]
+        if wdate > today:
+            detail = f"{rid} 的撤下日期 {wdate} 尚未到，届时重新构建即撤下"
+        else:
+            detail = f"{rid} 已{wreason}，但最短公示期至 {min_until} 才届满，届时自动撤下"
+        issues.append(
+            make_issue(
+                "withdrawal-pending",
+                dataset="withdrawals",
+                file=w.file,
+                sheet=w.sheet,
+                row=w.row,
+                detail=detail,
+            )
+        )
+    return issues
+
+
+def disclose(
+    frame: pl.DataFrame,
+    schema: Schema,
+    config: Config,
+    today: dt.date,
+    withdrawals: list[Withdrawal],
+    held: Collection[str] = (),
+) -> tuple[pl.DataFrame, list[Issue], set[int], set[int]]:
+    """Set _status/_reason/_until on every row.
+
+    Returns (frame, issues, seqs of withdrawals applied, seqs of withdrawals that matched).
+    `held`: ids of records withheld for review (plan_takedowns), off whatever their dates.
+
+    A 修复 withdrawal takes effect only once the minimum period is over; until then the
+    record stays public and the report says when it will come off.
+    """
+    issues: list[Issue] = []
+    ends: list[pl.Expr] = []
+    mins: list[pl.Expr] = []
+    for rule in schema.disclosure:
+        if rule["rule"] == "penalty_period":
+            end, min_until = penalty_window(schema, rule, config)
+            ends.append(end)
+            mins.append(min_until)
+    frame = frame.with_columns(
+        (ends[0] if ends else pl.lit(None, dtype=pl.Date)).alias(UNTIL),
+        (mins[0] if mins else pl.lit(None, dtype=pl.Date)).alias(MIN_UNTIL),
+    )
+    # Withdrawals: explicit office decisions.
+    present = set(frame.get_column(ID).drop_nulls().to_list())
+    frame, mine = _join_withdrawals(frame, schema, withdrawals, present)
     due = pl.col("_wdate") <= today
     early = (
         (pl.col("_wreason") == "修复")
@@ -216,6 +254,8 @@ def disclose(
             pl.col("_wreason").replace_strict(WITHDRAWAL_REASONS, default="withdrawn")
         )
     ]
+    if held:
+        reason_exprs.append(pl.when(pl.col(ID).is_in(sorted(held))).then(pl.lit(REVIEW)))
     reason_exprs += [pl.when(mask).then(pl.lit(r)) for r, mask in rule_masks(schema, config, today)]
     frame = frame.with_columns(
         pl.coalesce(reason_exprs).alias("_withdraw"),
@@ -240,32 +280,12 @@ def disclose(
         .otherwise(pl.col("_withdraw"))
     )
     frame = frame.with_columns(status.alias("_status"), reason.alias(REASON))
-    applied = set(
-        frame.filter(pl.col("_wapplied") & pl.col("_widx").is_not_null())
-        .get_column("_widx")
-        .to_list()
-    )
-    pending = frame.filter(live & pl.col("_wpending")).select(
-        ID, "_wreason", "_wdate", MIN_UNTIL, "_widx"
-    )
-    for rid, wreason, wdate, min_until, widx in pending.iter_rows():
-        w = by_seq[widx]
-        if wdate > today:
-            detail = f"{rid} 的撤下日期 {wdate} 尚未到，届时重新构建即撤下"
-        else:
-            detail = f"{rid} 已{wreason}，但最短公示期至 {min_until} 才届满，届时自动撤下"
-        issues.append(
-            make_issue(
-                "withdrawal-pending",
-                dataset="withdrawals",
-                file=w.file,
-                sheet=w.sheet,
-                row=w.row,
-                detail=detail,
-            )
-        )
+    # Every row naming a record counts, also a second row naming a record already named.
+    applied_ids = set(frame.filter(pl.col("_wapplied")).get_column(ID).to_list())
+    applied = {w.seq for w in mine if w.record_id in applied_ids}
+    issues += _pending_issues(frame.filter(live & pl.col("_wpending")), mine, today)
     issues += period_issues(frame, schema, config)
-    matched = set(frame.filter(pl.col("_widx").is_not_null()).get_column("_widx").to_list())
+    matched = {w.seq for w in mine if w.record_id in present}
     frame = frame.drop("_wreason", "_wdate", "_widx", "_withdraw", "_wapplied", "_wpending")
     return frame, issues, applied, matched
 

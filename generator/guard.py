@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import io
+import json
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import polars as pl
 
+from .scan import Batch, Hit
 from .values import idnum_valid_scalar
 
 _ID = re.compile(rb"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
@@ -171,12 +175,12 @@ def scan_tree(root: Path, today: dt.date, withheld: Iterable[str] = ()) -> list[
     A record's page is `dataset/id.html`; a `dataset/id/` folder (where earlier versions
     put it) counts too.
     """
+    scanner = Scanner(today)
     findings: list[Finding] = []
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if path.suffix.lower() in BINARY_SUFFIXES:
-            continue
-        rel = path.relative_to(root).as_posix()
-        findings.extend(scan_stream(rel, _file(path), today))
+        findings += scanner.path(path.relative_to(root).as_posix(), str(path))
+    findings += scanner.flush()
+    findings.sort(key=lambda f: (f.path, f.offset))
     for page in sorted(set(withheld)):
         for rel in (f"{page}.html", f"{page}/"):
             if (root / rel).exists():
@@ -206,13 +210,151 @@ def withheld_pages(records: Mapping[str, pl.DataFrame]) -> list[str]:
     return pages
 
 
-def verifier(today: dt.date, withheld: Iterable[str] = ()) -> Callable[[Path], None]:
-    """A `verify` hook for build_site: raise GuardError when the new tree has a finding."""
-    pages = list(withheld)
+_ID_TEXT = re.compile(r"(?<!\d)(\d{17}[\dXx]|\d{15})(?!\d)")
+_HEX_TEXT = frozenset("0123456789abcdefABCDEF")
 
-    def verify(root: Path) -> None:
-        findings = scan_tree(root, today, pages)
+
+class IdDetector:
+    """The guard's rules in the form generator/scan.py runs them (see scan.Detector)."""
+
+    # Every check-digit-valid ID number lies in such a token (its hex neighbours kept, so
+    # that a SHA-256 or a record id is recognised as a whole, as `_in_hex_token` does).
+    pattern = r"[0-9A-Fa-f]*[0-9]{15}[0-9A-Fa-fXx]*"
+    mark = REPORT_MARK
+
+    def __init__(self, today: dt.date):
+        self.today = today
+        self._seen: dict[str, list[tuple[int, str, str]]] = {}
+
+    def check(self, token: str) -> list[tuple[int, str, str]]:
+        """Findings in one token; a value repeated across pages is checked once."""
+        found = self._seen.get(token)
+        if found is None:
+            if len(self._seen) > 1 << 18:
+                self._seen.clear()
+            found = self._seen[token] = self._check(token)
+        return found
+
+    def _check(self, token: str) -> list[tuple[int, str, str]]:
+        out = []
+        for m in _ID_TEXT.finditer(token):
+            start, end = m.span(1)
+            while start > 0 and token[start - 1] in _HEX_TEXT:
+                start -= 1
+            while end < len(token) and token[end] in _HEX_TEXT:
+                end += 1
+            hexed = token[start:end]
+            if len(hexed) in (16, 64) and not hexed.isdigit():
+                continue
+            if idnum_valid_scalar(m.group(1), self.today):
+                out.append((m.start(1), "idnum", _masked(m.group(1).encode())))
+        return out
+
+    def scan_text(self, data: bytes) -> list[tuple[int, str, str]]:
+        found = _scan_blocks("", io.BytesIO(data), self.today)
+        return [(f.offset, f.kind, f.detail) for f in found]
+
+
+class Scanner:
+    """The guard's first pass: files checked as the build writes them, many at a time
+    (generator/scan.py). Picklable: each record-page worker checks its own pages."""
+
+    def __init__(self, today: dt.date):
+        self.today = today
+        self._batch: Batch | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"today": self.today, "_batch": None}
+
+    @property
+    def batch(self) -> Batch:
+        if self._batch is None:
+            self._batch = Batch(IdDetector(self.today))
+        return self._batch
+
+    def bytes(self, rel: str, data: bytes) -> list[Finding]:
+        if Path(rel).suffix.lower() in BINARY_SUFFIXES:
+            return []
+        return _findings(self.batch.add(rel, data))
+
+    def path(self, rel: str, path: str) -> list[Finding]:
+        if Path(rel).suffix.lower() in BINARY_SUFFIXES:
+            return []
+        return _findings(self.batch.add_file(rel, _file(Path(path)), os.path.getsize(path)))
+
+    def flush(self) -> list[Finding]:
+        return _findings(self.batch.flush())
+
+
+def _findings(hits: list[Hit]) -> list[Finding]:
+    return [Finding(h.path, h.offset, h.kind, h.detail) for h in hits]
+
+
+def detector_stamp() -> str:
+    """Identifies the detector: a verdict is inherited only from a build that used the same."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        if module.stem in _DETECTOR_MODULES:
+            digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+_DETECTOR_MODULES = {"guard", "pii", "scan", "values", "text"}
+
+
+class Guard:
+    """The `verify` hook of build_site: scan as written, then check the finished tree.
+
+    The tree writer hands each file's bytes to `scanner` as it writes them; files identical
+    to the previous build's inherit its verdict when `work/guard.json` says that build was
+    checked by the same detector (`detector_stamp`). The final check counts the tree's files
+    against the writer's: any file written behind the writer's back makes the guard re-read
+    the whole tree. Pages of withheld records are looked for by name.
+    """
+
+    def __init__(self, today: dt.date, withheld: Iterable[str] = (), work: Path | None = None):
+        self.today = today
+        self.scanner = Scanner(today)
+        self.pages = list(withheld)
+        self.state = work / "guard.json" if work is not None else None
+
+    def inherit(self, out: Path) -> bool:
+        """True when the live tree at `out` passed this same detector."""
+        if self.state is None or not self.state.is_file():
+            return False
+        try:
+            state = json.loads(self.state.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return state == {"stamp": detector_stamp(), "site": str(out.resolve())}
+
+    def __call__(self, root: Path, counts: Any = None) -> None:
+        from .site.writer import count_files
+
+        if counts is not None and count_files(root) == counts.files:
+            findings = list(counts.findings)
+        else:
+            findings = scan_tree(root, self.today)
+        for page in sorted(set(self.pages)):
+            for rel in (f"{page}.html", f"{page}/"):
+                if (root / rel).exists():
+                    findings.append(Finding(rel, 0, "withheld-page", page))
         if findings:
             raise GuardError(findings)
 
-    return verify
+    def passed(self, out: Path) -> None:
+        """Record that the tree now at `out` passed (read by the next build's `inherit`)."""
+        if self.state is not None:
+            self.state.parent.mkdir(parents=True, exist_ok=True)
+            body = {"stamp": detector_stamp(), "site": str(out.resolve())}
+            self.state.write_text(json.dumps(body), encoding="utf-8")
+
+    def forget(self) -> None:
+        """The live tree is about to change: no verdict may be inherited from it."""
+        if self.state is not None:
+            self.state.unlink(missing_ok=True)
+
+
+def verifier(today: dt.date, withheld: Iterable[str] = (), work: Path | None = None) -> Guard:
+    """The guard for one build (see Guard)."""
+    return Guard(today, withheld, work)

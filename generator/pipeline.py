@@ -13,17 +13,35 @@ from pathlib import Path
 import polars as pl
 
 from .config import Config, Schema
-from .disclose import PUBLISHED, REJECTED, Withdrawal, disclose, match_withdrawals
+from .disclose import PUBLISHED, REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
 from .identity import ID, assign_ids, merge_duplicates
-from .issues import Issue
+from .issues import Issue, make_issue
 from .load import Table, load
 from .mask import mask_frame
+from .takedowns import (
+    REVOKED_WITHIN_WORKING_DAYS,
+    Candidate,
+    Takedowns,
+    plan_takedowns,
+    revoked_reasons,
+    working_days_since,
+)
 from .validate import ERROR, FILE, ROW, SEQ, SHEET, validate_table
 
 Progress = Callable[[str, int, int], None]
 STATUS = "_status"
-# Withdrawal list rows end in one of these.
+# Withdrawal list rows end in one of these. Withheld: the row could not be applied as
+# written, every record it may name is off the site until it is reviewed. Unmatched and
+# rejected rows are takedowns not executed (撤下未执行, exit code 5).
 W_APPLIED, W_PENDING, W_UNMATCHED, W_REJECTED = "applied", "pending", "unmatched", "rejected"
+W_WITHHELD = "withheld"
+W_NOT_EXECUTED = (W_UNMATCHED, W_REJECTED)
+WORKDAYS, WORKDAYS_EXACT, OVERDUE, CANDIDATES = (
+    "_workdays",
+    "_workdays_exact",
+    "_overdue",
+    "_candidates",
+)
 
 
 @dataclass
@@ -33,9 +51,16 @@ class Result:
     withdrawals: pl.DataFrame  # every withdrawal-list row with _status/_reason
     issues: list[Issue]
     files: list[tuple[str, str, str | None]] = field(default_factory=list)  # (dataset, file, sheet)
+    # withdrawal row index -> records withheld for review because of it
+    takedowns: dict[int, list[Candidate]] = field(default_factory=dict)
 
     def published(self, dataset: str) -> pl.DataFrame:
         return self.records[dataset].filter(pl.col(STATUS) == PUBLISHED)
+
+    @property
+    def takedowns_not_executed(self) -> int:
+        """Withdrawal rows that withheld nothing (撤下未执行): the run ends with exit code 5."""
+        return self.withdrawals.filter(pl.col(STATUS).is_in(W_NOT_EXECUTED)).height
 
     @property
     def rejected_rows(self) -> int:
@@ -78,61 +103,102 @@ def run(data_dir: Path, config: Config, today: dt.date, progress: Progress | Non
     withdrawals: list[Withdrawal]
     withdrawals, wframe, found = match_withdrawals(wframe, config, today)
     issues.extend(found)
+    frames = {
+        s.id: _identified(frames.get(s.id), s, config, today, issues) for s in config.datasets()
+    }
+    plan = plan_takedowns(wframe, withdrawals, frames, config)
+    issues.extend(plan.issues)
     applied: set[int] = set()
     matched: set[int] = set()
     records: dict[str, pl.DataFrame] = {}
     for i, schema in enumerate(config.datasets(), 2):
         step(f"处理{schema.name}", i, stages)
-        frame = frames.get(schema.id)
-        if frame is None:
-            frame = _empty(schema, config, today)
-        frame = assign_ids(frame, schema, config)
-        frame, found = merge_duplicates(frame, schema)
-        issues.extend(found)
-        frame, found, done, hit = disclose(frame, schema, config, today, withdrawals)
+        frame = frames[schema.id]
+        held = plan.held(schema.id)
+        frame, found, done, hit = disclose(frame, schema, config, today, withdrawals, held)
         issues.extend(found)
         applied |= done
         matched |= hit
         frame, found = mask_frame(frame, schema, config, today)
         issues.extend(found)
         records[schema.id] = frame.drop("_merged").sort(SEQ)
-    wframe = _withdrawal_status(wframe, applied, matched, config, issues)
+    wframe = _withdrawal_status(wframe, applied, matched, plan, config, today, issues)
     files = sorted(
         {(t.dataset, t.file, t.sheet) for t in loaded.tables + loaded.rejected_tables},
         key=lambda x: (x[1], x[2] or ""),
     )
     step("完成", stages, stages)
-    return Result(today, records, wframe, _sorted(issues), files)
+    return Result(today, records, wframe, _sorted(issues), files, plan.candidates)
+
+
+def _identified(
+    frame: pl.DataFrame | None, schema: Schema, config: Config, today: dt.date, issues: list[Issue]
+) -> pl.DataFrame:
+    """One dataset's rows with record ids, duplicates marked merged."""
+    if frame is None:
+        frame = _empty(schema, config, today)
+    frame = assign_ids(frame, schema, config)
+    frame, found = merge_duplicates(frame, schema)
+    issues.extend(found)
+    return frame
 
 
 def _withdrawal_status(
-    frame: pl.DataFrame, applied: set[int], matched: set[int], config: Config, issues: list[Issue]
+    frame: pl.DataFrame,
+    applied: set[int],
+    matched: set[int],
+    plan: Takedowns,
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
 ) -> pl.DataFrame:
-    from .issues import make_issue
-
+    """Status of every withdrawal row, its working days since its date, overdue revocations."""
     frame = frame.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
+    i = pl.col("_i")
     status = (
-        pl.when(pl.col(ERROR).is_not_null())
-        .then(pl.lit(W_REJECTED))
-        .when(pl.col("_i").is_in(list(applied)))
+        pl.when(pl.col(ERROR).is_null() & i.is_in(sorted(applied)))
         .then(pl.lit(W_APPLIED))
-        .when(pl.col("_i").is_in(list(matched)))
+        .when(pl.col(ERROR).is_null() & i.is_in(sorted(matched)))
         .then(pl.lit(W_PENDING))
+        .when(i.is_in(sorted(plan.candidates)))
+        .then(pl.lit(W_WITHHELD))
+        .when(i.is_in(sorted(plan.nameless)))
+        .then(pl.lit(W_REJECTED))
         .otherwise(pl.lit(W_UNMATCHED))
     )
-    frame = frame.with_columns(status.alias(STATUS), pl.col(ERROR).alias("_reason"))
-    names = {s.id: s.name for s in config.schemas.values()}
-    for f, s, r, ds in (
-        frame.filter(pl.col(STATUS) == W_UNMATCHED).select(FILE, SHEET, ROW, "dataset").iter_rows()
-    ):
+    reason = pl.coalesce(
+        pl.col(ERROR),
+        pl.when(status == W_WITHHELD).then(pl.lit(REVIEW)),
+        pl.when(status == W_UNMATCHED).then(pl.lit("withdrawal-unmatched")),
+    )
+    days = working_days_since(frame.get_column("date").to_list(), today)
+    held = [
+        [f"{c.dataset}/{c.id}" for c in plan.candidates.get(n, [])] for n in range(frame.height)
+    ]
+    frame = frame.with_columns(
+        status.alias(STATUS),
+        reason.alias("_reason"),
+        pl.Series(WORKDAYS, [d for d, _ in days], dtype=pl.Int64),
+        pl.Series(WORKDAYS_EXACT, [e for _, e in days], dtype=pl.Boolean),
+        pl.Series(CANDIDATES, held, dtype=pl.List(pl.Utf8)),
+    )
+    limit = int(config.rules.get("revoked_within_working_days", REVOKED_WITHIN_WORKING_DAYS))
+    overdue = (
+        pl.col("reason").is_in(sorted(revoked_reasons()))
+        & (pl.col(WORKDAYS) > limit)
+        & ~pl.col(STATUS).is_in([W_APPLIED, W_WITHHELD])
+    ).fill_null(False)
+    frame = frame.with_columns(overdue.alias(OVERDUE))
+    for f, s, r, n in frame.filter(pl.col(OVERDUE)).select(FILE, SHEET, ROW, WORKDAYS).iter_rows():
         issues.append(
             make_issue(
-                "withdrawal-unmatched",
+                "withdrawal-overdue",
                 dataset="withdrawals",
                 file=f,
                 sheet=s,
                 row=r,
-                detail=f"{names.get(ds, ds)}数据",
+                value=str(n),
+                detail=str(limit),
             )
         )
     return frame.drop("_i")

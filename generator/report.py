@@ -18,22 +18,39 @@ import polars as pl
 from markupsafe import Markup
 
 from .config import Config
-from .disclose import MERGED, PUBLISHED, REJECTED, WITHDRAWN
+from .disclose import MERGED, PUBLISHED, REJECTED, REVIEW, WITHDRAWN
 from .identity import ID
 from .issues import Issue, codes, where
-from .pipeline import STATUS, W_APPLIED, W_PENDING, W_REJECTED, W_UNMATCHED, Result
+from .pipeline import (
+    OVERDUE,
+    STATUS,
+    W_APPLIED,
+    W_NOT_EXECUTED,
+    W_PENDING,
+    W_REJECTED,
+    W_UNMATCHED,
+    W_WITHHELD,
+    WORKDAYS,
+    WORKDAYS_EXACT,
+    Result,
+)
 from .validate import FILE, ROW, SHEET
 
 STATUSES = (PUBLISHED, WITHDRAWN, REJECTED, MERGED)
-W_STATUSES = (W_APPLIED, W_PENDING, W_UNMATCHED, W_REJECTED)
+W_STATUSES = (W_APPLIED, W_PENDING, W_WITHHELD, W_UNMATCHED, W_REJECTED)
 STATUS_LABELS = {
     PUBLISHED: "公示",
     WITHDRAWN: "撤下",
     REJECTED: "拒收",
     MERGED: "合并",
-    W_APPLIED: "已生效",
+}
+# The withdrawal list's own statuses ("rejected" is shared with records: its own label).
+W_STATUS_LABELS = {
+    W_APPLIED: "已撤下",
     W_PENDING: "待生效",
-    W_UNMATCHED: "未匹配",
+    W_WITHHELD: "待复核，已暂停公示",
+    W_UNMATCHED: "未找到",
+    W_REJECTED: "已拒收",
 }
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 REASON_LABELS = {
@@ -48,6 +65,7 @@ REASON_LABELS = {
     "changed": "决定变更",
     "annulled": "确认违法或无效",
     "duplicate": "重复记录",
+    REVIEW: "撤下清单待复核（暂停公示）",
 }
 ISSUES_PER_GROUP = 20  # text output: lines per (file, code) before summarising
 
@@ -151,6 +169,8 @@ def write_json(result: Result, config: Config, out: Any) -> None:
     out.write('{\n "today": ' + json.dumps(result.today.isoformat()))
     out.write(',\n "site": ' + json.dumps(site, ensure_ascii=False))
     out.write(',\n "summary": ' + json.dumps(acc, ensure_ascii=False, sort_keys=True))
+    takedowns = json.dumps(takedown_rows(result, config), ensure_ascii=False, sort_keys=True)
+    out.write(',\n "takedowns": ' + takedowns)
     out.write(',\n "issues": [')
     for i, issue in enumerate(result.issues):
         d = issue.to_dict()
@@ -182,6 +202,7 @@ def text_lines(result: Result, config: Config) -> Iterator[str]:
     acc = accounting(result)
     names = {s.id: s.name for s in config.schemas.values()}
     yield f"数据检查报告（数据日期 {result.today.isoformat()}）"
+    yield from takedown_text(result, config)
     for file, by_code in grouped_issues(result.issues).items():
         yield ""
         yield f"■ {file}"
@@ -206,11 +227,7 @@ def text_lines(result: Result, config: Config) -> Iterator[str]:
                 f"{REASON_LABELS.get(r, r)} {n}" for r, n in d["withdrawn_reasons"].items()
             )
             yield f"    撤下原因：{reasons}"
-    w = acc["withdrawals"]
-    yield (
-        f"  撤下清单：读入 {w['read']} 行 = 已生效 {w[W_APPLIED]} + 待生效 {w[W_PENDING]}"
-        f" + 未匹配 {w[W_UNMATCHED]} + 拒收 {w[W_REJECTED]}"
-    )
+    yield "  " + withdrawal_line(acc["withdrawals"])
     severities = Counter(i.severity for i in result.issues)
     yield (
         f"  问题：错误 {severities.get('error', 0)}，警告 {severities.get('warning', 0)}，"
@@ -223,6 +240,11 @@ def text_lines(result: Result, config: Config) -> Iterator[str]:
 def conclusion(result: Result, acc: dict[str, Any]) -> str:
     """One sentence saying what the clerk should do next."""
     total = acc["total"]
+    if result.takedowns_not_executed:
+        return (
+            f"结论：撤下未执行——撤下清单中有 {result.takedowns_not_executed} 行没有撤下任何记录"
+            "（见上文“撤下未执行”），请立即改正后重新构建发布；其余被点名或可能被点名的记录均已撤下。"
+        )
     unreadable = sum(1 for i in result.issues if i.severity == "error" and i.row is None)
     if total["rejected"] or unreadable:
         parts = []
@@ -282,7 +304,82 @@ def render_html(result: Result, config: Config, monitor: str = "") -> str:
         datasets=datasets,
         reasons=reasons,
         w=acc["withdrawals"],
+        withdrawal_line=withdrawal_line(acc["withdrawals"]),
+        takedowns=takedown_rows(result, config),
         files=files,
         balanced=balanced,
         monitor=Markup(monitor),  # 信用监测 partial (generator/monitor/office.py)
     )
+
+
+def withdrawal_line(w: dict[str, int]) -> str:
+    """The withdrawal list's accounting: every row ends in one status."""
+    parts = " + ".join(f"{W_STATUS_LABELS[k]} {w[k]}" for k in W_STATUSES)
+    return f"撤下清单：读入 {w['read']} 行 = {parts}"
+
+
+def takedown_rows(result: Result, config: Config) -> list[dict[str, Any]]:
+    """Every withdrawal row: what it names, how it ended, working days since its date.
+
+    `overdue`: a revoked decision not off the site within the legal working days.
+    `not_executed`: nothing was taken down for it (撤下未执行).
+    """
+    from .takedowns import given_fields
+
+    names = {s.id: s.name for s in config.schemas.values()}
+    labels = {c.key: c.label for c in config.withdrawals.columns}
+    frame = result.withdrawals
+    out: list[dict[str, Any]] = []
+    for i, r in enumerate(frame.iter_rows(named=True)):
+        given = given_fields(r, config)
+        keys = [k for k, label in labels.items() if label in given]
+        candidates = [
+            {
+                "dataset": c.dataset,
+                "dataset_name": names.get(c.dataset, c.dataset),
+                "id": c.id,
+                "identity": c.identity,
+                "name": c.name,
+            }
+            for c in result.takedowns.get(i, [])
+        ]
+        out.append(
+            {
+                "file": r[FILE],
+                "sheet": r[SHEET],
+                "row": r[ROW],
+                "dataset": r["dataset"],
+                "dataset_name": names.get(r["dataset"]) if r["dataset"] else None,
+                "identity": [[labels[k], str(r[k])] for k in keys],
+                "reason": r["reason"],
+                "date": r["date"].isoformat() if r["date"] else None,
+                "status": r[STATUS],
+                "status_label": W_STATUS_LABELS[r[STATUS]],
+                "problem": r["_reason"],
+                "workdays": r[WORKDAYS],
+                "workdays_exact": r[WORKDAYS_EXACT],
+                "overdue": r[OVERDUE],
+                "not_executed": r[STATUS] in W_NOT_EXECUTED,
+                "candidates": candidates,
+            }
+        )
+    return out
+
+
+def takedown_text(result: Result, config: Config) -> Iterator[str]:
+    """The terminal's 撤下未执行 block, first of all: what must still come down."""
+    rows = [t for t in takedown_rows(result, config) if t["not_executed"]]
+    if not rows:
+        return
+    yield ""
+    yield f"■ 撤下未执行：撤下清单中有 {len(rows)} 行没有撤下任何记录（退出码 5）"
+    for t in rows:
+        loc = where(t["file"], t["sheet"], t["row"])
+        ident = "，".join(f"{k}：{v}" for k, v in t["identity"]) or "（没有可用于查找记录的字段）"
+        late = f"，已过 {t['workdays']} 个工作日，超期" if t["overdue"] else ""
+        yield (
+            f"  {loc}：{t['dataset_name'] or '（数据集未知）'}，{ident}，"
+            f"{t['reason'] or '（原因未知）'}，{t['date'] or '（日期未知）'}"
+            f"——{t['status_label']}{late}"
+        )
+    yield "  请按操作手册“撤下未执行”一节立即处理（docs/manual/）。"

@@ -33,12 +33,12 @@ def test_github_template():
     run = next(s["run"] for s in steps if "ci/publish.sh" in s.get("run", ""))
     assert "::warning" in run and "rc -eq 1" in run
     report = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
-    assert report["with"]["path"] == "build/report/" and report["if"] == "always()"
+    assert "build/report/" in report["with"]["path"].split() and report["if"] == "always()"
     pages = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages"))
     assert pages["with"]["path"] == "public/"
 
 
-def _run(tmp: Path, data: Path) -> subprocess.CompletedProcess[str]:
+def _run(tmp: Path, data: Path, first: bool = False) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "XY_SKIP_INSTALL": "1",
@@ -49,6 +49,7 @@ def _run(tmp: Path, data: Path) -> subprocess.CompletedProcess[str]:
         "XY_TARGET": "local",
         "XY_DEST": str(tmp / "www"),
         "XY_TODAY": "2026-11-22",
+        "XY_FIRST_PUBLICATION": "1" if first else "0",
     }
     return subprocess.run(
         ["bash", str(CI / "publish.sh")], env=env, capture_output=True, text=True, check=False
@@ -63,7 +64,7 @@ def test_publish_sh_publishes_valid_rows_and_carries_the_ledger(tmp_path):
     )
     bad[XZCF_HEADER.index("处罚决定日期")] = "2026-13-45"
     write_csv(data / "xzcf" / "a.csv", [XZCF_HEADER, good, bad])
-    first = _run(tmp_path, data)
+    first = _run(tmp_path, data, first=True)
     assert first.returncode == 1, first.stdout + first.stderr  # published, one row rejected
     assert "首次发布" in first.stdout and "发布到" in first.stdout
     www = tmp_path / "www"

@@ -96,6 +96,7 @@ def test_build_writes_report_beside_never_inside_the_public_output(tmp_path):
         str(work),
         "--today",
         "2026-11-22",
+        "--first-publication",
     )
     assert result.returncode == 1, result.stderr
     assert (work / "report" / "index.html").exists() and (work / "report" / "report.json").exists()
@@ -148,3 +149,157 @@ def test_sample_is_deterministic_and_checks(tmp_path):
     assert check.returncode == 1  # the sample carries deliberate defects
     summary = json.loads(check.stdout)["summary"]
     assert summary["total"]["read"] == 300 and summary["total"]["rejected"] > 0
+
+
+# --- exit codes that cannot lie: a crash in any stage exits 70 and changes nothing ---------
+
+BUILD_STAGES = [
+    "generator.cli.run",  # load → validate → identity → disclose → mask
+    "generator.report.write_json",
+    "generator.report.render_html",
+    "generator.opendata.ledger.previous_ledger",
+    "generator.site.build_narrative",
+    "generator.site.render_records",
+    "generator.site.pages.Pages.home",
+    "generator.search.SearchIndex.write",
+    "generator.opendata.OpenData.write",
+    "generator.opendata.render_feed",  # where a NUL byte crashed lxml
+    "generator.guard.scan_tree",
+    "generator.fsutil.exchange",  # the swap itself
+]
+PUBLISH_STAGES = [
+    "generator.publish.scan_tree",
+    "generator.publish.build_manifest",
+    "generator.publish.local.LocalTarget._swap",
+]
+
+
+def _drop(data: Path, n: int) -> None:
+    rows = [penalty(f"公司{i}", ORG, f"示罚〔2026〕{i}号") for i in range(n)]
+    write_csv(data / "xzcf" / "a.csv", [XZCF_HEADER, *rows])
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of the site, the report, the records and the published folder, and
+    every name beside them (a leftover temporary tree counts)."""
+    out = {p.name: b"" for p in root.iterdir()}
+    for part in ("site", "work/report", "work/records", "www"):
+        for p in sorted((root / part).rglob("*")):
+            if p.is_file():
+                out[str(p.relative_to(root))] = p.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site built and published once; the drop then changed (a build would change all)."""
+    base = tmp_path_factory.mktemp("crash")
+    _drop(base / "data", 2)
+    args = ["build", "--data", str(base / "data"), "--out", str(base / "site"), "--work",
+            str(base / "work"), "--today", "2026-11-22", "--workers", "1"]  # fmt: skip
+    assert main([*args, "--first-publication"]) == 0
+    assert main(["publish", "--site", str(base / "site"), "--work", str(base / "work"),
+                 "--target", "local", "--dest", str(base / "www")]) == 0  # fmt: skip
+    _drop(base / "data", 3)
+    return base
+
+
+def _inject(monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("injected crash")
+
+    monkeypatch.setattr(stage, boom)
+
+
+@pytest.mark.parametrize("stage", BUILD_STAGES)
+def test_a_crash_in_any_build_stage_exits_70_and_changes_nothing(
+    published, tmp_path, monkeypatch, capsys, stage
+):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(published, root)
+    before = _snapshot(root)
+    _inject(monkeypatch, stage)
+    code = main(["build", "--data", str(root / "data"), "--out", str(root / "site"), "--work",
+                 str(root / "work"), "--today", "2026-11-22", "--workers", "1"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 70
+    assert _snapshot(root) == before  # site, report, records (and ledger) as they were
+    log = root / "work" / "crash.log"
+    assert str(log) in err and "内部错误（RuntimeError）" in err
+    assert "injected crash" in log.read_text("utf-8") and "injected crash" not in err
+
+
+@pytest.mark.parametrize("stage", PUBLISH_STAGES)
+def test_a_crash_in_any_publish_stage_exits_70_and_changes_nothing(
+    published, tmp_path, monkeypatch, capsys, stage
+):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(published, root)
+    # Another build to send, so the publish has something to change.
+    assert main(["build", "--data", str(root / "data"), "--out", str(root / "site"), "--work",
+                 str(root / "work"), "--today", "2026-11-22", "--workers", "1"]) == 0  # fmt: skip
+    before = _snapshot(root)
+    _inject(monkeypatch, stage)
+    code = main(["publish", "--site", str(root / "site"), "--work", str(root / "work"),
+                 "--target", "local", "--dest", str(root / "www")])  # fmt: skip
+    assert code == 70 and "crash.log" in capsys.readouterr().err
+    assert _snapshot(root) == before
+
+
+def test_a_crash_in_check_exits_70(tmp_path, monkeypatch, capsys):
+    _drop(tmp_path / "data", 1)
+    _inject(monkeypatch, "generator.cli.run")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--config", str(ROOT / "site.yml"), "check", "--data", "data"]) == 70
+    assert (tmp_path / "build" / "crash.log").is_file()
+
+
+# --- ci/publish.sh publishes only on 0 or 1 ------------------------------------------------
+
+
+def _publish_sh(tmp: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {
+        **os.environ,
+        "XY_SKIP_INSTALL": "1",
+        "XY_VENV": str(Path(sys.executable).parent.parent),
+        "XY_DATA": str(tmp / "data"),
+        "XY_OUT": str(tmp / "site"),
+        "XY_WORK": str(tmp / "build"),
+        "XY_TARGET": "local",
+        "XY_DEST": str(tmp / "www"),
+        "XY_TODAY": "2026-11-22",
+        "XY_FIRST_PUBLICATION": "1",
+        **extra,
+    }
+    return subprocess.run(["bash", str(ROOT / "ci" / "publish.sh")], env=env,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+
+
+def test_publish_sh_publishes_nothing_when_the_build_dies(tmp_path):
+    from generator.fsutil import FAULT_ENV, FAULT_EXIT
+
+    _drop(tmp_path / "data", 2)
+    done = _publish_sh(tmp_path, **{FAULT_ENV: "written"})  # killed before the swap
+    assert done.returncode == FAULT_EXIT, done.stdout + done.stderr
+    assert "未发布" in done.stderr and "已发布" not in done.stdout + done.stderr
+    assert not (tmp_path / "www").exists()
+
+
+def test_publish_sh_stops_with_6_while_another_build_holds_the_lock(tmp_path):
+    from generator.fsutil import lock_file, locked
+
+    _drop(tmp_path / "data", 2)
+    with locked(lock_file(tmp_path / "site")):
+        done = _publish_sh(tmp_path)
+    assert done.returncode == 6, done.stdout + done.stderr
+    assert "另一个构建或发布正在进行" in done.stderr and not (tmp_path / "www").exists()
+    # Without the first-publication variable, a first build stops and says how to go on.
+    first = _publish_sh(tmp_path, XY_FIRST_PUBLICATION="0")
+    assert first.returncode == 2 and "XY_FIRST_PUBLICATION=1" in first.stderr
+    assert not (tmp_path / "www").exists()

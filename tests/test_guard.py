@@ -85,6 +85,8 @@ def test_planted_leak_refuses_build_and_keeps_previous_site(tmp_path):
     (out / "xzcf").mkdir(parents=True)
     (out / "index.html").write_text("<h1>上次的网站</h1>", "utf-8")
     (out / "xzcf" / "index.html").write_text("<h1>行政处罚</h1>", "utf-8")
+    (out / "downloads").mkdir()  # its publication ledger (empty: no event yet)
+    (out / "downloads" / "ledger.csv").write_text("build,date,dataset,id,event,hash,reason\n")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     leaky = tmp_path / "site.yml"
     text = (ROOT / "site.yml").read_text(encoding="utf-8")
@@ -115,9 +117,10 @@ def test_withheld_pages_are_the_ids_not_also_published():
 
 
 def test_blocks_find_each_leak_once_across_boundaries(tmp_path, monkeypatch):
-    from generator import guard
+    from generator import guard, scan
 
-    monkeypatch.setattr(guard, "CHUNK", 300)
+    monkeypatch.setattr(guard, "CHUNK", 300)  # the Python path (text that is not UTF-8)
+    monkeypatch.setattr(scan, "BLOCK", 300)  # the batched path
     filler = "甲" * 7  # 21 bytes of UTF-8 between planted numbers
     offsets = []
     text = ""
@@ -130,3 +133,103 @@ def test_blocks_find_each_leak_once_across_boundaries(tmp_path, monkeypatch):
     (tmp_path / "big.txt").write_text(text, encoding="utf-8")
     found = scan_tree(tmp_path, TODAY)
     assert [f.offset for f in found] == offsets
+
+
+# --- the guard checks files as the build writes them ------------------------------------
+
+
+def _writer_tree(tmp_path, guard, prev=None, inherit=False):
+    from generator.site.writer import TreeWriter
+
+    new = tmp_path / f"new{len(list(tmp_path.glob('new*')))}"
+    new.mkdir()
+    return TreeWriter(new, prev, guard.scanner, inherit), new
+
+
+def test_written_files_are_scanned_once_and_linked_ones_inherit(tmp_path):
+    from generator.guard import Guard, GuardError
+
+    guard = Guard(TODAY, work=tmp_path / "work")
+    writer, first = _writer_tree(tmp_path, guard)
+    writer.write("a.html", f"<p>{PERSON_ID}</p>".encode())
+    writer.write("b.html", b"<p>clean</p>")
+    writer.finish()
+    assert writer.counts.scanned == 2 and len(writer.counts.findings) == 1
+    try:
+        guard(first, writer.counts)
+        raise AssertionError("the guard let an ID number through")
+    except GuardError as exc:
+        assert [f.path for f in exc.findings] == ["a.html"]
+    (first / "a.html").write_bytes(b"<p>fixed</p>")
+    guard.passed(first)
+    assert guard.inherit(first)
+    writer, second = _writer_tree(tmp_path, guard, prev=first, inherit=guard.inherit(first))
+    writer.write("a.html", b"<p>fixed</p>")  # identical: linked, verdict inherited
+    writer.write("b.html", b"<p>changed</p>")
+    assert writer.finish().scanned == 1
+    guard(second, writer.counts)
+
+
+def test_a_file_written_behind_the_writers_back_is_still_found(tmp_path):
+    from generator.guard import Guard, GuardError
+
+    guard = Guard(TODAY)
+    writer, root = _writer_tree(tmp_path, guard)
+    writer.write("index.html", b"<p>clean</p>")
+    writer.finish()
+    (root / "stray.json").write_text(f'{{"id": "{PERSON_ID}"}}', "utf-8")
+    try:
+        guard(root, writer.counts)
+        raise AssertionError("a file the writer never saw went unchecked")
+    except GuardError as exc:
+        assert [f.path for f in exc.findings] == ["stray.json"]
+
+
+def test_no_verdict_is_inherited_from_another_detector_or_site(tmp_path):
+    import json
+
+    from generator.guard import Guard
+
+    guard = Guard(TODAY, work=tmp_path / "work")
+    site = tmp_path / "site"
+    site.mkdir()
+    assert not guard.inherit(site)  # never checked
+    guard.passed(site)
+    assert guard.inherit(site) and not guard.inherit(tmp_path / "other")
+    state = json.loads((tmp_path / "work" / "guard.json").read_text("utf-8"))
+    (tmp_path / "work" / "guard.json").write_text(json.dumps({**state, "stamp": "old"}), "utf-8")
+    assert not guard.inherit(site)
+    guard.passed(site)
+    guard.forget()
+    assert not guard.inherit(site)
+
+
+def test_batched_scan_agrees_with_the_python_path_in_every_container(tmp_path):
+    """Pages, gzip, XLSX parts, GBK text (the Python path) and the report's sentence."""
+    from generator.guard import REPORT_MARK, Scanner, scan_stream
+
+    page = f"<p>甲{PERSON_ID}乙</p><p>{'1' * 15}</p>".encode()
+    files = {
+        "a.html": page,
+        "b.pf_fragment": gzip.compress(page),
+        "c.txt": f"甲{PERSON_ID}".encode("gbk"),
+        "d.html": "内部报告".encode() + REPORT_MARK,
+        "e.html": ("甲" * 5000 + PERSON_ID).encode(),
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/sharedStrings.xml", page)
+    files["f.xlsx"] = buf.getvalue()
+    scanner = Scanner(TODAY)
+    batched = [f for rel, data in files.items() for f in scanner.bytes(rel, data)]
+    batched += scanner.flush()
+    expected = [
+        f
+        for rel, data in files.items()
+        for f in scan_stream(rel, lambda d=data: io.BytesIO(d), TODAY)
+    ]
+    key = lambda f: (f.path, f.offset, f.kind)  # noqa: E731
+    assert sorted(batched, key=key) == sorted(expected, key=key)
+    assert {f.path for f in batched} == {
+        "a.html", "b.pf_fragment", "c.txt", "d.html", "e.html", "f.xlsx!xl/sharedStrings.xml"
+    }  # fmt: skip

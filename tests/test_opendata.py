@@ -34,7 +34,10 @@ REJECTED_NAME = "示例市拒收测试有限公司"
 
 
 def build(data: Path, out: Path, today: dt.date, *extra: str) -> int:
+    """Build `data` into `out`; a first publication when `out` has no ledger and none given."""
     work = out.parent / f"{out.name}-work"
+    if "--ledger" not in extra and not (out / "downloads" / "ledger.csv").exists():
+        extra = (*extra, "--first-publication")
     return main(
         ["--config", str(ROOT / "site.yml"), "build", "--data", str(data), "--out", str(out),
          "--work", str(work), "--today", today.isoformat(), *extra]
@@ -363,3 +366,58 @@ def test_links_of_the_open_data_pages_resolve(built: Built):
             assert target.is_file() or (target / "index.html").is_file(), (page, href)
     sitemap = (built.site / "sitemap.xml").read_text()
     assert "https://credit.example.gov.cn/downloads/changelog/1/" in sitemap
+
+
+def _bare_build(data: Path, out: Path, *extra: str) -> int:
+    """A build exactly as given (the `build` helper adds --first-publication by itself)."""
+    return main(["--config", str(ROOT / "site.yml"), "build", "--data", str(data), "--out",
+                 str(out), "--work", str(out.parent / "work"), "--today", TODAY.isoformat(),
+                 "--workers", "1", *extra])  # fmt: skip
+
+
+def test_the_ledger_never_restarts_silently(tmp_path: Path, capsys):
+    small_drop(tmp_path / "d", [penalty("示例市甲商贸有限公司", ORG, "示测罚〔2026〕21号")])
+    site = tmp_path / "site"
+    # No previous ledger anywhere: a first publication must be said.
+    assert _bare_build(tmp_path / "d", site) == 2
+    assert "--first-publication" in capsys.readouterr().err and not site.exists()
+    assert _bare_build(tmp_path / "d", site, "--first-publication") == 0
+    # Once a ledger exists, the flag is refused …
+    assert _bare_build(tmp_path / "d", site, "--first-publication") == 2
+    assert "不是首次发布" in capsys.readouterr().err
+    # … and a published site whose ledger is gone stops the build, site untouched.
+    (site / "downloads" / "ledger.csv").unlink()
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    assert _bare_build(tmp_path / "d", site) == 2
+    assert "缺少 downloads/ledger.csv" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    assert _bare_build(tmp_path / "d", site, "--first-publication") == 2  # still refused
+
+
+def test_a_ledger_left_beside_a_missing_site_is_the_previous_one(tmp_path: Path):
+    from generator.opendata.ledger import LedgerError, previous_ledger
+
+    site, kept = tmp_path / "site", tmp_path / ".site.tmp-1-old" / "downloads" / "ledger.csv"
+    kept.parent.mkdir(parents=True)
+    kept.write_text("build,date,dataset,id,event,hash,reason\n1,2026-11-01,x,a,added,h,\n")
+    frame, source = previous_ledger(site, None, [], first=False)
+    assert source == str(kept) and frame.height == 1
+    with pytest.raises(LedgerError):
+        previous_ledger(site, None, [], first=True)
+
+
+def test_a_kind_with_no_published_record_keeps_the_package_valid(tmp_path: Path):
+    small_drop(tmp_path / "d", [penalty("示例市甲商贸有限公司", ORG, "示测罚〔2026〕21号")])
+    assert build(tmp_path / "d", tmp_path / "site", TODAY) == 0
+    downloads = tmp_path / "site" / "downloads"
+    empty = [p for p in downloads.rglob("*.ndjson") if p.stat().st_size == 0]
+    assert empty  # kinds without a published record: a 0-byte NDJSON each
+    report = Package(str(downloads / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["resourceName", "type", "note"])
+    package = json.loads((downloads / "datapackage.json").read_text())
+    paths = {r["path"] for r in package["resources"]}
+    sums = (downloads / "SHA256SUMS").read_text()
+    for p in empty:
+        rel = p.relative_to(downloads).as_posix()
+        assert rel not in paths and f"  {rel}\n" in sums
+        assert rel.replace(".ndjson", ".csv") in paths  # the kind is still described

@@ -20,7 +20,6 @@ import polars as pl
 from markupsafe import Markup
 
 from ..config import Config
-from ..opendata.ledger import REL, read_ledger
 from ..pipeline import Result
 from ..site.chrome import Chrome
 from ..site.writer import TreeWriter
@@ -51,22 +50,6 @@ class Monitor:
         rows, cal = record_times(result, config, ledger, settings)
         monitor = cls(result, config, settings, rows, cal)
         monitor.timings["records"] = time.perf_counter() - start
-        return monitor
-
-    @classmethod
-    def for_build(
-        cls, result: Result, config: Config, out: Path, ledger: str | None, work: Path
-    ) -> Monitor:
-        """Read the ledger as the open-data stage does, compute, write the 通报 draft.
-
-        Raises LedgerError when a ledger that should be there cannot be read.
-        """
-        published = out / REL
-        source = ledger or (published if published.is_file() else None)
-        monitor = cls.compute(result, config, read_ledger(source))
-        start = time.perf_counter()
-        monitor.write_draft(work)
-        monitor.timings["draft"] = time.perf_counter() - start
         return monitor
 
     # ------------------------------------------------------------------ figures
@@ -101,7 +84,10 @@ class Monitor:
         """Write the 通报 draft for the last full month into `work`/通报/ (never published)."""
         from .office import write_draft
 
-        return write_draft(self, work)
+        start = time.perf_counter()
+        path = write_draft(self, work)
+        self.timings["draft"] = time.perf_counter() - start
+        return path
 
     def write(self, writer: TreeWriter, chrome: Chrome) -> list[str]:
         """The public /jiance/ page and its CSV files; returns its URL for the sitemap."""

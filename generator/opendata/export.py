@@ -63,8 +63,10 @@ class Placer:
                 os.link(old, path)
             except OSError:  # another filesystem: copy back, still unchanged
                 path.write_bytes(old.read_bytes())
+            self.writer.scan(rel, linked=True)
             return size, digest
         self.writer.counts.changed += 1
+        self.writer.scan(rel)
         return size, digest
 
     def write_bytes(self, rel: str, data: bytes) -> tuple[int, str]:

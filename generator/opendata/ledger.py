@@ -4,6 +4,10 @@ One CSV line per event — build number, build date, dataset, record id, event, 
 (added/changed) or reason code (withdrawn). It holds ids, dates, hashes and codes only,
 never a name or any other field, so it can itself be public: it is written to
 `/downloads/ledger.csv` and read back at the next build (see README, "Publication ledger").
+
+History never restarts silently (`previous_ledger`): wherever a previous publication is
+found, its ledger must be read, or the build stops; starting from nothing needs the
+explicit `--first-publication`, and is refused when a previous publication exists.
 """
 
 from __future__ import annotations
@@ -64,6 +68,41 @@ def read_ledger(source: str | Path | None) -> pl.DataFrame:
     if bad.height:
         raise LedgerError(f"发布台账 {text} 中有 {bad.height} 行无法识别")
     return frame
+
+
+def previous_ledger(
+    out: Path, explicit: str | None, urls: list[str], first: bool
+) -> tuple[pl.DataFrame, str | None]:
+    """The previous publication's ledger and where it came from (None: first publication).
+
+    Looked for in order: `explicit` (--ledger); the site in `out` and the copies a killed
+    swap may have left beside it (`.<out>.*-old`/`-new`); `urls` (publish.ledger_url). A
+    site found there without a readable ledger stops the build (LedgerError), as does no
+    ledger anywhere without `first`, or `first` when a ledger exists.
+    """
+    from ..fsutil import backups
+
+    found: str | None = explicit
+    if found is None:
+        for site in [out, *backups(out)]:
+            if (site / REL).is_file():
+                found = str(site / REL)
+                break
+            if site.is_dir() and any(site.iterdir()):
+                raise LedgerError(
+                    f"{site} 中有上次发布的网站，但缺少 {REL}：发布台账不能从头开始。"
+                    "请用 --ledger 指定上次发布的台账（可用 publish --pull-ledger 从发布目标取回）"
+                )
+    found = found or (urls[0] if urls else None)
+    if found is not None and first:
+        raise LedgerError(f"已有上次发布的台账 {found}，这不是首次发布：请去掉 --first-publication")
+    if found is None and not first:
+        raise LedgerError(
+            f"没有找到上次发布的台账（{out / REL} 不存在，也没有用 --ledger 指定）。"
+            "如果网站已经发布过，请先用 publish --pull-ledger 取回台账再用 --ledger 指定；"
+            "如果确实是第一次发布，请加 --first-publication"
+        )
+    return read_ledger(found), found
 
 
 def content_hashes(frame: pl.DataFrame, fields: list[Field]) -> list[str]:

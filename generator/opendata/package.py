@@ -47,10 +47,18 @@ def datapackage(
     site: dict[str, Any],
     today: dt.date,
 ) -> bytes:
-    """The package descriptor: one resource per data file, with its schema, bytes and hash."""
+    """The package descriptor: one resource per data file, with its schema, bytes and hash.
+
+    An empty file (the NDJSON of a kind with no published record: zero lines, zero bytes)
+    is not a resource: a tabular resource with no bytes cannot be read, and makes the
+    whole package invalid. It is still published and listed in SHA256SUMS, and the
+    kind's CSV and XLSX (a header row, no data) describe it in the package.
+    """
     licence = dict(site.get("licence") or {})
     resources = []
     for f in files:
+        if f.bytes == 0:
+            continue
         schema, fields = schemas[f.dataset]
         scope = schema.name if f.year is None else f"{schema.name}（{f.year}年）"
         resources.append(

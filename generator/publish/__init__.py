@@ -39,9 +39,15 @@ LEDGER = "downloads/ledger.csv"
 
 
 def make_target(
-    settings: dict[str, Any] | None, kind: str | None = None, dest: str | None = None
+    settings: dict[str, Any] | None,
+    kind: str | None = None,
+    dest: str | None = None,
+    timeout: float = 3600,
 ) -> Any:
-    """The target that site.yml's `publish:` section (or --target / --dest) describes."""
+    """The target that site.yml's `publish:` section (or --target / --dest) describes.
+
+    `timeout`: seconds each rsync command may take before it is stopped (PublishError).
+    """
     s = dict(settings or {})
     kind = kind or str(s.get("target") or "local")
     if kind not in TARGETS:
@@ -61,7 +67,10 @@ def make_target(
         if not target:
             raise PublishError("请在 site.yml 的 publish.rsync.dest 中填写 用户@服务器:/目录/")
         return RsyncTarget(
-            str(target), str(r.get("ssh") or ""), [str(o) for o in r.get("options") or []]
+            str(target),
+            str(r.get("ssh") or ""),
+            [str(o) for o in r.get("options") or []],
+            timeout=timeout,
         )
     o = dict(s.get("s3") or {})
     bucket, _, prefix = (dest or "").removeprefix("s3://").partition("/")

@@ -2,8 +2,10 @@
 
 `swap` (default): a staged copy of the live folder is assembled next to it — unchanged
 files hard-linked from the live copy, changed ones copied, the manifest included — and
-replaces it in two renames, so readers see the old site or the new one, never a mix, and
-a deploy that dies leaves the live folder exactly as it was.
+exchanged with it in one atomic step (fsutil.swap_in), so readers see the old site or the
+new one, never a mix or none, and a deploy that dies leaves the live folder as it was.
+The deploy holds `.<live>-lock` beside the live folder (a second one stops: LockHeld), and
+first repairs what a killed deploy left (fsutil.recover).
 
 `inplace` (for a mount point, which cannot be renamed): files are written one by one
 (each to a temporary name, then renamed over the old one) in the plan's order, deletions
@@ -19,7 +21,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from ..fsutil import replace_dir
+from ..fsutil import backups, lock_file, locked, recover, replace_dir
 from .plan import CONTROL, MANIFEST, PENDING, Plan
 
 OnFile = Callable[[str], None]  # called after each file reaches the target
@@ -75,6 +77,9 @@ class LocalTarget(InPlace):
         return f"本地目录 {self.path}（{'整体替换' if self.mode == 'swap' else '逐个文件替换'}）"
 
     def read(self, rel: str) -> bytes | None:
+        if not self.path.exists() and backups(self.path):
+            with locked(lock_file(self.path)):  # a killed swap: the live folder comes back
+                recover(self.path)
         try:
             return (self.path / rel).read_bytes()
         except FileNotFoundError:
@@ -100,13 +105,14 @@ class LocalTarget(InPlace):
 
     def deploy(self, src: Path, plan: Plan, manifest: bytes, on_file: OnFile) -> str:
         """Deploy `plan`; return the mode used (a mount point cannot be swapped)."""
-        if self.mode == "swap" and not os.path.ismount(self.path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._swap(src, plan, manifest, on_file)
-            return "swap"
-        self.path.mkdir(parents=True, exist_ok=True)
-        ordered_deploy(self, src, plan, manifest, on_file)
-        return "inplace"
+        with locked(lock_file(self.path)):
+            recover(self.path)
+            if self.mode == "swap" and not os.path.ismount(self.path):
+                self._swap(src, plan, manifest, on_file)
+                return "swap"
+            self.path.mkdir(parents=True, exist_ok=True)
+            ordered_deploy(self, src, plan, manifest, on_file)
+            return "inplace"
 
     def _swap(self, src: Path, plan: Plan, manifest: bytes, on_file: OnFile) -> None:
         live = self.path

@@ -26,10 +26,13 @@ _TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml; charset
 class RsyncTarget(InPlace):
     """`rsync` to `dest` (`user@host:/srv/www/credit/`, or a local path); `ssh` is its -e."""
 
-    def __init__(self, dest: str, ssh: str = "", options: list[str] | None = None):
+    def __init__(
+        self, dest: str, ssh: str = "", options: list[str] | None = None, timeout: float = 3600
+    ):
         self.dest = dest if dest.endswith("/") else dest + "/"
         self.ssh = ssh
         self.options = list(options or [])
+        self.timeout = timeout  # seconds per rsync command
 
     def describe(self) -> str:
         return f"rsync {self.dest}"
@@ -43,9 +46,13 @@ class RsyncTarget(InPlace):
 
     def _run(self, cmd: list[str], missing_ok: bool = False) -> None:
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, check=False, timeout=self.timeout
+            )
         except FileNotFoundError as exc:
             raise PublishError("找不到 rsync 命令：请先安装（apt-get install rsync）") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise PublishError(f"rsync 超时（超过 {self.timeout:g} 秒，已终止）") from exc
         # The target folder itself does not exist yet: nothing was ever published there.
         if missing_ok and proc.returncode == 23 and "No such file or directory" in proc.stderr:
             return

@@ -28,7 +28,7 @@ Deliberate defects (about 1–3 % of rows; every kind at least once when records
   xzcf XLSX: rare-char (trade name with a character outside the BMP)
   xzxk CSV:  revoked (当前状态 撤销), rare-char, uscc-bad-check
   双随机:     rare-char
-  撤下清单:   one row naming no record of the drop, one 修复 row dated after anchor
+  撤下清单:   one row with a mistyped 决定机关统一社会信用代码 (withheld for review), one 修复 row dated after anchor
 Natural, not defects: penalties past the 3-year maximum, expired red-list rows, removed
 black-list rows, 不予公开 commitments, expired licences.
 

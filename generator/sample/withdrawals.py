@@ -63,8 +63,15 @@ class Withdrawals:
 
 
 def write_withdrawals(withdrawals: Withdrawals, out: Path) -> dict[str, int]:
-    """Write the withdrawals, plus one unknown record and one 修复 dated after anchor."""
+    """Write the withdrawals, plus one unknown record and one 修复 dated after anchor.
+
+    The unknown record is a penalty of the drop under a mistyped 决定机关统一社会信用代码 (a
+    real department's code, not the deciding one): the row cannot be applied as written,
+    so the build withholds the penalty its 文号 names and reports the row for review.
+    """
     name, anchor = "withdrawals/撤下清单.csv", withdrawals.anchor
+    wsh, jgdm = WD_COLUMNS.index("决定文书号"), WD_COLUMNS.index("决定机关统一社会信用代码")
+    named = next((r for r in withdrawals.rows if r[0] == "行政处罚"), None)
     if withdrawals.future_repair:
         withdrawals.add(
             "行政处罚",
@@ -73,12 +80,14 @@ def write_withdrawals(withdrawals: Withdrawals, out: Path) -> dict[str, int]:
             "信用修复申请已受理，按计划日期撤下",
             **withdrawals.future_repair,
         )
+    codes = sorted({code for _, code, _ in DEPTS.values()})
+    typo = next(c for c in codes if named is None or c != named[jgdm])
     withdrawals.add(
         "行政处罚",
         "撤销",
         anchor - dt.timedelta(days=5),
         "原决定已撤销",
-        决定文书号=f"{DEPTS['scjg'][2]}〔{anchor.year - 6}〕9999号",
-        决定机关统一社会信用代码=DEPTS["scjg"][1],
+        决定文书号=named[wsh] if named else f"{DEPTS['scjg'][2]}〔{anchor.year - 6}〕9999号",
+        决定机关统一社会信用代码=typo,
     )
     return {name: write_csv(out / name, "utf-8-sig", WD_COLUMNS, iter(withdrawals.rows))}

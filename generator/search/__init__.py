@@ -37,7 +37,7 @@ from typing import Any
 from ..config import Schema
 from ..site.model import Dataset
 from ..site.writer import TreeWriter
-from .bundles import SearchError, bundle_files, index_bundles, spool
+from .bundles import TIMEOUT, SearchError, bundle_files, index_bundles, spool
 from .documents import Doc, article_docs, subject_docs
 from .tokens import fnv1a, normalise
 
@@ -59,6 +59,7 @@ class SearchIndex:
 
     main_subjects: int = MAIN_SUBJECTS
     more_subjects: int = MORE_SUBJECTS
+    timeout: float = TIMEOUT  # seconds per Pagefind run
     bundles: list[dict[str, Any]] = field(default_factory=list)
     # Each bundle's subject page URLs, in bundle order (the tests check the merging with it).
     subjects: dict[str, list[str]] = field(default_factory=dict)
@@ -98,7 +99,9 @@ class SearchIndex:
             old = previous.get(name)
             if old is None or old["input"] != digests[name]:
                 jobs.append((group, pool, scratch / "docs" / name, scratch / "out" / name))
-        counts = dict(zip((o.name for *_, o in jobs), index_bundles(jobs), strict=True))
+        counts = dict(
+            zip((o.name for *_, o in jobs), index_bundles(jobs, self.timeout), strict=True)
+        )
         self.bundles = []
         self.subjects = {
             name: [d.url for d in group if d.kind == "subject"] for name, group in groups

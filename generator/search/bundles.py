@@ -11,6 +11,7 @@ travels in its `href` metadata, not in its file name.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -20,7 +21,10 @@ import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import quote
+
+import cbor2
 
 from .documents import Doc
 
@@ -28,6 +32,9 @@ from .documents import Doc
 KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")
 KEEP_SUFFIXES = (".pf_meta", ".pagefind", ".pf_index", ".pf_fragment", ".pf_filter")
 CONCURRENT = 2  # bundles indexed at once (one Pagefind process each)
+TIMEOUT = 1800.0  # seconds one Pagefind run may take (a 10 000-subject bundle takes ~1 min)
+_MAGIC = b"pagefind_dcd"  # what Pagefind writes before the CBOR of every binary file
+_META_FILTERS = 3  # index of the [filter name, file hash] list in the metadata
 
 
 class SearchError(Exception):
@@ -61,7 +68,7 @@ def spool(docs: Iterable[Doc], pool: Path) -> Iterator[Doc]:
         yield doc
 
 
-def _index(source: Path, out: Path) -> None:
+def _index(source: Path, out: Path, timeout: float) -> None:
     """Run the extended Pagefind CLI over one documents folder.
 
     A process per bundle, not the Python service API: the service answers WriteFiles
@@ -81,7 +88,12 @@ def _index(source: Path, out: Path) -> None:
         "zh",
         "--silent",
     ]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise SearchError(
+            f"Pagefind 建立搜索索引超时（超过 {timeout:g} 秒，已终止）：可用 --search-timeout 放宽"
+        ) from exc
     if done.returncode != 0:
         raise SearchError(
             f"Pagefind 建立搜索索引失败：{done.stderr.strip() or done.stdout.strip()}"
@@ -90,28 +102,68 @@ def _index(source: Path, out: Path) -> None:
         json.loads((out / "pagefind-entry.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SearchError(f"Pagefind 索引不完整：{out}") from exc
+    canonical(out)
 
 
-def _job(docs: list[Doc], pool: Path, source: Path, out: Path) -> int:
+def _load(path: Path) -> object:
+    return cbor2.loads(gzip.decompress(path.read_bytes())[len(_MAGIC) :])
+
+
+def _save(folder: Path, stem: str, suffix: str, value: object, digits: int) -> str:
+    """Write `value` as Pagefind does (magic + CBOR, gzipped); its name is its own hash."""
+    data = _MAGIC + cbor2.dumps(value)
+    name = f"{stem}_{hashlib.sha256(data).hexdigest()[:digits]}"
+    (folder / f"{name}{suffix}").write_bytes(gzip.compress(data, mtime=0))
+    return name
+
+
+def canonical(out: Path) -> None:
+    """Make a bundle's bytes depend on its documents only.
+
+    Pagefind writes each filter's values, and the filters in the metadata, in hash-map
+    order, different in every run: sort both, rename those files after their new content
+    and point pagefind-entry.json at the new metadata file.
+    """
+    entry_path = out / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for lang, info in sorted(entry["languages"].items()):
+        meta_path = out / f"pagefind.{info['hash']}.pf_meta"
+        meta: Any = _load(meta_path)
+        renamed = {}
+        for _name, fhash in meta[_META_FILTERS]:
+            path = out / "filter" / f"{fhash}.pf_filter"
+            name, values = cast(list[Any], _load(path))
+            path.unlink()
+            renamed[fhash] = _save(out / "filter", lang, ".pf_filter", [name, sorted(values)], 7)
+        meta[_META_FILTERS] = sorted([f, renamed[h]] for f, h in meta[_META_FILTERS])
+        meta_path.unlink()
+        info["hash"] = _save(out, f"pagefind.{lang}", ".pf_meta", meta, 10).split(".", 1)[1]
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), "utf-8")
+
+
+def _job(docs: list[Doc], pool: Path, source: Path, out: Path, timeout: float) -> int:
     """Move one bundle's documents out of the pool, index them, delete them; return the count."""
     source.mkdir(parents=True, exist_ok=True)
     try:
         for doc in docs:
             name = doc_name(doc.url)
             os.rename(pool / name, source / name)
-        _index(source, out)
+        _index(source, out, timeout)
         return len(docs)
     finally:
         shutil.rmtree(source, ignore_errors=True)
 
 
-def index_bundles(jobs: list[tuple[list[Doc], Path, Path, Path]]) -> list[int]:
+def index_bundles(
+    jobs: list[tuple[list[Doc], Path, Path, Path]], timeout: float = TIMEOUT
+) -> list[int]:
     """Index each (documents, pool, scratch folder, output folder); return the page counts.
 
     Moving and deleting a bundle's documents overlap with the other bundles' indexing.
+    Each Pagefind run is stopped after `timeout` seconds (SearchError).
     """
     with ThreadPoolExecutor(CONCURRENT) as pool:
-        return list(pool.map(lambda job: _job(*job), jobs))
+        return list(pool.map(lambda job: _job(job[0], job[1], job[2], job[3], timeout), jobs))
 
 
 def bundle_files(out: Path) -> Iterable[tuple[str, Path]]:

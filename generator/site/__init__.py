@@ -3,7 +3,8 @@
 Steps: MkDocs builds the narrative pages into a scratch directory; their files, then the
 generated pages (records, lists, subjects, home …) go through one TreeWriter into a
 sibling of the public directory, re-using unchanged files of the previous build; the new
-tree replaces the old one in two renames, so a failed build leaves the old site served.
+tree is exchanged with the old one in one atomic step (fsutil.swap_in), so a failed or
+killed build leaves the old site served.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from .model import ID, Dataset, prepare, subjects
 from .narrative import REPLACED, NarrativeError, articles, build_narrative, material_css, page_urls
 from .pages import Pages
 from .records import job_for, record_href, render_records
-from .writer import TreeWriter, removed
+from .writer import Counts, Scanner, TreeWriter, removed
 
 __all__ = ["Extra", "SearchStage", "SiteStats", "SiteError", "build_site"]
 SiteError = NarrativeError
@@ -40,6 +41,21 @@ class SearchStage(Protocol):
         narrative_urls: list[str],
         scratch: Path,
     ) -> None: ...
+
+
+class Verify(Protocol):
+    """The guard (generator/guard.py): scans files as written, then the finished tree."""
+
+    @property
+    def scanner(self) -> Scanner: ...
+
+    def inherit(self, out: Path) -> bool: ...
+
+    def __call__(self, root: Path, counts: Counts) -> None: ...
+
+    def passed(self, out: Path) -> None: ...
+
+    def forget(self) -> None: ...
 
 
 class Extra(Protocol):
@@ -78,13 +94,13 @@ def build_site(
     workers: int | None = None,
     extra: Extra | None = None,
     search: SearchStage | None = None,
-    verify: Callable[[Path], None] | None = None,
+    verify: Verify | None = None,
     monitor: Callable[[TreeWriter, Chrome], list[str]] | None = None,
 ) -> SiteStats:
     """Build the public site into `out` (atomically); `work` holds scratch files.
 
-    `verify` runs on the finished new tree before it replaces `out`; if it raises, `out`
-    is left as it was (the guard: generator/guard.py).
+    `verify` checks each file as it is written and the finished new tree before it
+    replaces `out`; if it raises, `out` is left as it was (the guard: generator/guard.py).
     """
     # mkdocs.yml and content/ sit next to site.yml, else in the generator's own checkout.
     root = config.root if (config.root / "mkdocs.yml").is_file() else PACKAGE_DIR.parent
@@ -98,7 +114,10 @@ def build_site(
         with replace_dir(out) as tmp:
             prev = out if out.is_dir() else None
             narrative = build_narrative(mkdocs_file, site_file, scratch / "mkdocs", result.today)
-            writer = TreeWriter(tmp, prev)
+            if verify is None:
+                writer = TreeWriter(tmp, prev)
+            else:
+                writer = TreeWriter(tmp, prev, verify.scanner, verify.inherit(out))
             writer.copy_tree(narrative, skip=REPLACED)
             chrome = Chrome(config, material_css(narrative))
             datasets = [prepare(result.published(s.id), s) for s in config.datasets()]
@@ -125,7 +144,10 @@ def build_site(
             gone = removed(prev, tmp) if prev else 0
             # Last step before the swap: nothing written after this is checked.
             if verify is not None:
-                verify(tmp)
+                verify(tmp, writer.finish())
+                verify.forget()  # the swap below changes the live tree
+        if verify is not None:
+            verify.passed(out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return SiteStats(

@@ -30,7 +30,7 @@ from markupsafe import Markup, escape
 from ..templating import template
 from .chrome import Chrome
 from .model import Dataset, subject_slug
-from .writer import Counts, TreeWriter
+from .writer import Counts, Scanner, TreeWriter
 
 CHUNK = 25_000
 PARALLEL_FROM = 20_000  # records; below this, worker start-up costs more than it saves
@@ -175,15 +175,16 @@ def render_rows(job: RecordJob, frame: pl.DataFrame, writer: TreeWriter) -> None
         write(f"{folder}{rid}.html", page)
 
 
-def _chunk(args: tuple[RecordJob, str, str, str | None]) -> Counts:
-    """Worker: render the rows of one chunk file."""
+def _chunk(args: tuple[RecordJob, str, str, str | None, Scanner | None, bool]) -> Counts:
+    """Worker: render the rows of one chunk file (checked by the scanner as they are written)."""
     start = time.process_time()
-    job, ipc, new, prev = args
-    writer = TreeWriter(Path(new), Path(prev) if prev else None)
+    job, ipc, new, prev, scanner, inherit = args
+    writer = TreeWriter(Path(new), Path(prev) if prev else None, scanner, inherit)
     render_rows(job, pl.read_ipc(ipc), writer)
     os.unlink(ipc)
-    writer.counts.cpu = time.process_time() - start
-    return writer.counts
+    counts = writer.finish()
+    counts.cpu = time.process_time() - start
+    return counts
 
 
 def render_records(
@@ -216,7 +217,7 @@ def render_records(
 
 def _tasks(
     items: list[tuple[Dataset, RecordJob]], writer: TreeWriter, scratch: Path
-) -> Iterator[tuple[RecordJob, str, str, str | None]]:
+) -> Iterator[tuple[RecordJob, str, str, str | None, Scanner | None, bool]]:
     """One Arrow file per chunk of rows, so a worker reads only its own rows."""
     for ds, job in items:
         # Record pages are flat files in the dataset's folder: the one directory they need.
@@ -224,5 +225,5 @@ def _tasks(
         for start in range(0, ds.count, CHUNK):
             ipc = scratch / f"{ds.id}-{start}.arrow"
             ds.frame.slice(start, CHUNK).write_ipc(ipc, compression="uncompressed")
-            yield job, str(ipc), writer.new, writer.prev
+            yield job, str(ipc), writer.new, writer.prev, writer.scanner, writer.inherit
         ds.frame = ds.frame.drop("_html")

@@ -9,8 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
+
+
+class Scanner(Protocol):
+    """The guard's first pass (generator/guard.py): findings in a file as it is written."""
+
+    def bytes(self, rel: str, data: bytes) -> list[Any]: ...
+
+    def path(self, rel: str, path: str) -> list[Any]: ...
+
+    def flush(self) -> list[Any]: ...
 
 
 @dataclass
@@ -18,21 +30,60 @@ class Counts:
     files: int = 0
     changed: int = 0
     cpu: float = 0.0  # CPU seconds spent by worker processes (for the benchmark)
+    scanned: int = 0  # files whose bytes the scanner read (the rest: unchanged, inherited)
+    scan_s: float = 0.0  # seconds spent scanning, summed over processes
+    findings: list[Any] = field(default_factory=list)
 
     def add(self, other: Counts) -> None:
         self.files += other.files
         self.changed += other.changed
         self.cpu += other.cpu
+        self.scanned += other.scanned
+        self.scan_s += other.scan_s
+        self.findings += other.findings
 
 
 class TreeWriter:
-    """Write files under `new`, linking those identical to the ones under `prev`."""
+    """Write files under `new`, linking those identical to the ones under `prev`.
 
-    def __init__(self, new: Path, prev: Path | None):
+    With a `scanner`, every file is checked as it is written, from the bytes in hand (no
+    re-read of the tree). With `inherit`, a file identical to the previous build's keeps
+    that build's verdict: the previous tree passed the same scanner before it went live.
+    """
+
+    def __init__(
+        self,
+        new: Path,
+        prev: Path | None,
+        scanner: Scanner | None = None,
+        inherit: bool = False,
+    ):
         self.new = str(new)
         self.prev = str(prev) if prev is not None and prev.is_dir() else None
         self.counts = Counts()
+        self.scanner = scanner
+        self.inherit = inherit and self.prev is not None
         self._dirs: set[str] = set()
+
+    def scan(self, rel: str, data: bytes | None = None, linked: bool = False) -> None:
+        """Run the scanner over a file just placed at `rel` (its bytes, or read from disk)."""
+        if self.scanner is None or (linked and self.inherit):
+            return
+        start = time.perf_counter()
+        self.counts.scanned += 1
+        if data is not None:
+            self.counts.findings += self.scanner.bytes(rel, data)
+        else:
+            self.counts.findings += self.scanner.path(rel, f"{self.new}/{rel}")
+        self.counts.scan_s += time.perf_counter() - start
+
+    def finish(self) -> Counts:
+        """Scan what the scanner still holds (it reads in batches); return the counts."""
+        if self.scanner is not None:
+            start = time.perf_counter()
+            self.counts.findings += self.scanner.flush()
+            self.counts.scan_s += time.perf_counter() - start
+        return self.counts
 
     def _mkdir(self, parent: str) -> None:
         if parent in self._dirs:
@@ -55,6 +106,7 @@ class TreeWriter:
         if self.prev is not None and self._same(f"{self.prev}/{rel}", data):
             try:
                 os.link(f"{self.prev}/{rel}", path)
+                self.scan(rel, data, linked=True)
                 return
             except OSError:  # another filesystem: copy the bytes, still unchanged
                 self.counts.changed -= 1
@@ -71,6 +123,7 @@ class TreeWriter:
         finally:
             os.close(fd)
         self.counts.changed += 1
+        self.scan(rel, data)
 
     def move(self, rel: str, src: str) -> int:
         """Move the file `src` (a scratch file) to `rel`; return its size.
@@ -91,6 +144,7 @@ class TreeWriter:
                 os.rename(src, path)
                 self.counts.files += 1
                 self.counts.changed += 1
+                self.scan(rel)
                 return size
             except OSError:
                 pass
@@ -126,6 +180,20 @@ def _size(path: str) -> int:
         return os.path.getsize(path)
     except OSError:
         return -1
+
+
+def count_files(root: Path) -> int:
+    """Files under `root` (no stat: directory entries only)."""
+    n = 0
+    stack = [str(root)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                else:
+                    n += 1
+    return n
 
 
 def removed(prev: Path, new: Path) -> int:
