@@ -22,7 +22,7 @@ demo_first = $(if $(filter $(SAMPLE_DIR),$(data_dir)),$(if $(wildcard $(OUT)/dow
 ledger_flags = $(if $(LEDGER),--ledger $(LEDGER),)$(if $(FIRST)$(demo_first), --first-publication,)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample check-data build site serve publish test lint types check bench clean screenshots demo-history
+.PHONY: help venv sample check-data build site serve publish test lint types check fuzz bench clean screenshots demo-history
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -67,6 +67,10 @@ types: $(STAMP) ## mypy on generator/
 	$(VENV)/bin/mypy generator
 
 check: lint types test ## lint, types and tests (what CI runs)
+
+fuzz: $(STAMP) ## long property run over the loaders and the personal-data detector (minutes)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider --hypothesis-show-statistics \
+		tests/test_fuzz_load.py $(wildcard tests/test_pii.py)
 
 bench: $(STAMP) ## run the benchmarks (prints figures; takes minutes)
 	$(PY) bench/bench_check.py

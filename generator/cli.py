@@ -202,7 +202,45 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         for line in text_lines(result, config):
             print(line)
+        for line in mapping_proposals(result, config):
+            print(line)
     return _exit_code(result)
+
+
+def mapping_proposals(result: Result, config: Config) -> list[str]:
+    """For each unknown header, the nearest standard column and a ready-to-paste mapping."""
+    unknown: dict[str, dict[str, None]] = {}
+    for i in result.issues:
+        if i.code == "column-unknown" and i.column and i.dataset in config.schemas:
+            unknown.setdefault(i.dataset, {})[i.column] = None
+    if not unknown:
+        return []
+    lines = [
+        "",
+        "未识别的列与建议的映射（确认后粘贴到 data/<数据集>/columns.yml，再运行一次检查）：",
+    ]
+    for dataset, headers in sorted(unknown.items()):
+        schema = config.schemas[dataset]
+        paste: list[str] = []
+        for header in headers:
+            hit = schema.suggest(header)
+            if hit is None:
+                lines.append(f"  {dataset}「{header}」：没有相近的标准列；如无需公示可不处理")
+                continue
+            key, why = hit
+            label = schema.label(key)
+            lines.append(f"  {dataset}「{header}」→「{label}」（{why}）")
+            paste.append(f"{yaml_quote(header)}: {yaml_quote(label)}")
+        if paste:
+            lines += [f"  # data/{dataset}/columns.yml", *(f"  {p}" for p in paste)]
+    return lines
+
+
+def yaml_quote(text: str) -> str:
+    """A YAML scalar for `text`, quoted only when it needs it."""
+    import yaml
+
+    return str(yaml.safe_dump(text, allow_unicode=True, default_style=None)).split("\n")[0]
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -403,8 +441,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def _exit_code(result: Result) -> int:
     """5 when a takedown could not be executed (撤下未执行: the site is built without every
-    candidate, CI fails); else 1 when any row was rejected or any file could not be read."""
-    if result.takedowns_not_executed:
+    candidate, CI fails) or a withdrawal list could not be read; else 1 when any row was
+    rejected or any file could not be read."""
+    from .issues import codes
+
+    if result.takedowns_not_executed or any(
+        str(codes().get(i.code, {}).get("exit")) == str(EXIT_TAKEDOWN) for i in result.issues
+    ):  # a withdrawal list that could not be read (issue_codes.yml: `exit: 5`)
         return EXIT_TAKEDOWN
     failed = result.rejected_rows or any(i.severity == "error" for i in result.issues)
     return EXIT_REJECTED if failed else EXIT_OK

@@ -7,14 +7,17 @@ one ``ConfigError`` is raised, so an office fixes them all in one pass.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .departments import Directory, load_directory
 
 PACKAGE_DIR = Path(__file__).parent
 SCHEMA_DIR = PACKAGE_DIR / "schemas"
@@ -54,11 +57,25 @@ class ConfigError(Exception):
 
 
 def header_key(text: str) -> str:
-    """Normalise a column header for alias matching (width, case, spaces, brackets, marks)."""
-    t = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    """Normalise a column header for alias matching.
+
+    Width (NFKC), case, spaces anywhere, required-marks, a trailing colon and every kind
+    of bracket: `行政许可决定书文号：`, `* 行政相对人代码_5 （居民身份证号）` and
+    `行政相对人代码_5(居民身份证号)` meet on one key.
+    """
+    t = unicodedata.normalize("NFKC", str(text)).lower()
     t = re.sub(r"\s+", "", t)
-    t = t.strip("*＊")
-    return t.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
+    t = t.replace("【", "(").replace("】", ")").replace("[", "(").replace("]", ")")
+    t = t.replace("〔", "(").replace("〕", ")").replace("{", "(").replace("}", ")")
+    return t.strip("*＊:：")
+
+
+def header_parts(key: str) -> tuple[str, str]:
+    """Split a normalised header into (name, bracketed hint): `代码_3(工商登记码)` -> both."""
+    m = re.fullmatch(r"(.*?)\(([^()]*)\)", key)
+    if not m:
+        return key, ""
+    return m.group(1), m.group(2)
 
 
 @dataclass(frozen=True)
@@ -66,12 +83,15 @@ class Column:
     key: str
     label: str
     type: str
-    required: bool = False
+    required: bool = False  # a row cannot be published without it (`required: publish`)
+    standard: bool = False  # the standard asks for it; a gap is a warning (`required: standard`)
     role: str | None = None
     enum: str | None = None
     pattern: str | None = None
     pattern_hint: str | None = None
     aliases: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()  # bracketed hint words that name this column (`(工商登记码)`)
+    source_only: bool = False  # read in, split by `derive:`, never published as such
 
 
 @dataclass
@@ -90,6 +110,11 @@ class Schema:
     disclosure: list[dict[str, Any]] = field(default_factory=list)
     control: bool = False
     match: dict[str, dict[str, str]] = field(default_factory=dict)
+    derive: list[dict[str, Any]] = field(default_factory=list)
+    require_any_columns: list[dict[str, Any]] = field(default_factory=list)
+    id_words: tuple[str, ...] = ()  # a header naming one of these is an ID-number column
+    rep_words: tuple[str, ...] = ()  # ... of the legal representative when it names these
+    office_headers: dict[str, str] = field(default_factory=dict)  # data/<ds>/columns.yml
 
     @cached_property
     def by_key(self) -> dict[str, Column]:
@@ -97,12 +122,98 @@ class Schema:
 
     @cached_property
     def header_map(self) -> dict[str, str]:
-        """Normalised header text -> column key (label, key, code and every alias)."""
-        out: dict[str, str] = {}
+        """Normalised header text -> column key (office mapping, label, key, every alias)."""
+        out: dict[str, str] = {header_key(h): k for h, k in self.office_headers.items()}
         for c in self.columns:
             for name in (c.label, c.key, *c.aliases):
                 out.setdefault(header_key(name), c.key)
         return out
+
+    @cached_property
+    def hint_map(self) -> dict[str, str]:
+        """Normalised hint word -> column key (declared hints, then every known name)."""
+        out = {header_key(h): c.key for c in self.columns for h in c.hints}
+        for k, v in self.header_map.items():
+            out.setdefault(k, v)
+        return out
+
+    def resolve(self, header: str) -> str | None:
+        """The column a header names, if any (see `resolve_why`)."""
+        return self.resolve_why(header)[0]
+
+    def resolve_why(self, header: str) -> tuple[str | None, str]:
+        """(column key, how it was matched) for a header as written.
+
+        The office's own mapping and exact names come first; then the bracketed hint
+        decides over the name before it (`行政相对人代码_3(工商登记码)` is the 注册号, whatever
+        the number); a header that says ID number is always the masked ID-number column.
+        """
+        k = header_key(header)
+        if not k:
+            return None, ""
+        key, why = self.header_map.get(k), "name"
+        name, hint = header_parts(k)
+        if k in self.office_headers_keys:
+            why = "columns.yml"
+        elif hint and hint in self.hint_map and (key is None or self.hint_map[hint] != key):
+            key, why = self.hint_map[hint], "hint"
+        elif key is None and hint and self._remark_only(name):
+            # A remark in brackets (`行政相对人名称(必填)`); never for amounts, whose bracket
+            # gives the unit (`罚款金额(元)` is not the 万元 column).
+            key = self.header_map[name]
+        id_key = self._id_column(k)
+        if id_key and (key is None or self.by_key[key].type != "idnum"):
+            key, why = id_key, "id"
+        return key, why
+
+    def _remark_only(self, name: str) -> bool:
+        key = self.header_map.get(name)
+        return key is not None and self.by_key[key].type != "amount"
+
+    @cached_property
+    def office_headers_keys(self) -> set[str]:
+        return {header_key(h) for h in self.office_headers}
+
+    def _id_column(self, k: str) -> str | None:
+        if not any(header_key(w) in k for w in self.id_words):
+            return None
+        ids = [c for c in self.columns if c.type == "idnum" and not c.source_only]
+        if not ids:
+            return None
+        rep = [
+            c.key for c in ids if any(header_key(w) in header_key(c.label) for w in self.rep_words)
+        ]
+        own = [c.key for c in ids if c.key not in rep]
+        if any(header_key(w) in k for w in self.rep_words) and rep:
+            return rep[0]
+        return own[0] if own else ids[0].key
+
+    def suggest(self, header: str) -> tuple[str, str] | None:
+        """The nearest standard column for an unknown header, with the reason (Chinese).
+
+        Similarity of the normalised header to every label and alias (difflib), plus the
+        share of characters in common; a bracketed hint is tried on its own too.
+        """
+        k = header_key(header)
+        name, hint = header_parts(k)
+        best: tuple[float, str, str] | None = None
+        for c in self.columns:
+            for known in (c.label, *c.aliases, *c.hints):
+                kk = header_key(known)
+                for probe in filter(None, (k, name, hint)):
+                    ratio = difflib.SequenceMatcher(None, probe, kk).ratio()
+                    common = len(set(probe) & set(kk)) / max(len(set(probe) | set(kk)), 1)
+                    score = max(ratio, common)
+                    if best is None or score > best[0]:
+                        best = (score, c.key, known)
+        if best is None or best[0] < 0.4:
+            return None
+        score, key, known = best
+        return key, f"与“{known}”相似（{score:.0%}）"
+
+    def with_office_headers(self, mapping: dict[str, str]) -> Schema:
+        """This schema with an office's own header mapping (header as written -> key)."""
+        return replace(self, office_headers=dict(mapping))
 
     @cached_property
     def ignored_headers(self) -> set[str]:
@@ -139,6 +250,7 @@ class Config:
     enums: dict[str, Enum]
     issue_codes: dict[str, dict[str, str]]
     root: Path
+    departments: Directory = field(default_factory=Directory)
 
     @property
     def rules(self) -> dict[str, Any]:
@@ -173,15 +285,11 @@ def _load_enums(raw: Any, problems: list[str]) -> dict[str, Enum]:
     return enums
 
 
-def _load_schema(
-    path: Path, raw: Any, enums: dict[str, Enum], problems: list[str]
-) -> Schema | None:
-    where = path.name
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: 应为映射（id、name、columns …）")
-        return None
+def _load_columns(
+    where: str, raw: list[Any], enums: dict[str, Enum], problems: list[str]
+) -> list[Column]:
     cols: list[Column] = []
-    for i, c in enumerate(raw.get("columns") or [], 1):
+    for i, c in enumerate(raw, 1):
         missing = [k for k in ("key", "label", "type") if k not in c]
         if missing:
             problems.append(f"{where}: 第{i}列缺少 {', '.join(missing)}")
@@ -203,14 +311,42 @@ def _load_schema(
                 key=c["key"],
                 label=c["label"],
                 type=c["type"],
-                required=bool(c.get("required")),
+                required=c.get("required") in (True, "publish"),
+                standard=c.get("required") == "standard",
                 role=c.get("role"),
                 enum=c.get("enum"),
                 pattern=c.get("pattern"),
                 pattern_hint=c.get("pattern_hint"),
                 aliases=tuple(str(a) for a in c.get("aliases") or ()),
+                hints=tuple(str(a) for a in c.get("hints") or ()),
+                source_only=bool(c.get("source_only")),
             )
         )
+    for c in raw:
+        if isinstance(c, dict) and c.get("required") not in (
+            None,
+            False,
+            True,
+            "publish",
+            "standard",
+        ):
+            problems.append(f"{where}: 列 {c.get('key')} 的 required 应为 publish 或 standard")
+    return cols
+
+
+def _load_schema(
+    path: Path,
+    raw: Any,
+    enums: dict[str, Enum],
+    problems: list[str],
+    headers: dict[str, Any] | None = None,
+) -> Schema | None:
+    where = path.name
+    headers = headers or {}
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: 应为映射（id、name、columns …）")
+        return None
+    cols = _load_columns(where, raw.get("columns") or [], enums, problems)
     keys = {c.key for c in cols} | {"subject"}
     schema = Schema(
         id=str(raw.get("id") or path.stem),
@@ -227,6 +363,10 @@ def _load_schema(
         disclosure=list(raw.get("disclosure") or []),
         control=bool(raw.get("control")),
         match=dict(raw.get("match") or {}),
+        derive=list(raw.get("derive") or []),
+        require_any_columns=list(raw.get("require_any_columns") or []),
+        id_words=tuple(str(w) for w in headers.get("id_words") or ()),
+        rep_words=tuple(str(w) for w in headers.get("rep_words") or ()),
     )
     if schema.id != path.stem:
         problems.append(f"{where}: id “{schema.id}” 应与文件名 {path.stem} 一致")
@@ -267,12 +407,15 @@ def load_config(site_file: Path | None = None, schema_dir: Path | None = None) -
         else:
             problems.append(f"找不到站点配置文件 {site_file}")
     enums = _load_enums(_load_yaml(schema_dir / "_enums.yml", problems), problems)
+    headers: dict[str, Any] = {}
+    if (schema_dir / "_headers.yml").exists():
+        headers = _load_yaml(schema_dir / "_headers.yml", problems) or {}
     schemas: dict[str, Schema] = {}
     withdrawals: Schema | None = None
     for path in sorted(schema_dir.glob("*.yml")):
         if path.name.startswith("_"):
             continue
-        schema = _load_schema(path, _load_yaml(path, problems), enums, problems)
+        schema = _load_schema(path, _load_yaml(path, problems), enums, problems, headers)
         if schema is None:
             continue
         if schema.control:
@@ -300,6 +443,7 @@ def load_config(site_file: Path | None = None, schema_dir: Path | None = None) -
         value = (rules.get("penalty") or {}).get(key)
         if value is not None and not isinstance(value, int):
             problems.append(f"site.yml: rules.penalty.{key} 应为整数（月数）")
+    departments = load_directory(site.get("departments"), problems)
     if problems:
         raise ConfigError(problems)
     assert withdrawals is not None
@@ -310,4 +454,5 @@ def load_config(site_file: Path | None = None, schema_dir: Path | None = None) -
         enums=enums,
         issue_codes=codes,
         root=root,
+        departments=departments,
     )

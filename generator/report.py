@@ -21,6 +21,7 @@ from .config import Config
 from .disclose import MERGED, PUBLISHED, REJECTED, REVIEW, WITHDRAWN
 from .identity import ID
 from .issues import Issue, codes, where
+from .load import Limits
 from .pipeline import (
     OVERDUE,
     STATUS,
@@ -67,7 +68,6 @@ REASON_LABELS = {
     "duplicate": "重复记录",
     REVIEW: "撤下清单待复核（暂停公示）",
 }
-ISSUES_PER_GROUP = 20  # text output: lines per (file, code) before summarising
 
 
 @dataclass
@@ -171,8 +171,12 @@ def write_json(result: Result, config: Config, out: Any) -> None:
     out.write(',\n "summary": ' + json.dumps(acc, ensure_ascii=False, sort_keys=True))
     takedowns = json.dumps(takedown_rows(result, config), ensure_ascii=False, sort_keys=True)
     out.write(',\n "takedowns": ' + takedowns)
+    n = examples(config)
+    counts = issue_counts(result.issues)
+    out.write(',\n "issue_examples": ' + str(n))
+    out.write(',\n "issue_counts": ' + json.dumps(counts, ensure_ascii=False, sort_keys=True))
     out.write(',\n "issues": [')
-    for i, issue in enumerate(result.issues):
+    for i, issue in enumerate(capped(result.issues, n)):
         d = issue.to_dict()
         out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(d, ensure_ascii=False))
     out.write('\n ],\n "rows": [')
@@ -189,6 +193,28 @@ def write_json(result: Result, config: Config, out: Any) -> None:
     out.write("\n ]\n}\n")
 
 
+def examples(config: Config) -> int:
+    """Issues listed per (file, code); the rest are counted (site.yml limits.report_examples)."""
+    return Limits.of(config).report_examples
+
+
+def issue_counts(issues: list[Issue]) -> dict[str, dict[str, int]]:
+    """file -> code -> how many issues, whether listed or not."""
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for issue in issues:
+        out[issue.file][issue.code] += 1
+    return {f: dict(c) for f, c in out.items()}
+
+
+def capped(issues: list[Issue], n: int) -> Iterator[Issue]:
+    """The first `n` issues of each (file, code), in their order."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for issue in issues:
+        seen[issue.file, issue.code] += 1
+        if seen[issue.file, issue.code] <= n:
+            yield issue
+
+
 def grouped_issues(issues: list[Issue]) -> dict[str, dict[str, list[Issue]]]:
     """file -> code -> issues, files in sorted order."""
     out: dict[str, dict[str, list[Issue]]] = {}
@@ -201,19 +227,20 @@ def text_lines(result: Result, config: Config) -> Iterator[str]:
     """The report for a terminal: issues by file, then the accounting that must add up."""
     acc = accounting(result)
     names = {s.id: s.name for s in config.schemas.values()}
+    n = examples(config)
     yield f"数据检查报告（数据日期 {result.today.isoformat()}）"
     yield from takedown_text(result, config)
     for file, by_code in grouped_issues(result.issues).items():
         yield ""
         yield f"■ {file}"
         for code, items in by_code.items():
-            for issue in items[:ISSUES_PER_GROUP]:
+            for issue in items[:n]:
                 loc = where("", issue.sheet, issue.row).strip()
                 yield f"  [{SEVERITY_LABELS[issue.severity]} {code}] {loc + '：' if loc else ''}{issue.message}{issue.fix}"
-            if len(items) > ISSUES_PER_GROUP:
+            if len(items) > n:
                 yield (
-                    f"  …另有 {len(items) - ISSUES_PER_GROUP} 条同类问题（{code}），"
-                    "完整列表见 HTML 报告或 --format json"
+                    f"  …另有 {len(items) - n} 条同类问题（{code}）未逐条列出；"
+                    "每一行的去向和原因见 report.json 的 rows"
                 )
     yield ""
     yield "统计（每一行都有去向：读入 = 公示 + 撤下 + 拒收 + 合并）"
@@ -259,9 +286,6 @@ def conclusion(result: Result, acc: dict[str, Any]) -> str:
     return f"结论：没有被拒收的行，{total['published']} 行可以公示。"
 
 
-HTML_ISSUES_PER_GROUP = 500
-
-
 def render_html(result: Result, config: Config, monitor: str = "") -> str:
     """The office's report as one Chinese HTML page, issues grouped by file with their fix."""
     from .templating import template
@@ -278,6 +302,7 @@ def render_html(result: Result, config: Config, monitor: str = "") -> str:
         for r, n in d["withdrawn_reasons"].items()
     ]
     files = []
+    n = examples(config)
     for file, by_code in grouped_issues(result.issues).items():
         groups = []
         for code, items in by_code.items():
@@ -290,8 +315,8 @@ def render_html(result: Result, config: Config, monitor: str = "") -> str:
                     "severity_label": SEVERITY_LABELS[spec["severity"]],
                     "fix": items[0].fix,
                     "count": len(items),
-                    "rows": items[:HTML_ISSUES_PER_GROUP],
-                    "more": max(0, len(items) - HTML_ISSUES_PER_GROUP),
+                    "rows": items[:n],
+                    "more": max(0, len(items) - n),
                 }
             )
         files.append((file, groups))

@@ -14,8 +14,9 @@ from typing import Any
 import polars as pl
 
 from .config import Column, Config, Schema
+from .derive import derivable, derive_table
 from .issues import Issue, make_issue
-from .load import ROW, Table
+from .load import LOAD_ERROR, ROW, Table
 from .values import (
     EARLIEST,
     USCC_PATTERN,
@@ -71,12 +72,38 @@ def _norm(c: Column, config: Config) -> pl.Expr:
     return raw
 
 
-def _column_checks(c: Column, config: Config, today: dt.date) -> list[Check]:
+def _amount_checks(c: Column) -> list[Check]:
+    raw, norm = pl.col(c.key), pl.col(f"~{c.key}")
+    present = raw.is_not_null()
+    checks: list[Check] = []
+    _, is_yuan, yuan = parse_amount(raw)
+    suggestion = (yuan / 10_000).round(6).cast(pl.Utf8).str.replace(r"\.0$", "")
+    checks.append(Check("amount-yuan", is_yuan, c.key, detail=suggestion))
+    checks.append(
+        Check("amount-invalid", present & ~is_yuan & (norm.is_null() | (norm < 0)), c.key)
+    )
+    checks.append(
+        Check(
+            "amount-large",
+            norm > LARGE_AMOUNT,
+            c.key,
+            detail=(norm * 10_000).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8),
+        )
+    )
+    return checks
+
+
+def _column_checks(
+    c: Column, config: Config, today: dt.date, in_layout: bool = True
+) -> list[Check]:
+    """Checks of one column; `in_layout`: the table has (or derives) this column."""
     raw, norm = pl.col(c.key), pl.col(f"~{c.key}")
     present = raw.is_not_null()
     checks: list[Check] = []
     if c.required:
         checks.append(Check("required-missing", raw.is_null(), c.key, fields={"label": c.label}))
+    elif c.standard and in_layout:
+        checks.append(Check("standard-missing", raw.is_null(), c.key, fields={"label": c.label}))
     if c.type == "date":
         checks.append(Check("date-invalid", present & norm.is_null(), c.key))
         checks.append(Check("date-too-old", norm < EARLIEST, c.key, detail=norm.cast(pl.Utf8)))
@@ -114,20 +141,7 @@ def _column_checks(c: Column, config: Config, today: dt.date) -> list[Check]:
             )
         )
     elif c.type == "amount":
-        _, is_yuan, yuan = parse_amount(raw)
-        suggestion = (yuan / 10_000).round(6).cast(pl.Utf8).str.replace(r"\.0$", "")
-        checks.append(Check("amount-yuan", is_yuan, c.key, detail=suggestion))
-        checks.append(
-            Check("amount-invalid", present & ~is_yuan & (norm.is_null() | (norm < 0)), c.key)
-        )
-        checks.append(
-            Check(
-                "amount-large",
-                norm > LARGE_AMOUNT,
-                c.key,
-                detail=(norm * 10_000).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8),
-            )
-        )
+        checks += _amount_checks(c)
     elif c.type == "enum":
         enum = config.enums[c.enum or ""]
         if not enum.open:
@@ -172,9 +186,15 @@ def _condition_checks(schema: Schema, config: Config) -> list[Check]:
             if w.get("is") == "placeholder":
                 when = col == USCC_PLACEHOLDER
                 detail = f"「{schema.label(w['field'])}」为占位代码"
+            elif w.get("is") == "empty":
+                when = col.is_null()
+                detail = f"「{schema.label(w['field'])}」为空且无法推得"
             else:
                 when = col.is_in(list(w.get("in") or []))
                 detail = f"「{schema.label(w['field'])}」为“{'、'.join(w.get('in') or [])}”"
+            if w.get("filled"):
+                when = when & pl.col(w["filled"]).is_not_null()
+                detail += f"且只填写了「{schema.label(w['filled'])}」"
         for key in cond.get("require") or []:
             checks.append(
                 Check(
@@ -268,6 +288,33 @@ def _per_value(
     return joined, rewired
 
 
+def _check_issues(ch: Check, failed: pl.DataFrame, table: Table, schema: Schema) -> list[Issue]:
+    """One issue per row of `failed` (the rows where check `ch` fired)."""
+    header = table.headers.get(ch.key or "", schema.label(ch.key or "")) if ch.key else None
+    value = ch.value if ch.value is not None else (pl.col(ch.key) if ch.key else pl.lit(None))
+    detail = ch.detail if ch.detail is not None else pl.lit(None)
+    rows = failed.select(
+        pl.col(ROW), value.cast(pl.Utf8).alias("v"), detail.cast(pl.Utf8).alias("d")
+    )
+    out: list[Issue] = []
+    for row, v, d in rows.iter_rows():
+        issue = make_issue(
+            ch.code,
+            dataset=schema.id,
+            file=table.file,
+            sheet=table.sheet,
+            row=row,
+            column=header,
+            value=v,
+            detail=d or "",
+            **ch.fields,
+        )
+        if ch.severity and ch.severity != issue.severity:
+            issue = Issue(**{**issue.to_dict(), "severity": ch.severity})
+        out.append(issue)
+    return out
+
+
 def validate_table(
     table: Table, schema: Schema, config: Config, today: dt.date, seq_offset: int = 0
 ) -> tuple[pl.DataFrame, list[Issue]]:
@@ -277,16 +324,21 @@ def validate_table(
     _error (the first error code of a rejected row, else null).
     """
     columns = schema.columns
-    frame = table.frame
     checks: list[tuple[int, Check]] = []
     n = 0
     skip_header = table.missing == ["header"]
+    derived: list[Issue] = []
+    frame = table.frame
+    if not skip_header:
+        where = {"dataset": schema.id, "file": table.file, "sheet": table.sheet}
+        frame, derived = derive_table(frame, schema, config, where)
+    layout = set(table.headers) | derivable(schema, set(table.headers))
     for c in columns:
         # An absent column is reported once for the table, not once per row; a table
         # without a header is reported once and its rows get no further checks.
         own = [
             ch
-            for ch in _column_checks(c, config, today)
+            for ch in _column_checks(c, config, today, c.key in layout)
             if not skip_header and not (ch.code == "required-missing" and c.key in table.missing)
         ]
         numbered = list(enumerate(own, n))
@@ -298,7 +350,7 @@ def validate_table(
         checks += numbered
     if not skip_header:
         checks += list(enumerate(_condition_checks(schema, config), n))
-    issues: list[Issue] = []
+    issues: list[Issue] = derived
     codes = config.issue_codes
     masks = frame.select([ch.mask.fill_null(False).alias(f"!{i}") for i, ch in checks])
     hits = {i for (i, _), s in zip(checks, masks.iter_columns(), strict=True) if s.any()}
@@ -309,27 +361,7 @@ def validate_table(
             error_order.append(pl.when(masks.get_column(f"!{i}")).then(pl.lit(ch.code)))
         if i not in hits:
             continue
-        header = table.headers.get(ch.key or "", schema.label(ch.key or "")) if ch.key else None
-        value = ch.value if ch.value is not None else (pl.col(ch.key) if ch.key else pl.lit(None))
-        detail = ch.detail if ch.detail is not None else pl.lit(None)
-        failed = frame.filter(masks.get_column(f"!{i}")).select(
-            pl.col(ROW), value.cast(pl.Utf8).alias("v"), detail.cast(pl.Utf8).alias("d")
-        )
-        for row, v, d in failed.iter_rows():
-            issue = make_issue(
-                ch.code,
-                dataset=schema.id,
-                file=table.file,
-                sheet=table.sheet,
-                row=row,
-                column=header,
-                value=v,
-                detail=d or "",
-                **ch.fields,
-            )
-            if ch.severity and ch.severity != issue.severity:
-                issue = Issue(**{**issue.to_dict(), "severity": ch.severity})
-            issues.append(issue)
+        issues += _check_issues(ch, frame.filter(masks.get_column(f"!{i}")), table, schema)
     # Rows of a table that lacks a required column are rejected for that reason alone.
     reason: pl.Expr
     if skip_header:
@@ -338,6 +370,8 @@ def validate_table(
         reason = pl.lit("column-missing")
     else:
         reason = pl.coalesce(error_order) if error_order else pl.lit(None, dtype=pl.Utf8)
+    if LOAD_ERROR in frame.columns:  # rows the loader could not read whole (reported there)
+        reason = pl.coalesce(pl.col(LOAD_ERROR), reason)
     out = frame.select(
         [pl.col(f"~{c.key}").alias(c.key) for c in columns]
         + [

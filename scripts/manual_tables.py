@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from generator.config import load_config  # noqa: E402
+from generator.derive import rule_targets  # noqa: E402
 
 OUT = ROOT / "docs" / "manual"
 SEVERITY = {
@@ -58,18 +59,27 @@ def columns_md() -> str:
     config = load_config(ROOT / "site.yml")
     lines = [HEADER + "# 各类数据的列名\n",
              "列名可以用下表“列名”一栏的国家标准中文名称，也可以用“也可写作”一栏中的任一写法"
-             "（字段代码或常见别名）。标“是”的列必须有，且每行都要填写。\n"]  # fmt: skip
+             "（字段代码或常见别名）。“必填”一栏：**公示必需**的列缺了，该行（整列缺则整个表）不能公示；"
+             "**标准要求**的列缺了只是警告，照常公示；标“可推得”的列缺了，会按下文“推得的值”自动补上。"
+             "表中其他写法的列名可以在 `data/<数据集>/columns.yml` 中自行映射，见操作手册"
+             "“映射新的表格格式”。\n"]  # fmt: skip
     for schema in [*config.datasets(), config.withdrawals]:
         lines.append(f"## {schema.name}（`data/{schema.id}/`）\n")
         if schema.description:
             lines.append(schema.description + "\n")
         lines.append("| 列名 | 必填 | 内容 | 也可写作 |\n|---|---|---|---|")
+        targets = {t for rule in schema.derive for t, _ in rule_targets(rule)}
         for c in schema.columns:
             kind = TYPE[c.type]
             if c.enum and c.enum in config.enums:
                 kind += "：" + config.enums[c.enum].expected()
+            if c.source_only:
+                kind += "（仅用于拆分，不单独公示）"
             aliases = "、".join(f"`{a}`" for a in c.aliases)
-            lines.append(f"| {c.label} | {'是' if c.required else ''} | {kind} | {aliases} |")
+            need = "公示必需" if c.required else "标准要求" if c.standard else ""
+            if c.key in targets and need:
+                need += "，可推得"
+            lines.append(f"| {c.label} | {need} | {kind} | {aliases} |")
         lines.append("")
     return "\n".join(lines)
 

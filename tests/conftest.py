@@ -5,11 +5,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests: `ci` (the default, fast, part of the normal suite) and `fuzz` (many more
+# examples, `make fuzz`), chosen by the environment variable HYPOTHESIS_PROFILE.
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_SLOW)
+settings.register_profile("fuzz", max_examples=1500, deadline=None, suppress_health_check=_SLOW)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -164,7 +164,8 @@ BUILD_STAGES = [
     "generator.search.SearchIndex.write",
     "generator.opendata.OpenData.write",
     "generator.opendata.render_feed",  # where a NUL byte crashed lxml
-    "generator.guard.scan_tree",
+    "generator.guard.Scanner.flush",  # the guard: files checked as written
+    "generator.guard.Guard.__call__",  # the guard: the finished tree
     "generator.fsutil.exchange",  # the swap itself
 ]
 PUBLISH_STAGES = [

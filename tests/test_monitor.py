@@ -202,9 +202,10 @@ def test_department_table_reconciles_with_the_accounting(replayed: Monitor):
 
 
 def test_department_directory_normalises_names(replayed: Monitor):
-    site = {**replayed.config.site,
-            "departments": [{"name": "示例市市场监管局", "aliases": ["示例市市场监督管理局"]}]}  # fmt: skip
-    config = dataclasses.replace(replayed.config, site=site)
+    from generator.departments import Department, Directory
+
+    renamed = Department("示例市市场监管局", None, former=("示例市市场监督管理局",))
+    config = dataclasses.replace(replayed.config, departments=Directory([renamed]))
     assert directory(config)["示例市市场监督管理局"] == "示例市市场监管局"
     monitor = Monitor.compute(replayed.result, config, empty())
     depts = set(monitor.rows.get_column("dept"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import string
+from dataclasses import replace
 from pathlib import Path
 
 from conftest import DEPT, ORG, PERSON_ID, TODAY, XZCF_HEADER, penalty, write_csv
@@ -94,6 +95,30 @@ def test_report_is_deterministic(tmp_path, check, config):
     write_json(check(tmp_path), config, first)
     write_json(check(tmp_path), config, second)
     assert first.getvalue() == second.getvalue()
+
+
+def test_repeated_issues_are_capped_per_code_and_file(tmp_path, check, config):
+    # 60 rows with the same mistake: the report lists the first N (site.yml
+    # limits.report_examples) and counts them all, so it stays small and readable.
+    rows = [penalty(f"公司{i}", ORG, f"{i}号", fine="2000元") for i in range(60)]
+    write_csv(tmp_path / "xzcf" / "a.csv", [XZCF_HEADER, *rows])
+    write_csv(tmp_path / "xzcf" / "b.csv", [XZCF_HEADER, *rows[:3]])
+    cfg = replace(config, site={**config.site, "limits": {"report_examples": 5}})
+    result = check(tmp_path, cfg=cfg)
+    data = report_json(result, cfg)
+    listed = [(i["file"], i["row"]) for i in data["issues"] if i["code"] == "amount-yuan"]
+    assert listed == [("xzcf/a.csv", r) for r in range(2, 7)] + [
+        ("xzcf/b.csv", r) for r in (2, 3, 4)
+    ]
+    assert data["issue_counts"]["xzcf/a.csv"]["amount-yuan"] == 60
+    assert data["issue_examples"] == 5
+    assert len(data["rows"]) == 63  # every row still has its own line with its reason
+    html = render_html(result, cfg)
+    assert html.count("实际为“2000元”") == 8 and "另有 55 处同类问题未逐条列出" in html
+    text = list(text_lines(result, cfg))
+    assert sum("amount-yuan" in line for line in text) == 9  # 5 + 3 examples + one "另有"
+    default = report_json(result, config)
+    assert len([i for i in default["issues"] if i["code"] == "amount-yuan"]) == 20 + 3
 
 
 # --- the accounting identity, as a property over generated drops -------------------------

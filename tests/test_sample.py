@@ -19,6 +19,7 @@ import openpyxl
 import pytest
 
 from generator import sample
+from generator.config import load_config
 from generator.sample import write_sample
 
 ANCHOR = dt.date(2026, 9, 30)
@@ -28,8 +29,8 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 PLACEHOLDER = "00000000000000000X"
 CATEGORIES = {"法人及非法人组织", "自然人", "个体工商户"}
 DATASET_FILES = {
-    "xzcf": ["xzcf/行政处罚-市场监管.csv", XLSX],
-    "xzxk": ["xzxk/行政许可.csv", "xzxk/行政许可-旧格式.csv"],
+    "xzcf": ["xzcf/行政处罚-市场监管.csv", XLSX, "xzcf/行政处罚-2016平台.csv"],
+    "xzxk": ["xzxk/行政许可.csv", "xzxk/行政许可-旧格式.csv", "xzxk/行政许可-审批系统.csv"],
     "hongmingdan": ["hongmingdan/红名单.xlsx", "hongmingdan/红名单-续.csv"],
     "heimingdan": ["heimingdan/黑名单.xlsx", "heimingdan/黑名单-续.csv"],
     "shuangsuiji": ["shuangsuiji/双随机抽查结果.csv"],
@@ -39,13 +40,24 @@ ENCODINGS = {
     "xzcf/行政处罚-市场监管.csv": "gbk",
     "xzxk/行政许可.csv": "utf-8-sig",
     "xzxk/行政许可-旧格式.csv": "utf-8",
+    "xzcf/行政处罚-2016平台.csv": "utf-8",
+    "xzxk/行政许可-审批系统.csv": "gb18030",
     "hongmingdan/红名单-续.csv": "utf-8",
     "heimingdan/黑名单-续.csv": "utf-8",
     "shuangsuiji/双随机抽查结果.csv": "gb18030",
     "xinyongchengnuo/信用承诺.csv": "utf-8",
     "withdrawals/撤下清单.csv": "utf-8-sig",
 }
-ID_COLUMNS = {"证件号码", "法定代表人证件号码", "XK_FR_ZJHM", "XK_XDR_ZJHM", "XK_XDR_SFZ"}
+ID_COLUMNS = {
+    "证件号码",
+    "法定代表人证件号码",
+    "XK_FR_ZJHM",
+    "XK_XDR_ZJHM",
+    "XK_XDR_SFZ",
+    "行政相对人代码_5(居民身份证号)",
+}
+# One column for either code (real approval-system layout): an ID number or a USCC/注册号.
+MIXED_COLUMNS = {"证件号码/统一社会信用代码："}
 CODE_COLUMNS = {
     "行政相对人代码_1(统一社会信用代码)",
     "处罚机关统一社会信用代码",
@@ -207,6 +219,20 @@ def test_encodings_and_headers(drop500):
     assert ssj.decode("gb18030").startswith("抽查计划编号,抽查计划名称,抽查任务编号")
 
 
+def test_real_layouts_are_in_the_drop(drop500):
+    root, counts, rows = drop500
+    old = rows["xzcf/行政处罚-2016平台.csv"]
+    assert counts["xzcf/行政处罚-2016平台.csv"] > 0
+    assert {"行政相对人代码_3(工商登记码)", "行政相对人代码_5(居民身份证号)", "处罚类别1"} <= set(
+        old[0]
+    )
+    assert "行政相对人类别" not in old[0] and "处罚机关统一社会信用代码" not in old[0]
+    assert all("年" in r["处罚决定日期"] for r in old)
+    appr = rows["xzxk/行政许可-审批系统.csv"]
+    assert {"证件号码/统一社会信用代码：", "有效期限：", "办理主体："} <= set(appr[0])
+    assert all("至" in r["有效期限："] or "-" in r["有效期限："] for r in appr)
+
+
 def test_counts_match_files_and_split(drop500):
     root, counts, rows = drop500
     assert {k: len(v) for k, v in rows.items()} == counts
@@ -236,7 +262,8 @@ def test_overflow_goes_to_csv_at_larger_sizes(tmp_path, monkeypatch):
     monkeypatch.setattr(sample, "LIST_XLSX_MAX_ROWS", 60)
     monkeypatch.setattr(sample, "OLD_LAYOUT_MAX_ROWS", 30)
     counts = write_sample(tmp_path, records=4000, seed=1, anchor=ANCHOR)
-    assert counts[XLSX] == 100 and counts["xzcf/行政处罚-市场监管.csv"] == 1100
+    assert counts[XLSX] == 100 and counts["xzcf/行政处罚-市场监管.csv"] == 1100 - 30
+    assert counts["xzcf/行政处罚-2016平台.csv"] == 30 and counts["xzxk/行政许可-审批系统.csv"] == 30
     assert counts["hongmingdan/红名单.xlsx"] == 60 and counts["hongmingdan/红名单-续.csv"] == 100
     assert counts["xzxk/行政许可-旧格式.csv"] == 30
     assert sum(v for k, v in counts.items() if not k.startswith("withdrawals")) == 4000
@@ -299,7 +326,10 @@ def test_person_ids_pass_mod_11_2_and_appear_only_where_allowed(drop500):
     for name, file_rows in rows.items():
         for row in file_rows:
             for col, value in row.items():
-                if col in ID_COLUMNS and value:
+                if col in MIXED_COLUMNS and value and not id_ok(value):
+                    assert uscc_ok(value) or re.fullmatch(r"\d{15}", value), value
+                    continue
+                if col in (ID_COLUMNS | MIXED_COLUMNS) and value:
                     assert id_ok(value), value
                     assert value.startswith("99")
                     assert 1950 <= int(value[6:10]) <= 2005
@@ -449,8 +479,14 @@ def identities(rows: dict[str, list[dict]]) -> dict[str, set[tuple]]:
     }
     for r in rows["xzcf/行政处罚-市场监管.csv"] + rows[XLSX]:
         ids["行政处罚"].add((r["处罚机关统一社会信用代码"], r["行政处罚决定书文号"]))
+    # Real layouts without department codes: the 部门目录 in site.yml gives them.
+    directory = load_config(Path(__file__).parents[1] / "site.yml").departments
+    for r in rows["xzcf/行政处罚-2016平台.csv"]:
+        ids["行政处罚"].add((directory.find(r["处罚机关"]).code, r["行政处罚决定书文号"]))
     for r in rows["xzxk/行政许可.csv"] + rows["xzxk/行政许可-旧格式.csv"]:
         ids["行政许可"].add((r["XK_XKJGDM"], r["XK_WSH"]))
+    for r in rows["xzxk/行政许可-审批系统.csv"]:
+        ids["行政许可"].add((directory.find(r["办理主体："]).code, r["行政许可决定书文号："]))
     for label, files in (
         ("红名单", DATASET_FILES["hongmingdan"]),
         ("黑名单", DATASET_FILES["heimingdan"]),

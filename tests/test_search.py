@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from browser import need_chromium
 from make_fixtures import PERSON_ID
-from site_demo import Demo, demo, files
+from site_demo import BUSY_CODE, BUSY_NOS, PERSON_NO, Demo, demo, files
 
 from generator.search import fnv1a, name_key
 from generator.search.tokens import char_code, encode, filter_word, phrase, query
@@ -109,13 +109,13 @@ def test_tokens_spell_han_text_as_ascii_pairs():
 
 @pytest.fixture(scope="module")
 def sharded(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    """The demo with small bundles (40 subjects in main, 50 in each more-*), served."""
+    """The demo with small bundles (40 subjects in main, 40 in each more-*), served."""
     from browser import serve
 
     from generator.search import SearchIndex
     from generator.site import build_site
 
-    search = SearchIndex(main_subjects=40, more_subjects=50)
+    search = SearchIndex(main_subjects=40, more_subjects=40)
     base = tmp_path_factory.mktemp("sharded")
     build_site(demo.result, demo.config, base / "site", base / "work", search=search)
     url, httpd = serve(base / "site")
@@ -149,6 +149,27 @@ def search(page: Any, url: str, q: str = "", **params: str) -> list[dict[str, st
              href: li.querySelector('a').href, info: li.querySelector('p').textContent,
              text: li.textContent}))""",
     )
+
+
+def test_document_number_finds_its_record_first(page, credit_url: str, demo: Demo):
+    """A 行政处罚决定书文号 typed as people type it (full-width digits too) is looked up
+    exactly, like a code: its record comes first, saying how it matched."""
+    frame = demo.result.published("xzcf")
+    for no in (BUSY_NOS[15], frame.filter(pl.col("xdr_lb") == "法人及非法人组织")["wsh"][0]):
+        rid = frame.filter(pl.col("wsh") == no)["_id"][0]
+        typed = no.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        results = search(page, credit_url, typed)
+        assert results[0]["href"] == f"{credit_url}xzcf/{rid}.html", no
+        assert "文号完全一致" in results[0]["info"]
+        assert "条记录" in page.text_content("#xy-status")
+    # A natural person's record is never looked up.
+    assert search(page, credit_url, PERSON_NO) == []
+
+
+def test_part_of_a_number_ranks_subjects_above_articles(page, base_url: str):
+    """示忙罚 (the start of 50 文号 of one company) finds that company before any article."""
+    results = search(page, base_url, "示忙罚")
+    assert results and results[0]["href"] == f"{base_url}subject/{BUSY_CODE}/"
 
 
 def test_full_name_finds_its_subject_first(page, base_url: str, demo: Demo):
@@ -366,7 +387,7 @@ def test_older_subjects_button_searches_every_bundle(page, sharded):
     search(page, url, "有限公司")
     status = page.text_content("#xy-status")
     assert "在近期有公示记录的主体中" in status and page.is_visible("#xy-older")
-    recent = int(re.search(r"找到 (\d+) 条", status).group(1))
+    recent = int(re.search(r"找到 (\d+) ", status).group(1))
     page.requests.clear()
     page.click("#xy-older")
     page.wait_for_function(
@@ -376,7 +397,7 @@ def test_older_subjects_button_searches_every_bundle(page, sharded):
     fetched = {u.split("/pf/")[1].split("/")[0] for u in page.requests if "/pf/more-" in u}
     assert fetched == {b["id"] for b in index.bundles[1:]}
     status = page.text_content("#xy-status")
-    assert int(re.search(r"找到 (\d+) 条", status).group(1)) > recent
+    assert int(re.search(r"找到 (\d+) ", status).group(1)) > recent
     assert not page.is_visible("#xy-older")
 
 

@@ -7,12 +7,16 @@ import os
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import polars as pl
 import pytest
 from site_demo import (
+    BUSY_CODE,
+    BUSY_NOS,
     PERSON_ID,
     PERSON_NO,
+    ROOT,
     SCRIPT_FACT,
     SCRIPT_NO,
     WITHDRAWN_NOS,
@@ -25,7 +29,8 @@ from site_demo import (
 )
 
 from generator.mask import _ID_RE
-from generator.site.model import display_columns
+from generator.site.extras import column_keys, flag
+from generator.site.model import display_columns, subject_slug
 from generator.templating import cn_date
 from generator.values import idnum_valid_scalar
 
@@ -140,10 +145,14 @@ def test_every_published_field_shown(demo: Demo):
                     strict=True,
                 )
             )
+            future = column_keys(schema, "future_label")
             for key, label, kind in cols:
                 value = row[key]
                 if value is None or value == "":
                     assert label not in shown
+                elif key in future and value > demo.result.today:
+                    assert label not in shown
+                    assert shown[future[key]] == f"{cn_date(value)}（尚未移出，目前仍在公示）"
                 elif kind == "date":
                     assert shown[label] == cn_date(value)
                 elif kind == "amount":
@@ -154,8 +163,14 @@ def test_every_published_field_shown(demo: Demo):
             assert shown["永久链接"].endswith(f"/{schema.id}/{row['_id']}.html")
             if row.get("_until"):
                 assert shown["公示截止期"] == cn_date(row["_until"])
+            assert not any("行政相对人代码_" in label for label in shown)  # public labels
             hrefs = [a.attributes["href"] for a in tree.css("main a")]
-            assert "../guide/objection/" in hrefs and "../guide/repair/" in hrefs
+            assert "../guide/objection/" in hrefs
+            assert f"../objection/?r={schema.id}/{row['_id']}" in hrefs
+            mail = next(h for h in hrefs if h.startswith("mailto:"))
+            assert row["_id"] in mail and quote(shown["永久链接"], safe=":/") in mail
+            # 信用修复 only where records can be repaired (penalties, black list).
+            assert ("../guide/repair/" in hrefs) == flag(schema, "repairable"), schema.id
             assert "./" in hrefs  # the breadcrumb: the dataset's list, in the same folder
 
 
@@ -194,7 +209,7 @@ def test_record_page_cut_renders_what_jinja_renders(demo: Demo):
         job = job_for(ds, chrome)
         page, fallback = RecordPage(tpl, job.context), RecordPage(filtered, job.context)
         assert all(page.shapes.values()) and not any(fallback.shapes.values())
-        for rid, subject, until, _, t0, t1, _, _, html in ds.frame.iter_rows():
+        for rid, subject, until, _, t0, t1, _, _, html, _ in ds.frame.iter_rows():
             title = f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid)
             url = f"{job.site_url}{ds.id}/{rid}.html"
             slug = subject_slug(subject) if subject else None
@@ -274,17 +289,76 @@ def _date_key(text: str) -> tuple[int, ...]:
 
 
 def test_subject_page_lists_all_records(demo: Demo):
+    """A summary (records per column, latest dates), then the records grouped by column,
+    newest first, without the subject's name on every row."""
     row = find(demo, "xzcf", "wsh", SCRIPT_NO)
     key = row["_subject"]
-    expected = sum(
-        f.filter(pl.col("_subject") == key).height
-        for f in (demo.result.published(ds) for ds in demo.result.records)
-    )
+    per = {
+        ds: demo.result.published(ds).filter(pl.col("_subject") == key).height
+        for ds in demo.result.records
+    }
     tree = parse(demo.site / "subject" / key / "index.html")
-    rows = tree.css("table.xy-list tbody tr")
-    assert len(rows) == expected >= 1
-    dates = [r.css("td")[-1].text() for r in rows]
-    assert dates == sorted(dates, key=_date_key, reverse=True)
+    groups = {s.css_first("h2").attributes["id"]: s for s in tree.css("section.xy-group")}
+    assert {ds: len(g.css("li")) for ds, g in groups.items()} == {
+        ds: n for ds, n in per.items() if n
+    }
+    assert len(tree.css(".xy-summary li")) == len(groups)
+    for g in groups.values():
+        dates = [li.css_first(".xy-muted").text().split("　")[0] for li in g.css("li")]
+        assert dates == sorted(dates, key=_date_key, reverse=True)
+        assert all(row["xdr_mc"] not in li.css_first("a").text() for li in g.css("li"))
+    assert tree.css_first("a.xy-btn").attributes["href"] == "credit-report/"
+
+
+def test_black_list_entry_highlighted_on_its_subject(demo: Demo):
+    frame = demo.result.published("heimingdan").filter(pl.col("_subject").is_not_null())
+    row = frame.row(0, named=True)
+    tree = parse(demo.site / "subject" / subject_slug(row["_subject"]) / "index.html")
+    alert = tree.css_first(".xy-alert")
+    assert alert is not None and "黑名单" in alert.text()
+    assert tree.css_first(".xy-summary li.xy-warn") is not None
+    # A subject on no alert list has no highlight.
+    quiet = parse(demo.site / "subject" / subject_slug(BUSY_CODE) / "index.html")
+    assert quiet.css_first(".xy-alert") is None
+
+
+def test_report_per_subject(demo: Demo):
+    """信用报告: number, dates, identity, every record with every field, the rules, the
+    permanent address with its QR code (inline SVG), the disclaimer; none for a person."""
+    from generator.site.subject import report_number
+
+    tree = parse(demo.site / "subject" / BUSY_CODE / "credit-report" / "index.html")
+    text = tree.text()
+    assert report_number(BUSY_CODE, demo.result.today) in text
+    assert report_number(BUSY_CODE, demo.result.today) != report_number("x", demo.result.today)
+    assert text.count("2026年11月22日") >= 2 and BUSY_CODE in text
+    recs = tree.css(".xy-rrec")
+    assert len(recs) == 50
+    assert all(no in text for no in BUSY_NOS)
+    url = f"{demo.config.site['site']['url']}subject/{BUSY_CODE}/credit-report/"
+    assert tree.css_first(f".xy-verify a[href='{url}']") is not None
+    svg = tree.css_first(".xy-verify svg")
+    assert svg is not None and svg.attributes.get("role") == "img"
+    assert "最长36个月" in text and "不是信用评价" in text
+    person = find(demo, "xzcf", "wsh", PERSON_NO)
+    assert person["_subject"] is None
+    assert not [p for p in (demo.site / "subject").rglob("*.html") if "王小明" in p.read_text()]
+
+
+def test_pager_marks_far_pages(demo: Demo):
+    tree = parse(demo.site / "xzxk" / "p" / "3" / "index.html")
+    items = tree.css("ul.xy-pages > li")
+    far = [li.text() for li in items if "xy-far" in (li.attributes.get("class") or "")]
+    assert "首页" in far and "1" in far and not {"2", "3"} & set(far)
+    assert tree.css_first("details.xy-facets") is not None
+
+
+def test_every_search_box_has_a_placeholder_and_every_page_a_favicon(demo: Demo):
+    for path in [demo.site / "xzcf" / "index.html", demo.site / "guide" / "repair" / "index.html"]:
+        tree = parse(path)
+        assert tree.css_first("#xy-q").attributes.get("placeholder")
+        assert tree.css_first("link[rel=icon]") is not None
+    assert (demo.site / "assets" / "xy" / "favicon.svg").is_file()
 
 
 def test_home_sitemap_robots_404(demo: Demo):
@@ -304,11 +378,15 @@ def test_home_sitemap_robots_404(demo: Demo):
     )
     assert f"Sitemap: {base}sitemap.xml" in (demo.site / "robots.txt").read_text(encoding="utf-8")
     assert "lastmod" not in sitemap
+    # 404.html is served at any depth under any host: no asset to load (inline CSS and
+    # script), links from the path of site.url, never the absolute canonical host.
+    text = (demo.site / "404.html").read_text(encoding="utf-8")
     tree = parse(demo.site / "404.html")
+    assert "credit.example.gov.cn" not in text
+    assert not tree.css("link[rel=stylesheet], script[src]") and tree.css_first("style")
     assert all(
-        a.attributes["href"].startswith("http")
+        a.attributes["href"].startswith(("/", "#", "https://beian", "https://www.beian"))
         for a in tree.css("a[href]")
-        if not a.attributes["href"].startswith("#")
     )
 
 
@@ -405,3 +483,19 @@ def test_tree_writer_moves_new_files_and_links_unchanged_ones(tmp_path: Path):
     assert (prev / "pf" / "other.bin").read_bytes() == b"abc"  # the live tree is untouched
     assert (new / "pf" / "fresh.bin").read_bytes() == b"12345"
     assert (writer.counts.files, writer.counts.changed) == (3, 2)
+
+
+def test_demo_keeps_lists_apart_and_news_spread_over_the_year(demo: Demo):
+    """The demo reads as one city's year: no company on the red and the black list at
+    once, and the news dated across the data's year, not only its first months."""
+    red, black = (
+        set(demo.result.published(ds).get_column("_subject").drop_nulls())
+        for ds in ("hongmingdan", "heimingdan")
+    )
+    assert red and black and not red & black
+    dates = sorted(
+        re.search(r"^date: (\S+)", p.read_text(encoding="utf-8"), re.M).group(1)
+        for p in (ROOT / "content" / "news").glob("*.md")
+        if p.name != "index.md"
+    )
+    assert int(dates[-1][5:7]) - int(dates[0][5:7]) >= 8

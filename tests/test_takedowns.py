@@ -319,7 +319,9 @@ def test_withheld_records_leave_every_public_surface(tmp_path):
         ],
     )
     args = ["--config", str(ROOT / "site.yml"), "build", "--data", str(data), "--out", str(site)]
-    assert main([*args, "--work", str(work), "--today", TODAY.isoformat()]) == 1
+    assert (
+        main([*args, "--work", str(work), "--today", TODAY.isoformat(), "--first-publication"]) == 1
+    )
     result = run(data, load_config(ROOT / "site.yml"), TODAY)
     frame = result.records["xzcf"]
     gone = frame.filter(pl.col("_status") == "withdrawn").get_column("_id").to_list()

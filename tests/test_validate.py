@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from conftest import DEPT, ORG, ORG2, PERSON_ID, flat, penalty
+from conftest import DEPT, ORG, ORG2, PERSON_ID, XZCF_HEADER, flat, penalty
 
 from generator.values import USCC_PLACEHOLDER, parse_date, uscc_check_char
 
@@ -221,3 +221,75 @@ def test_bad_data_never_raises(penalties):
 
 def test_dept_code_fixture_is_valid():
     assert uscc_check_char(DEPT[:17]) == DEPT[17]
+
+
+# --- derivations (generator/derive.py) and the department directory ---------------------
+
+
+def test_split_range_reads_the_ways_people_write_a_period():
+    from generator.derive import split_range
+
+    assert split_range("2026-03-01至2031-02-28") == ("2026-03-01", "2031-02-28")
+    assert split_range("2026/4/2-2029/4/1") == ("2026/4/2", "2029/4/1")
+    assert split_range("2026-04-02-2029-04-01") == ("2026-04-02", "2029-04-01")
+    assert split_range("2026年5月6日～2028年5月5日") == ("2026年5月6日", "2028年5月5日")
+    assert split_range("20260607到20310606") == ("20260607", "20310606")
+    assert split_range("2026-07-08至长期") == ("2026-07-08", None)
+    assert split_range("长期有效") == (None, None)
+
+
+def test_code_kind_by_type_then_by_shape():
+    from generator.derive import code_kind, regno_ok
+    from generator.sample.codes import id_check_char, regno_check_digit, uscc_check_char
+
+    uscc = "91990100MA0000001" + uscc_check_char("91990100MA0000001")
+    idnum = "99010119850312123" + id_check_char("99010119850312123")
+    regno = "99010060000001" + regno_check_digit("99010060000001")
+    assert regno_ok(regno) and not regno_ok(regno[:-1] + str((int(regno[-1]) + 1) % 10))
+    assert code_kind(uscc, None, "自然人") == "uscc"
+    assert code_kind(idnum, None, "自然人") == "idnum"
+    assert code_kind(regno, None, "自然人") == "regno"
+    assert code_kind(regno, "自然人", "自然人") == "idnum"  # the 证件类型 decides
+    assert code_kind(uscc.lower(), None, "自然人") == "uscc"
+
+
+def test_department_directory_finds_former_names_and_the_nearest(config):
+    d = config.departments
+    assert d.find("示例市工商行政管理局").name == "示例市市场监督管理局"
+    assert d.find(" 市 环保局 ").name == "示例市生态环境局"
+    assert d.find("示例市水务局") is None
+    assert d.nearest("示例市生态环境保护局").name == "示例市生态环境局"
+
+
+def test_department_directory_rejects_a_name_given_to_two_departments():
+    from generator.departments import load_directory
+
+    problems: list[str] = []
+    load_directory([{"name": "甲局", "abbr": ["局"]}, {"name": "乙局", "abbr": ["局"]}], problems)
+    assert problems and "同时属于" in problems[0]
+
+
+def test_unknown_department_without_code_is_rejected_with_nearest(penalties):
+    row = penalty("某公司", ORG, "1号")
+    row[XZCF_HEADER.index("处罚机关")] = "示例市生态环境保护局"
+    row[XZCF_HEADER.index("处罚机关统一社会信用代码")] = ""
+    result = penalties(row)
+    unknown = [
+        i for i in result.issues if i.code == "department-unknown" and i.column == "处罚机关"
+    ]
+    assert unknown and "示例市生态环境局" in unknown[0].message
+    assert result.records["xzcf"].get_column("_reason").to_list() == ["required-missing"]
+
+
+def test_known_department_without_code_gets_the_directory_code(penalties):
+    row = penalty("某公司", ORG, "1号")
+    row[XZCF_HEADER.index("处罚机关")] = "市环保局"
+    row[XZCF_HEADER.index("处罚机关统一社会信用代码")] = ""
+    result = penalties(row)
+    rec = result.records["xzcf"].row(0, named=True)
+    assert (rec["cfjg"], rec["cfjgdm"], rec["_reason"]) == (
+        "示例市生态环境局",
+        "119901000087021461",
+        None,
+    )
+    assert {i.code for i in result.issues} >= {"department-renamed", "value-derived"}

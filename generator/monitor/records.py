@@ -68,6 +68,9 @@ def directory(config: Config) -> dict[str, str]:
     Accepts a list of names or of {name, aliases}, or a mapping name → aliases (or → a
     mapping with `aliases`), so it reads the directory however the site file spells it.
     """
+    known = getattr(config, "departments", None)  # the office's directory (generator/departments)
+    if known is not None and hasattr(known, "names"):
+        return dict(known.names())
     raw = config.site.get("departments") or []
     entries: list[tuple[str, list[str]]] = []
     if isinstance(raw, dict):
@@ -106,7 +109,11 @@ def _dept(schema: Schema, frame: pl.DataFrame, names: dict[str, str]) -> pl.Expr
 
 def _filled(schema: Schema, frame: pl.DataFrame) -> pl.Expr:
     """Share of the standard's optional columns this row fills (1.0 when it has none)."""
-    optional = [c.key for c in schema.columns if not c.required and c.role != SUBMITTED_ROLE]
+    optional = [
+        c.key
+        for c in schema.columns
+        if not c.required and not c.standard and not c.source_only and c.role != SUBMITTED_ROLE
+    ]
     if not optional:
         return pl.lit(1.0)
     parts = [

@@ -10,6 +10,8 @@ Files (relative to `out`):
   xzcf/行政处罚-<year>年第<q>季度.xlsx  two title rows, mixed date cells, two sheets, blank tail
   xzxk/行政许可.csv                   UTF-8 with BOM, field-code headers (XK_…)
   xzxk/行政许可-旧格式.csv            UTF-8, older 2015–2017 layout (XK_XMMC, XK_SPLB, DFBM, SJC)
+  xzcf/行政处罚-2016平台.csv          UTF-8, the 2016 platform layout (see layouts.py)
+  xzxk/行政许可-审批系统.csv          GB18030, an approval system's export (see layouts.py)
   hongmingdan/红名单.xlsx, heimingdan/黑名单.xlsx  one title row; overflow in *-续.csv (UTF-8)
   shuangsuiji/双随机抽查结果.csv       GB18030
   xinyongchengnuo/信用承诺.csv         UTF-8
@@ -90,7 +92,7 @@ def write_sample(
     drop = Drop(records, seed, anchor, subjects)
     counts = split_counts(records)
     # The row caps are read here, at call time, so that a test can lower them.
-    written = write_xzcf(drop, out, counts["xzcf"], XLSX_MAX_ROWS)
+    written = write_xzcf(drop, out, counts["xzcf"], XLSX_MAX_ROWS, OLD_LAYOUT_MAX_ROWS)
     written |= write_xzxk(drop, out, counts["xzxk"], OLD_LAYOUT_MAX_ROWS)
     written |= write_list(drop, out, "hongmingdan", counts["hongmingdan"], LIST_XLSX_MAX_ROWS)
     written |= write_list(drop, out, "heimingdan", counts["heimingdan"], LIST_XLSX_MAX_ROWS)

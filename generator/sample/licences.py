@@ -11,6 +11,7 @@ from . import words as W
 from .codes import LONG_TERM, PLACEHOLDER, add_years, looks_like_id, mangle_check
 from .drop import Drop, plan_defects
 from .files import iso_dates, write_csv
+from .layouts import XK_APPROVAL_COLUMNS, approval_system
 from .licence_templates import LICENCES
 from .subjects import DEPTS, Subject, pick_category, project_name, subject_cells
 
@@ -215,9 +216,15 @@ def old_layout(drop: Drop, rows: Iterator[list]) -> Iterator[list]:
 def write_xzxk(drop: Drop, out: Path, n: int, max_old: int) -> dict[str, int]:
     """Write 行政许可: the field-code CSV (UTF-8 BOM), at most max_old rows in the old layout."""
     n_old = min(n // 10, max_old)
+    n_appr = min(n // 20, max_old)
     main, old = "xzxk/行政许可.csv", "xzxk/行政许可-旧格式.csv"
-    rows = licence_rows(drop, "xzxk", n - n_old, XK_KINDS)
+    rows = licence_rows(drop, "xzxk", n - n_old - n_appr, XK_KINDS)
     written = {main: write_csv(out / main, "utf-8-sig", XZXK_CODES, iso_dates(rows, XK_DATES))}
     old_rows = old_layout(drop, licence_rows(drop, "xzxk-old", n_old, []))
     written[old] = write_csv(out / old, "utf-8", XZXK_OLD_CODES, old_rows)
+    # An approval system's export (generator/sample/layouts.py).
+    appr = "xzxk/行政许可-审批系统.csv"
+    rand = drop.rng("xzxk-approval/layout")
+    appr_rows = approval_system(licence_rows(drop, "xzxk-approval", n_appr, []), XK, rand)
+    written[appr] = write_csv(out / appr, "gb18030", XK_APPROVAL_COLUMNS, appr_rows)
     return written

@@ -43,6 +43,15 @@ LISTS = {
 }
 
 
+def _pick(pools: Any, red: bool) -> Any:
+    """A firm for the red or the black list: the two draw from disjoint halves of the
+    firms (by their code), so no company is on both lists at once."""
+    while True:
+        s = pools.pick(pools.firms)
+        if (sum(map(ord, s.code)) % 2 == 0) == red:
+            return s
+
+
 def list_rows(drop: Drop, which: str, n: int) -> Iterator[list]:
     """Yield red- or black-list rows (dates as dt.date); the first row is expired/removed."""
     rand, pools = drop.rng(which).random, drop.pools
@@ -54,12 +63,12 @@ def list_rows(drop: Drop, which: str, n: int) -> Iterator[list]:
     for i in range(n):
         reason = reasons[int(rand() * len(reasons))]
         dept = DEPTS[reason[0]][0]
-        s = pools.pick(pools.firms)
+        s = _pick(pools, red)
         # The first row is old enough to be expired (red) or removed (black).
         hi_cap = drop.end - 2 * 366 if i == 0 else drop.end
         day = drop.start + int(rand() * (hi_cap - drop.start + 1))
         while (dept, s.code, day) in seen:
-            s = pools.pick(pools.firms)
+            s = _pick(pools, red)
         seen.add((dept, s.code, day))
         listed = dt.date.fromordinal(day)
         head: list[str | dt.date] = [s.name, s.category, s.code, s.rep, *reason[1:3], dept, listed]

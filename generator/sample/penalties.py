@@ -12,6 +12,7 @@ from . import words as W
 from .codes import LONG_TERM, add_months, add_years, cn_date, fullwidth, mangle_check, wan
 from .drop import Drop, plan_defects
 from .files import iso_dates, workbook, write_csv
+from .layouts import CF_2016_COLUMNS, platform_2016
 from .penalty_templates import PENALTIES
 from .subjects import (
     DEPTS,
@@ -290,14 +291,22 @@ def penalty_rows(
         yield row
 
 
-def write_xzcf(drop: Drop, out: Path, n: int, max_xlsx: int) -> dict[str, int]:
-    """Write 行政处罚: the GBK CSV, and a quarterly XLSX of at most max_xlsx rows."""
+def write_xzcf(drop: Drop, out: Path, n: int, max_xlsx: int, max_2016: int = 300) -> dict[str, int]:
+    """Write 行政处罚: the GBK CSV, a quarterly XLSX of at most max_xlsx rows, and at most
+    max_2016 rows in the 2016 platform layout."""
     n_xlsx = min(max(n // 4, 4), max_xlsx) if n >= 8 else n // 2
     market = [t for t in PENALTIES if t["dept"] == "scjg"]
     others = [t for t in PENALTIES if t["dept"] != "scjg"]
     csv_name = "xzcf/行政处罚-市场监管.csv"
-    rows = penalty_rows(drop, "xzcf-csv", market, n - n_xlsx, CF_MARKET_KINDS)
+    n_2016 = min((n - n_xlsx) // 10, max_2016)
+    rows = penalty_rows(drop, "xzcf-csv", market, n - n_xlsx - n_2016, CF_MARKET_KINDS)
     written = {csv_name: write_csv(out / csv_name, "gbk", XZCF_COLUMNS, iso_dates(rows, CF_DATES))}
+    # Older offices still export the 2016 platform layout (generator/sample/layouts.py).
+    old_name = "xzcf/行政处罚-2016平台.csv"
+    old_rows = platform_2016(
+        penalty_rows(drop, "xzcf-2016", others, n_2016, []), CF, drop.rng("xzcf-2016/layout")
+    )
+    written[old_name] = write_csv(out / old_name, "utf-8", CF_2016_COLUMNS, old_rows)
     quarter = "一二三四"[(drop.anchor.month - 1) // 3]
     xlsx_name = f"xzcf/行政处罚-{drop.anchor.year}年第{quarter}季度.xlsx"
     rows = penalty_rows(drop, "xzcf-xlsx", others, n_xlsx, ["rare-char"])

@@ -12,8 +12,9 @@ same atomically swapped tree under /search/pf/:
 - `manifest.json`: the bundles, the name tables and the filter values (with the number
   of documents under each), read by the search page: its filter menus come from here, so
   Pagefind loads a filter's file only when a reader chooses that filter.
-- `names/<n>.json`: exact names (subjects and pages), normalised, by hash: a full company
-  name finds its subject with one small fetch whichever bundle holds it.
+- `names/<n>.json`: exact names (subjects and pages) and record numbers (文号), normalised,
+  by hash: a full company name finds its subject, a 文号 its record, with one small fetch
+  whichever bundle holds it.
 
 A 统一社会信用代码 is looked up directly (its subject page is /subject/<code>/), so code
 queries never depend on which bundle holds the subject.
@@ -38,7 +39,7 @@ from ..config import Schema
 from ..site.model import Dataset
 from ..site.writer import TreeWriter
 from .bundles import TIMEOUT, SearchError, bundle_files, index_bundles, spool
-from .documents import Doc, article_docs, subject_docs
+from .documents import Doc, article_docs, number_entries, subject_docs
 from .tokens import fnv1a, normalise
 
 __all__ = ["SearchIndex", "SearchError", "MAIN_SUBJECTS", "MORE_SUBJECTS", "fnv1a", "name_key"]
@@ -86,7 +87,7 @@ class SearchIndex:
         rest = docs[self.main_subjects :]
         for i in range(0, len(rest), self.more_subjects):
             groups.append((f"more-{i // self.more_subjects + 1}", rest[i : i + self.more_subjects]))
-        names = _name_tables(d for _, group in groups for d in group)
+        names = _name_tables((d for _, group in groups for d in group), number_entries(datasets))
         filters = _filter_values(d for _, group in groups for d in group)
         del docs, rest
         # Pagefind's output is not byte-identical from run to run (its filter files follow
@@ -160,13 +161,17 @@ def name_key(name: str) -> str:
     return "".join(normalise(name).split())
 
 
-def _name_tables(docs: Iterable[Doc]) -> list[dict[str, list[list[str]]]]:
-    """Exact-name tables: {name key: [[url, title, line, date], …]}, in 2^k files by hash."""
+def _name_tables(
+    docs: Iterable[Doc], numbers: Iterable[tuple[str, list[str]]] = ()
+) -> list[dict[str, list[list[str]]]]:
+    """Exact-name tables: {name key: [[url, title, line, date(, how)], …]}, in 2^k files by
+    hash; record numbers (文号) are keys too, their entries saying how they matched."""
     entries = sorted(
-        (name_key(d.title), d.url, d.title, d.meta.get("summary") or d.meta.get("kind", ""),
-         d.meta.get("date", ""))
-        for d in docs
-        if d.title
+        [(name_key(d.title), d.url, d.title, d.meta.get("summary") or d.meta.get("kind", ""),
+          d.meta.get("date", ""))
+         for d in docs
+         if d.title]
+        + [(name_key(no), *entry) for no, entry in numbers if name_key(no)]
     )  # fmt: skip
     size = sum(len(json.dumps(e, ensure_ascii=False).encode()) for e in entries)
     shards = 1

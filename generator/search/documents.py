@@ -32,6 +32,7 @@ from ..site.model import ID, SUBJECT, Dataset, subject_slug, subjects
 from .tokens import EVERY, encode, filter_word
 
 TITLES_PER_SUBJECT = 30  # distinct record titles written into a subject's document
+NOS_PER_SUBJECT = 60  # record numbers (文号) written into a subject's document
 FILTERS = ("栏目", "部门", "年份", "类别")
 
 
@@ -117,9 +118,13 @@ def subject_docs(datasets: list[Dataset], schemas: list[Schema]) -> Iterator[Doc
         "_dept",
         "_name",
         pl.col("_cat").fill_null([]),
+        "_nos",
     )
     for key, group in groupby(table.iter_rows(), key=itemgetter(0)):
         recs = list(group)
+        # Its records' numbers (文号 …), weighted above narrative text: a query that is
+        # part of a number (示环罚) finds the subjects before articles that mention it.
+        nos = list(dict.fromkeys(n for r in recs for n in r[7]))[:NOS_PER_SUBJECT]
         name = next((r[5] for r in recs if r[5]), str(key))
         newest: dt.date | None = next((r[2] for r in recs if r[2]), None)
         per: dict[str, int] = {}
@@ -140,6 +145,7 @@ def subject_docs(datasets: list[Dataset], schemas: list[Schema]) -> Iterator[Doc
             [
                 (name, 10),
                 (str(key), 10),  # Pagefind lower-cases words; the page upper-cases codes
+                ("；".join(nos), 5),
                 ("；".join(titles), 1),
                 ("；".join(depts), 1),
             ],
@@ -190,3 +196,21 @@ def article_docs(narrative: Path, urls: list[str]) -> Iterator[Doc]:
             date.isoformat() if date else "",
             "article",
         )
+
+
+def number_entries(datasets: list[Dataset]) -> Iterator[tuple[str, list[str]]]:
+    """(number, [record URL, title, how it matched, date]) for each document number (文号,
+    许可编号 …) of each record of a subject: the search page looks a typed number up
+    exactly, as it looks up full names. Natural persons' records are never looked up."""
+    for ds in datasets:
+        frame = ds.frame.filter(pl.col(SUBJECT).is_not_null()).select(
+            ID,
+            "_t0",
+            "_t1",
+            pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""),
+            "_nos",
+        )
+        for rid, t0, t1, date, nos in frame.iter_rows():
+            title = f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid)
+            for no in nos:
+                yield no, [f"{ds.id}/{rid}.html", title, ds.name, date, "文号完全一致"]

@@ -120,14 +120,16 @@ def build_site(
                 writer = TreeWriter(tmp, prev, verify.scanner, verify.inherit(out))
             writer.copy_tree(narrative, skip=REPLACED)
             chrome = Chrome(config, material_css(narrative))
-            datasets = [prepare(result.published(s.id), s) for s in config.datasets()]
+            datasets = [prepare(result.published(s.id), s, result.today) for s in config.datasets()]
+            pages = Pages(chrome, writer, result.today, feed=extra.feed if extra else None)
+            # Subject pages and 信用报告 first: a report prints every field of its records,
+            # which the record pages' stage drops once written.
+            n_subjects = pages.subjects(subjects(datasets), datasets)
             jobs = [(ds, job_for(ds, chrome)) for ds in datasets]
             writer.counts.add(render_records(jobs, writer, scratch / "records", workers))
-            pages = Pages(chrome, writer, result.today, feed=extra.feed if extra else None)
             for ds in datasets:
                 pages.dataset_lists(ds)
-            names = {ds.id: ds.name for ds in datasets}
-            n_subjects = pages.subjects(subjects(datasets), names)
+            pages.objection_form()
             pages.home(datasets, articles(content_dir, "news"), articles(content_dir, "cases"))
             pages.search(datasets)
             pages.not_found()

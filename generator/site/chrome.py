@@ -8,10 +8,16 @@ from typing import Any
 from markupsafe import Markup
 
 from ..config import Config
-from ..templating import template
+from ..templating import OVERRIDES_DIR, template
 from .nav import NavItem, columns, footer_links
 
 SITE_CSS, SITE_JS = "assets/xy/site.css", "assets/xy/site.js"
+FAVICON = "assets/xy/favicon.svg"
+
+
+def read_asset(rel: str) -> str:
+    """One of the site's own assets (overrides/assets/xy/), as text."""
+    return (OVERRIDES_DIR / rel).read_text(encoding="utf-8")
 
 
 def site_context(config: Config) -> dict[str, Any]:
@@ -65,9 +71,10 @@ class Chrome:
                 "xy_search": search,
             }
             head = Markup(
+                '<link rel="icon" href="{0}{4}" type="image/svg+xml">'
                 '<link rel="stylesheet" href="{0}{1}"><link rel="stylesheet" '
                 'href="{0}{2}"><script src="{0}{3}"></script>'
-            ).format(root, self.material_css, SITE_CSS, SITE_JS)
+            ).format(root, self.material_css, SITE_CSS, SITE_JS, FAVICON)
             self._cache[key] = {
                 "head": head,
                 "header": Markup(template("xy/header.html").render(ctx).strip()),

@@ -6,6 +6,7 @@ plain Python tuples. Internal provenance columns never leave this module.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import polars as pl
 from markupsafe import escape
 
 from ..config import Schema
+from .extras import column_keys, flag
 
 ID, SUBJECT, UNTIL = "_id", "_subject", "_until"
 CN_DATE = "%Y年%-m月%-d日"
@@ -37,8 +39,11 @@ class Dataset:
     name: str
     description: str
     labels: list[str]  # display labels, parallel to the field columns in `frame`
-    frame: pl.DataFrame  # _id _subject _until _date _t0 _t1 _dept _name _html
+    frame: pl.DataFrame  # _id _subject _until _date _t0 _t1 _dept _name _html _nos
     facets: list[Facet] = field(default_factory=list)
+    repairable: bool = False  # its records can be repaired (信用修复)
+    alert: bool = False  # a current entry is highlighted (黑名单, 经营异常)
+    schema: Schema | None = None
 
     @property
     def count(self) -> int:
@@ -72,11 +77,13 @@ def display_columns(schema: Schema) -> list[tuple[str, str, str]]:
     The penalty's own 公示截止期 column is left out: the computed `_until` shows it.
     """
     deadlines = {r.get("deadline") for r in schema.disclosure if r.get("rule") == "penalty_period"}
+    public = column_keys(schema, "public_label")
     out = []
     for c in schema.columns:
         if c.key in deadlines:
             continue
-        label = _WAN.sub("", c.label) if c.type == "amount" else c.label
+        label = public.get(c.key, c.label)
+        label = _WAN.sub("", label) if c.type == "amount" else label
         out.append((c.key, label, c.type))
     return out
 
@@ -103,32 +110,45 @@ def escape_expr(e: pl.Expr) -> pl.Expr:
     return e
 
 
-def fields_html(cols: list[tuple[str, str, str]]) -> pl.Expr:
+def fields_html(
+    cols: list[tuple[str, str, str]],
+    future: dict[str, str] | None = None,
+    today: dt.date | None = None,
+) -> pl.Expr:
     """`<dt>label</dt><dd>value</dd>` for every non-empty field, escaped, as one string.
 
+    A date column with a `future` label (移出日期 → 计划移出日期) shows that label, and says
+    the entry is still published, when its date is after `today`.
     Built by polars for all records at once: per-value escaping in the template loop was
     most of a record page's rendering time.
     """
     parts = []
     for key, label, kind in cols:
         value = _fmt(key, kind)
-        head = f"<dt>{escape(label)}</dt><dd>"
-        parts.append(
-            pl.when(value.is_not_null() & (value != ""))
-            .then(pl.lit(head) + escape_expr(value) + pl.lit("</dd>"))
-            .otherwise(pl.lit(""))
-        )
+        cell = pl.lit(f"<dt>{escape(label)}</dt><dd>") + escape_expr(value) + pl.lit("</dd>")
+        if future and key in future and today is not None and kind == "date":
+            ahead = f"<dt>{escape(future[key])}</dt><dd>"
+            cell = (
+                pl.when(pl.col(key) > pl.lit(today))
+                .then(
+                    pl.lit(ahead) + escape_expr(value) + pl.lit("（尚未移出，目前仍在公示）</dd>")
+                )
+                .otherwise(cell)
+            )
+        parts.append(pl.when(value.is_not_null() & (value != "")).then(cell).otherwise(pl.lit("")))
     return pl.concat_str(parts, separator="") if parts else pl.lit("")
 
 
-def prepare(frame: pl.DataFrame, schema: Schema) -> Dataset:
-    """Sort newest first (by the `role: date` column, then id) and format every field."""
+def prepare(frame: pl.DataFrame, schema: Schema, today: dt.date | None = None) -> Dataset:
+    """Sort newest first (by the `role: date` column, then id) and format every field;
+    `today` (the build date) tells a scheduled date from a past one."""
     cols = display_columns(schema)
     date = schema.role("date")
     dept = schema.role("department")
     name = schema.role("subject_name")
     titles = [k for k in schema.title if k in schema.by_key][:2]
     kinds = {k: t for k, _, t in cols}
+    nos = [k for k, _, t in cols if t == "docno"]
     date_expr = pl.col(date) if date else pl.lit(None, dtype=pl.Date)
     out = frame.select(
         pl.col(ID),
@@ -143,10 +163,15 @@ def prepare(frame: pl.DataFrame, schema: Schema) -> Dataset:
         ),
         (pl.col(dept) if dept else pl.lit(None, dtype=pl.Utf8)).alias("_dept"),
         (pl.col(name) if name else pl.lit(None, dtype=pl.Utf8)).alias("_name"),
-        fields_html(cols).alias("_html"),
+        fields_html(cols, column_keys(schema, "future_label"), today).alias("_html"),
+        # Document numbers (文号, 许可编号 …): looked up exactly by the search page.
+        pl.concat_list([pl.col(k).cast(pl.Utf8) for k in nos] or [pl.lit(None, pl.Utf8)])
+        .list.drop_nulls()
+        .alias("_nos"),
         *(pl.col(k).alias(f"_facet_{k}") for k in schema.facets if k in schema.by_key),
     ).sort(["_date", ID], descending=[True, False], nulls_last=True)
     ds = Dataset(schema.id, schema.name, schema.description, [lbl for _, lbl, _ in cols], out)
+    ds.repairable, ds.alert, ds.schema = flag(schema, "repairable"), flag(schema, "alert"), schema
     ds.facets = [f for k in schema.facets if (f := _facet(out, schema, k, date)) is not None]
     ds.frame = out.drop([c for c in out.columns if c.startswith("_facet_")])
     return ds
@@ -200,6 +225,9 @@ def subjects(datasets: list[Dataset]) -> pl.DataFrame:
             pl.col("_t1"),
             pl.col("_dept"),
             pl.col("_name"),
+            pl.col(UNTIL),
+            (pl.col("_html") if "_html" in d.frame.columns else pl.lit("")).alias("_html"),
+            pl.col("_nos"),
         )
         for i, d in enumerate(datasets)
     ]

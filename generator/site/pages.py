@@ -8,15 +8,17 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import polars as pl
 from markupsafe import Markup
 
 from ..templating import cn_date, template
-from .chrome import Chrome
-from .model import ID, SUBJECT, Dataset, subject_slug
+from .chrome import FAVICON, SITE_CSS, SITE_JS, Chrome, read_asset
+from .model import ID, SUBJECT, UNTIL, Dataset, subject_slug
 from .narrative import Article
 from .nav import root_for
+from .subject import REPORT_DIR, Group, qr_svg, subject_context
 from .writer import TreeWriter
 
 PAGE_SIZE = 50
@@ -146,10 +148,12 @@ class Pages:
 
     # ---------------------------------------------------------------- subjects
 
-    def subjects(self, table: pl.DataFrame, names: dict[str, str]) -> int:
-        """One page per subject key (never for natural persons: their key is null)."""
+    def subjects(self, table: pl.DataFrame, datasets: list[Dataset]) -> int:
+        """One page and one 信用报告 per subject key (never for natural persons: their
+        key is null)."""
         if table.is_empty():
             return 0
+        by_id = {ds.id: ds for ds in datasets}
         table = table.select(
             SUBJECT,
             "_ds",
@@ -158,32 +162,47 @@ class Pages:
             "_t1",
             "_dept",
             pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""),
+            pl.col(UNTIL).fill_null(""),
+            "_html",
             "_name",
         )
         count = 0
+        rules = self.chrome.config.rules
         # The table is sorted by subject, then newest first: one pass, no per-group frames.
-        for key, group in groupby(table.iter_rows(), key=itemgetter(0)):
-            recs = list(group)
-            rows = [
-                (d, names[d], rid, t0, t1, dept, date) for _, d, rid, t0, t1, dept, date, _ in recs
-            ]
-            name = next((r[7] for r in recs if r[7]), str(key))
-            per: dict[str, int] = {}
-            for r in recs:
-                per[r[1]] = per.get(r[1], 0) + 1
-            counts = [(names[d], n) for d, n in per.items()]
+        for key, recs in groupby(table.iter_rows(), key=itemgetter(0)):
+            groups = {ds.id: Group(ds) for ds in datasets}
+            name = ""
+            for _, d, rid, t0, t1, dept, date, until, html, nm in recs:
+                groups[d].rows.append((rid, t0, t1, dept, date, until, Markup(html)))
+                name = name or nm
+            shown = [g for g in groups.values() if g.rows and g.ds.id in by_id]
+            ctx = subject_context(
+                str(key), name or str(key), shown, self.today, self.site_url, rules
+            )
+            base = f"subject/{subject_slug(str(key))}/"
+            self.page(base, ["site/subject.html"], "-", **ctx)
             self.page(
-                f"subject/{subject_slug(str(key))}/",
-                ["site/subject.html"],
+                f"{base}{REPORT_DIR}/",
+                ["site/report.html"],
                 "-",
-                name=name,
-                key=key,
-                rows=rows,
-                counts=counts,
-                show_ds=True,
+                data_date=cn_date(self.today),
+                qr=qr_svg(ctx["report_url"]),
+                **ctx,
             )
             count += 1
         return count
+
+    def objection_form(self) -> None:
+        """The printable 异议申请表, filled in from the query string of a record's link."""
+        office = self.chrome.xy["office"]
+        self.page(
+            "objection/",
+            ["site/objection.html"],
+            "-",
+            email=office["email"],
+            office_name=office["name"],
+            site_url=self.site_url,
+        )
 
     # ---------------------------------------------------------------- the rest
 
@@ -216,8 +235,18 @@ class Pages:
         self.urls.remove("search/")
 
     def not_found(self) -> None:
-        """404.html: served at any URL, so every link and asset is absolute (site.url)."""
-        self.page("404.html", ["site/404.html"], "-", root=self.site_url)
+        """404.html: a host serves it at any missing URL, at any depth and under any host
+        name, so it links no asset (its stylesheet and script are inline) and its links
+        start from the path of site.url ("/", or "/credit/" for a site in a folder)."""
+        root = urlsplit(self.site_url).path or "/"
+        chrome = dict(self.chrome.get(root, "-"))
+        chrome["head"] = Markup(
+            '<link rel="icon" href="data:image/svg+xml,{}"><style>{}</style><script>{}</script>'
+        ).format(
+            quote(read_asset(FAVICON), safe=""), Markup(read_asset(SITE_CSS)), Markup(read_asset(SITE_JS))
+        )
+        html = template("site/404.html").render(chrome=chrome, root=root, site_name=self.site_name)
+        self.writer.write("404.html", html.encode())
 
     def sitemap(self, extra_urls: list[str]) -> None:
         urls = sorted(set(self.urls) | set(extra_urls))

@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 
 from ..templating import template
 from .chrome import Chrome
-from .model import Dataset, subject_slug
+from .model import ID, SUBJECT, UNTIL, Dataset, subject_slug
 from .writer import Counts, Scanner, TreeWriter
 
 CHUNK = 25_000
@@ -73,6 +73,9 @@ def job_for(ds: Dataset, chrome: Chrome) -> RecordJob:
         "root": "../",
         "site_name": chrome.xy["site"]["name"],
         "ds_name": ds.name,
+        "ds_id": ds.id,
+        "repairable": ds.repairable,
+        "email": chrome.xy["office"]["email"],
     }
     return RecordJob(ds.id, tuple(ds.labels), context, str(chrome.xy["site"]["url"]))
 
@@ -162,8 +165,10 @@ def render_rows(job: RecordJob, frame: pl.DataFrame, writer: TreeWriter) -> None
     prefix = f"{job.site_url}{job.dataset}/"
     folder = f"{job.dataset}/"
     # The fields markup as UTF-8 bytes straight from Arrow: most of a page, never decoded.
-    rows = frame.with_columns(pl.col("_html").cast(pl.Binary)).iter_rows()
-    for rid, subject, until, _, t0, t1, _, _, html in rows:
+    rows = frame.select(
+        ID, SUBJECT, UNTIL, "_t0", "_t1", pl.col("_html").cast(pl.Binary)
+    ).iter_rows()
+    for rid, subject, until, t0, t1, html in rows:
         page = render(
             rid,
             f"{t0}：{t1}" if t0 and t1 else (t0 or t1 or rid),

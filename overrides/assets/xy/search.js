@@ -112,7 +112,7 @@ async function named(q) {
     const resp = await fetch(new URL(`names/${fnv1a(key) % manifest.names}.json`, pf));
     if (!resp.ok) return [];
     const found = (await resp.json())[key] || [];
-    return found.map(([url, title, line, date]) => ({ url, title, line, date }));
+    return found.map(([url, title, line, date, how]) => ({ url, title, line, date, how }));
   } catch (e) {
     return [];
   }
@@ -187,7 +187,7 @@ async function run(widen = false) {
   listed = new Set(exact.map((e) => e.url));
   repeated = 0;
   if (hit) list.append(item(hit.url, hit.title, "统一社会信用代码完全一致", "", ""));
-  for (const e of exact) list.append(item(e.url, e.title, `名称完全一致 · ${e.line}`, e.date, ""));
+  for (const e of exact) list.append(item(e.url, e.title, `${e.how || "名称完全一致"} · ${e.line}`, e.date, ""));
   current = results;
   shown = 0;
   await more(mine);
@@ -197,8 +197,11 @@ async function run(widen = false) {
   const note = loose ? "没有完全一致的结果，以下结果包含所输入的全部字词。" : "";
   // Until older bundles are merged, the count covers the recently active subjects only.
   const recent = !narrowed && !hit && merged < manifest.bundles.length ? "（在近期有公示记录的主体中）" : "";
+  // Results are subjects (each with all its records), pages and records: say so, since
+  // the column lists count records.
+  const what = exact.some((e) => e.how) ? "条记录或结果" : "个结果（企业等主体和文章，每个主体的全部公示记录见其页面）";
   status.textContent = total
-    ? `找到 ${total} 条结果${recent}。${note}`
+    ? `找到 ${total} ${what}${recent}。${note}`
     : "没有找到结果。请检查输入，或减少关键词、取消筛选条件后再试。";
 }
 

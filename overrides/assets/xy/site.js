@@ -5,6 +5,11 @@
   var root = document.documentElement, KEY = "xy-elder";
   try { if (localStorage.getItem(KEY) === "1") root.classList.add(KEY); } catch (e) { /* private mode */ }
   document.addEventListener("DOMContentLoaded", function () {
+    // 打印 buttons (信用报告, 异议申请表) only work with JavaScript: shown here.
+    document.querySelectorAll("[data-xy-print]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { window.print(); });
+    });
     var bar = document.querySelector(".xy-bar");
     if (!bar) return;
     var button = document.createElement("button");
