@@ -22,7 +22,7 @@ demo_first = $(if $(filter $(SAMPLE_DIR),$(data_dir)),$(if $(wildcard $(OUT)/dow
 ledger_flags = $(if $(LEDGER),--ledger $(LEDGER),)$(if $(FIRST)$(demo_first), --first-publication,)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample check-data build site serve publish test lint types check fuzz bench clean screenshots
+.PHONY: help venv sample check-data build site serve publish test lint types check fuzz bench clean screenshots demo-history
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -79,6 +79,17 @@ bench: $(STAMP) ## run the benchmarks (prints figures; takes minutes)
 	$(PY) bench/bench_search.py
 	$(PY) bench/bench_publish.py
 	$(PY) bench/bench_build.py
+	$(PY) bench/bench_monitor.py
+
+HISTORY := $(WORK)/history
+demo-history: $(STAMP) ## 信用监测 demo: 52 weekly drops built in order into build/history/site (~10 min)
+	$(PY) -m generator sample --weeks 52 --records $(RECORDS) --out $(HISTORY)/data $(today_flag)
+	first=--first-publication; while IFS="$$(printf '\t')" read -r drop day; do \
+	  echo "== $$drop ($$day)"; \
+	  $(PY) -m generator build --data $(HISTORY)/data/$$drop --out $(HISTORY)/site --work $(HISTORY)/work --today $$day $$first >/dev/null || [ $$? -eq 1 ] || exit 1; \
+	  first=; \
+	done < $(HISTORY)/data/weeks.tsv
+	@echo "信用监测：$(HISTORY)/site/jiance/index.html；报告：$(HISTORY)/work/report/index.html；通报草稿：$(HISTORY)/work/通报/"
 
 screenshots: site ## PNGs of home, list, record, subject, search (phone, desktop) into screenshots/
 	$(PY) scripts/screenshots.py $(OUT) screenshots

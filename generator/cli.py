@@ -22,7 +22,12 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from .monitor import Monitor
 
 from .config import Config, ConfigError, load_config
 from .fsutil import LockHeld, inside, lock_file, locked, recover, replace_dir
@@ -125,6 +130,8 @@ def parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--out", type=Path, default=Path("data"))
     sample.add_argument("--today", type=_date, default=None, help="示例数据的基准日期（默认今天）")
+    sample.add_argument("--weeks", type=int, default=None,
+                        help="写出按周报送的历史数据 drop-001/…（信用监测演示，如 52）")  # fmt: skip
     return p
 
 
@@ -272,34 +279,52 @@ def _build_staged(args: argparse.Namespace, config: Config, result: Result) -> N
 
     Raises _Abort (exit 2 or 3): the staging folders are discarded, nothing replaced.
     """
+    from .monitor import Monitor
+    from .opendata import LedgerError
+    from .opendata.ledger import previous_ledger
     from .report import render_html, text_lines, write_json
 
+    try:  # read before the report: 信用监测 times the records against it (generator/monitor)
+        ledger_url = str((config.site.get("publish") or {}).get("ledger_url") or "")
+        ledger = previous_ledger(
+            args.out, args.ledger, [ledger_url] if ledger_url else [], args.first_publication
+        )
+    except LedgerError as exc:
+        raise _Abort(_unusable(f"{exc}；原网站 {args.out} 保持不变")) from exc
+    monitor = Monitor.compute(result, config, ledger[0])
     with replace_dir(args.work / "report") as report, replace_dir(args.work / "records") as rec:
         with (report / "report.json").open("w", encoding="utf-8") as fh:
             write_json(result, config, fh)
-        (report / "index.html").write_text(render_html(result, config), encoding="utf-8")
+        html = render_html(result, config, monitor.office_html())
+        (report / "index.html").write_text(html, encoding="utf-8")
         for ds in result.records:
             result.published(ds).write_parquet(rec / f"{ds}.parquet")
         for line in text_lines(result, config):
             print(line)
-        code = _build_site(args, config, result)
+        code = _build_site(args, config, result, ledger, monitor)
         if code != EXIT_OK:
             raise _Abort(code)
+    monitor.write_draft(args.work)  # the month's 通报 draft, never published
 
 
-def _build_site(args: argparse.Namespace, config: Config, result: Result) -> int:
-    """Build, guard and swap in the site; 0, or the exit code of why it was not replaced."""
+def _build_site(
+    args: argparse.Namespace,
+    config: Config,
+    result: Result,
+    ledger: tuple[pl.DataFrame, str | None],
+    monitor: Monitor,
+) -> int:
+    """Build, guard and swap in the site; 0, or the exit code of why it was not replaced.
+
+    `ledger`: the previous publication's ledger and where it came from (previous_ledger).
+    """
     from .guard import GuardError, guard_for
     from .opendata import LedgerError, OpenData
-    from .opendata.ledger import previous_ledger
     from .search import SearchError, SearchIndex
     from .site import SiteError, build_site
 
     try:
-        ledger_url = str((config.site.get("publish") or {}).get("ledger_url") or "")
-        previous, source = previous_ledger(
-            args.out, args.ledger, [ledger_url] if ledger_url else [], args.first_publication
-        )
+        previous, source = ledger
         print(f"上次发布的台账：{source}" if source else "首次发布：发布台账从头开始")
         opendata = OpenData(result, config, previous)
         search = SearchIndex(timeout=args.search_timeout)
@@ -313,6 +338,7 @@ def _build_site(args: argparse.Namespace, config: Config, result: Result) -> int
             extra=opendata,
             search=search,
             verify=guard_for(result, config, args.work),
+            monitor=monitor.write,
         )
     except (SiteError, LedgerError, SearchError) as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")
@@ -321,6 +347,7 @@ def _build_site(args: argparse.Namespace, config: Config, result: Result) -> int
     print(stats.line())
     print(opendata.line())
     print(search.line())
+    print(monitor.line())
     return EXIT_OK
 
 
@@ -390,6 +417,15 @@ def cmd_sample(args: argparse.Namespace) -> int:
         return _unusable("--records 应为正整数")
     if args.subjects is not None and args.subjects < 60:
         return _unusable("--subjects 应不少于 60")
+    # 信用监测 demo: a year of weekly drops (generator/sample/history.py)
+    if args.weeks is not None:
+        from .sample.history import write_history
+
+        if not 1 <= args.weeks <= 520:
+            return _unusable("--weeks 应为 1 到 520 之间的整数")
+        done = write_history(args.out, args.weeks, args.records, args.seed, args.today)
+        print(f"共 {args.weeks} 周、{len(done)} 个文件，写入 {args.out}（构建顺序见 weeks.tsv）")
+        return EXIT_OK
     written = write_sample(
         args.out,
         records=args.records,

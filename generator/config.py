@@ -37,6 +37,7 @@ COLUMN_TYPES = {
     "amount",
 }
 ROLES = {"subject_name", "subject_category", "subject_code", "subject_regno", "date", "department"}
+ROLES |= {"submitted"}  # 报送/入库 time of the record (generator/monitor)
 SEVERITIES = ("error", "warning", "info")
 DISCLOSURE_RULES = {
     "exclude_warning_only",

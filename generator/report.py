@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+from markupsafe import Markup
 
 from .config import Config
 from .disclose import MERGED, PUBLISHED, REJECTED, REVIEW, WITHDRAWN
@@ -285,7 +286,7 @@ def conclusion(result: Result, acc: dict[str, Any]) -> str:
     return f"结论：没有被拒收的行，{total['published']} 行可以公示。"
 
 
-def render_html(result: Result, config: Config) -> str:
+def render_html(result: Result, config: Config, monitor: str = "") -> str:
     """The office's report as one Chinese HTML page, issues grouped by file with their fix."""
     from .templating import template
 
@@ -332,6 +333,7 @@ def render_html(result: Result, config: Config) -> str:
         takedowns=takedown_rows(result, config),
         files=files,
         balanced=balanced,
+        monitor=Markup(monitor),  # 信用监测 partial (generator/monitor/office.py)
     )
 
 

@@ -10,6 +10,7 @@ killed build leaves the old site served.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -94,6 +95,7 @@ def build_site(
     extra: Extra | None = None,
     search: SearchStage | None = None,
     verify: Verify | None = None,
+    monitor: Callable[[TreeWriter, Chrome], list[str]] | None = None,
 ) -> SiteStats:
     """Build the public site into `out` (atomically); `work` holds scratch files.
 
@@ -136,6 +138,7 @@ def build_site(
                 search.write(writer, datasets, schemas, narrative, page_urls(narrative),
                              scratch / "search")  # fmt: skip
             extra_urls = extra.write(writer, chrome) if extra else []
+            extra_urls += monitor(writer, chrome) if monitor else []  # 信用监测 (generator/monitor)
             record_urls = [
                 record_href(ds.id, rid) for ds in datasets for rid in ds.frame.get_column(ID)
             ]
