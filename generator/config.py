@@ -38,6 +38,7 @@ COLUMN_TYPES = {
 }
 ROLES = {"subject_name", "subject_category", "subject_code", "subject_regno", "date", "department"}
 ROLES |= {"submitted"}  # 报送/入库 time of the record (generator/monitor)
+INTERNAL_ROLES = {"submitted"}  # roles of columns read for the office, never published
 SEVERITIES = ("error", "warning", "info")
 DISCLOSURE_RULES = {
     "exclude_warning_only",
@@ -93,6 +94,12 @@ class Column:
     hints: tuple[str, ...] = ()  # bracketed hint words that name this column (`(工商登记码)`)
     source_only: bool = False  # read in, split by `derive:`, never published as such
     person_value: str | None = None  # subject_category: the value that means a natural person
+
+    @property
+    def public(self) -> bool:
+        """Shown on pages and in downloads: not a source column split by `derive:`, not the
+        office's own submission time (read for 信用监测 only)."""
+        return not self.source_only and self.role not in INTERNAL_ROLES
 
 
 @dataclass

@@ -95,6 +95,7 @@ def fields_for(schema: Schema, config: Config) -> list[Field]:
             c.required,
         )
         for c in schema.columns
+        if c.public
     ]
     out.append(Field(ID_LABEL, "_id", "id", "", TYPE_NOTES["id"], True))
     out.append(Field(URL_LABEL, "_url", "url", "", TYPE_NOTES["url"], True))

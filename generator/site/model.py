@@ -80,7 +80,7 @@ def display_columns(schema: Schema) -> list[tuple[str, str, str]]:
     public = column_keys(schema, "public_label")
     out = []
     for c in schema.columns:
-        if c.key in deadlines:
+        if c.key in deadlines or not c.public:
             continue
         label = public.get(c.key, c.label)
         label = _WAN.sub("", label) if c.type == "amount" else label
