@@ -385,6 +385,8 @@ def _load_schema(
         if k not in keys and k != "year":
             problems.append(f"{where}: 字段 “{k}” 未在 columns 中定义")
     for rule in schema.disclosure:
+        if rule.get("rule") == "exclude_warning_only" and "value" not in rule:
+            problems.append(f"{where}: exclude_warning_only 规则需要 value（仅此处罚类别时不公示）")
         if rule.get("rule") not in DISCLOSURE_RULES:
             problems.append(
                 f"{where}: disclosure 规则 “{rule.get('rule')}” 应为 {sorted(DISCLOSURE_RULES)} 之一"

@@ -100,7 +100,7 @@ def rule_masks(schema: Schema, config: Config, today: dt.date) -> list[tuple[str
         col = pl.col(rule["field"]) if "field" in rule else None
         if kind == "exclude_warning_only" and rules.get("exclude_warning_only", True):
             assert col is not None
-            out.append((reason, col == "警告"))
+            out.append((reason, col == str(rule["value"])))
         elif kind == "penalty_period":
             end, _ = penalty_window(schema, rule, config)
             out.append((reason, end < today))

@@ -31,8 +31,9 @@ def subject_expr(schema: Schema) -> pl.Expr:
     if regno:
         parts.append(pl.col(regno))
     key = pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.Utf8)
-    if category:
-        key = pl.when(pl.col(category) == "自然人").then(None).otherwise(key)
+    person = schema.by_key[category].person_value if category else None
+    if category and person:  # a natural person has no subject key (spec §5: no profile)
+        key = pl.when(pl.col(category) == person).then(None).otherwise(key)
     return key.cast(pl.Utf8)
 
 

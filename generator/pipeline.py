@@ -74,7 +74,9 @@ def _validate_all(
     frames: dict[str, list[pl.DataFrame]] = {}
     seq = 0
     for t in tables:
-        schema = config.withdrawals if t.dataset == "withdrawals" else config.schemas[t.dataset]
+        schema = (
+            config.withdrawals if t.dataset == config.withdrawals.id else config.schemas[t.dataset]
+        )
         frame, found = validate_table(t, schema, config, today, seq_offset=seq)
         seq += frame.height
         issues.extend(found)
@@ -98,7 +100,7 @@ def run(data_dir: Path, config: Config, today: dt.date, progress: Progress | Non
     issues = list(loaded.issues)
     step("校验数据", 1, stages)
     frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues)
-    wframe = frames.pop("withdrawals", None)
+    wframe = frames.pop(config.withdrawals.id, None)
     if wframe is None:
         wframe = _empty(config.withdrawals, config, today)
     withdrawals: list[Withdrawal]

@@ -72,3 +72,23 @@ def test_duplicates_across_files_later_file_wins(tmp_path, check):
     write_csv(tmp_path / "xzcf" / "2026-10.csv", [XZCF_HEADER, penalty("新名称", ORG, "1号")])
     result = check(tmp_path)
     assert result.published("xzcf").get_column("xdr_mc").to_list() == ["新名称"]
+
+
+def test_the_natural_person_value_comes_from_the_schema(config):
+    """No subject key for a natural person, whatever the schema calls one (person_value)."""
+    import dataclasses
+
+    import polars as pl
+
+    from generator.identity import subject_expr
+
+    schema = dataclasses.replace(config.schemas["xzcf"])
+    schema.columns = [
+        dataclasses.replace(c, person_value="个人") if c.role == "subject_category" else c
+        for c in schema.columns
+    ]
+    schema.__dict__.pop("by_key", None)
+    frame = pl.DataFrame(
+        {"xdr_shxym": [ORG, ORG], "xdr_gszc": [None, None], "xdr_lb": ["个人", "法人及非法人组织"]}
+    )
+    assert frame.select(subject_expr(schema)).to_series().to_list() == [None, ORG]
