@@ -38,6 +38,10 @@ STAGES = [
     ("subject pages", "generator.site.pages", "Pages.subjects"),
     ("search", "generator.search", "SearchIndex.write"),
     ("downloads & feeds", "generator.opendata", "OpenData.write"),
+    ("信用监测 (monitor)", "generator.monitor", "Monitor.compute"),
+    ("信用监测 (monitor)", "generator.monitor", "Monitor.office_html"),
+    ("信用监测 (monitor)", "generator.monitor", "Monitor.write_draft"),
+    ("信用监测 (monitor)", "generator.monitor", "Monitor.write"),
 ]
 
 
