@@ -51,8 +51,8 @@ def export(cache: Path, out: Path) -> None:
     from generator.opendata import OpenData
     from generator.opendata.ledger import empty
     from generator.pipeline import Result
-    from generator.site.chrome import Chrome
-    from generator.site.writer import TreeWriter
+    from generator.web.chrome import Chrome
+    from generator.web.writer import TreeWriter
 
     config = load_config(ROOT / "site.yml")
     records = {s.id: pl.read_parquet(cache / f"{s.id}.parquet") for s in config.datasets()}

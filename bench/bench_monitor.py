@@ -35,8 +35,8 @@ from generator.monitor import Monitor  # noqa: E402
 from generator.monitor.charts import monthly_bars  # noqa: E402
 from generator.opendata.ledger import SCHEMA, write_ledger  # noqa: E402
 from generator.pipeline import run  # noqa: E402
-from generator.site.chrome import Chrome  # noqa: E402
-from generator.site.writer import TreeWriter  # noqa: E402
+from generator.web.chrome import Chrome  # noqa: E402
+from generator.web.writer import TreeWriter  # noqa: E402
 
 TARGET_SHARE = 0.10
 

@@ -32,15 +32,15 @@ sys.path.insert(0, str(ROOT))
 from generator.config import load_config  # noqa: E402
 from generator.pipeline import run  # noqa: E402
 from generator.sample import write_sample  # noqa: E402
-from generator.site.chrome import Chrome  # noqa: E402
-from generator.site.model import Dataset, display_columns, prepare  # noqa: E402
 from generator.site.records import (  # noqa: E402
     job_for,
     record_href,
     render_records,
     render_rows,
 )
-from generator.site.writer import TreeWriter  # noqa: E402
+from generator.web.chrome import Chrome  # noqa: E402
+from generator.web.model import Dataset, display_columns, prepare  # noqa: E402
+from generator.web.writer import TreeWriter  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 MATERIAL_PAGES = 1000

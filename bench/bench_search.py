@@ -115,7 +115,7 @@ def load_datasets(cache: Path):
 
     from generator.config import load_config
     from generator.pipeline import Result
-    from generator.site.model import prepare
+    from generator.web.model import prepare
 
     config = load_config(ROOT / "site.yml")
     schemas = config.datasets()
@@ -128,7 +128,8 @@ def ordered_subjects(datasets):
     """(url, code, name, date) of every subject in the stage's order (newest first)."""
     import polars as pl
 
-    from generator.site.model import SUBJECT, subject_slug, subjects
+    from generator.web.model import SUBJECT, subjects
+    from generator.web.urls import subject_slug
 
     table = (
         subjects(datasets)
@@ -174,7 +175,7 @@ class TreePeak(threading.Thread):
 
 def index_child(cache: Path, out: Path, site: Path, sizes: str) -> None:
     from generator.search import SearchIndex
-    from generator.site.writer import TreeWriter
+    from generator.web.writer import TreeWriter
 
     sampler = TreePeak()
     sampler.start()
@@ -487,7 +488,7 @@ RECALL_JS = """async ([queries, sharded, unsharded, more, tokens]) => {
 
 def recall_child(cache: Path, out: Path, site: Path, main_subjects: int) -> None:
     from generator.search import SearchIndex
-    from generator.site.writer import TreeWriter
+    from generator.web.writer import TreeWriter
 
     datasets, schemas, _ = load_datasets(cache)
     urls = narrative_urls(site)
@@ -601,7 +602,7 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
 def loss_line(result, records: int) -> None:
     import polars as pl
 
-    from generator.site.model import SUBJECT
+    from generator.web.model import SUBJECT
 
     total = natural = 0
     for ds in result.records:

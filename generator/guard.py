@@ -449,7 +449,7 @@ class Guard:
         return bool(state == {"stamp": detector_stamp(), "site": str(out.resolve())})
 
     def __call__(self, root: Path, counts: Any = None) -> None:
-        from .site.writer import count_files
+        from .web.writer import count_files
 
         findings = []
         if self.content is not None:

@@ -12,8 +12,9 @@ from typing import Any
 
 import yaml
 
-from generator.site.nav import columns, footer_links, root_for, section_of
-from generator.templating import cn_date, environment
+from generator.web.nav import columns, footer_links, section_of
+from generator.web.templating import cn_date, environment
+from generator.web.urls import root_for
 
 _site: dict[str, Any] = {}
 

@@ -288,7 +288,7 @@ def conclusion(result: Result, acc: dict[str, Any]) -> str:
 
 def render_html(result: Result, config: Config, monitor: str = "") -> str:
     """The office's report as one Chinese HTML page, issues grouped by file with their fix."""
-    from .templating import template
+    from .web.templating import template
 
     acc = accounting(result)
     names = {s.id: s.name for s in config.schemas.values()}

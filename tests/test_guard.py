@@ -139,7 +139,7 @@ def test_blocks_find_each_leak_once_across_boundaries(tmp_path, monkeypatch):
 
 
 def _writer_tree(tmp_path, guard, prev=None, inherit=False):
-    from generator.site.writer import TreeWriter
+    from generator.web.writer import TreeWriter
 
     new = tmp_path / f"new{len(list(tmp_path.glob('new*')))}"
     new.mkdir()

@@ -25,8 +25,8 @@ from generator.opendata.ledger import empty, gone_reasons, update
 from generator.pipeline import run
 from generator.report import accounting
 from generator.sample.history import write_history
-from generator.site.chrome import Chrome
-from generator.site.writer import TreeWriter
+from generator.web.chrome import Chrome
+from generator.web.writer import TreeWriter
 
 # 2025: 国庆 and 中秋 from 10-01 to 10-08; 09-28 (Sunday) and 10-11 (Saturday) are 调休 workdays.
 FRIDAY_BEFORE = dt.date(2025, 9, 26)

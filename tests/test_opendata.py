@@ -25,7 +25,7 @@ from generator.opendata.export import Placer, export_dataset
 from generator.opendata.fields import fields_for
 from generator.pipeline import Result, run
 from generator.sample import write_sample
-from generator.site.writer import TreeWriter
+from generator.web.writer import TreeWriter
 
 TODAY = dt.date(2026, 11, 22)
 FORMULA = "示例市公式测试有限公司"

@@ -29,9 +29,10 @@ from site_demo import (
 )
 
 from generator.guard import scan_bytes
-from generator.site.extras import column_keys, flag
-from generator.site.model import display_columns, subject_slug
-from generator.templating import cn_date
+from generator.web.extras import column_keys, flag
+from generator.web.model import display_columns
+from generator.web.templating import cn_date
+from generator.web.urls import subject_slug
 
 __all__ = ["demo"]  # the session fixture, imported for pytest
 
@@ -193,10 +194,11 @@ def test_record_page_cut_renders_what_jinja_renders(demo: Demo):
     """The record template cut at its values gives, for every record, Jinja's own bytes."""
     from markupsafe import Markup
 
-    from generator.site.chrome import Chrome
-    from generator.site.model import prepare, subject_slug
     from generator.site.records import RecordPage, job_for
-    from generator.templating import environment, template
+    from generator.web.chrome import Chrome
+    from generator.web.model import prepare
+    from generator.web.templating import environment, template
+    from generator.web.urls import subject_slug
 
     chrome = Chrome(demo.config, "assets/stylesheets/main.css")
     chrome.xy["site"]["url"] = "https://credit.example.gov.cn/a&b/"  # escaped in the URL
@@ -462,7 +464,7 @@ def test_failed_build_leaves_previous_site(
 
 
 def test_tree_writer_moves_new_files_and_links_unchanged_ones(tmp_path: Path):
-    from generator.site.writer import TreeWriter
+    from generator.web.writer import TreeWriter
 
     prev, new, scratch = tmp_path / "prev", tmp_path / "new", tmp_path / "scratch"
     (prev / "pf").mkdir(parents=True)

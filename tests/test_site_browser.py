@@ -131,8 +131,8 @@ def test_report_prints_to_a4_pdf(page, credit_url: str, demo: Demo):
     pages, without the site's header and menu, and the text reads back."""
     from pypdf import PdfReader
 
-    from generator.site.model import subject_slug
     from generator.site.subject import report_number
+    from generator.web.urls import subject_slug
 
     page.goto(f"{credit_url}subject/{subject_slug(BUSY_CODE)}/credit-report/")
     assert page.is_visible("[data-xy-print]")  # the 打印 button, shown by site.js

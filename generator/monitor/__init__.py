@@ -21,8 +21,8 @@ from markupsafe import Markup
 
 from ..config import Config
 from ..pipeline import Result
-from ..site.chrome import Chrome
-from ..site.writer import TreeWriter
+from ..web.chrome import Chrome
+from ..web.writer import TreeWriter
 from . import figures as F
 from .calendar import WorkCalendar
 from .records import Settings, record_times

@@ -12,7 +12,7 @@ import polars as pl
 from markupsafe import Markup
 
 from ..issues import codes
-from ..templating import template
+from ..web.templating import template
 from . import figures as F
 
 if TYPE_CHECKING:

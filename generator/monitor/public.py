@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ..site.chrome import Chrome
-from ..site.pages import Pages
-from ..site.writer import TreeWriter
+from ..web.chrome import Chrome
+from ..web.shell import Shell
+from ..web.writer import TreeWriter
 from . import charts
 from . import figures as F
 from .office import pct
@@ -119,7 +119,7 @@ def write_public(monitor: Monitor, writer: TreeWriter, chrome: Chrome) -> list[s
     if not parts:
         return []
     months = monitor.months()
-    pages = Pages(chrome, writer, monitor.result.today)
+    pages = Shell(chrome, writer, monitor.result.today)
     pages.page(
         URL,
         ["monitor/public.html"],

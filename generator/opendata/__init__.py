@@ -18,9 +18,9 @@ import polars as pl
 from ..config import Config, Schema
 from ..disclose import PUBLISHED, REJECTED
 from ..pipeline import Result
-from ..site.chrome import Chrome
-from ..site.pages import Pages
-from ..site.writer import TreeWriter
+from ..web.chrome import Chrome
+from ..web.shell import Shell
+from ..web.writer import TreeWriter
 from .export import FileInfo, Placer, export_dataset
 from .feeds import feed_rel, render_feed, titles
 from .fields import ID_LABEL, Field, examples, export_frame, fields_for
@@ -105,7 +105,7 @@ class OpenData:
         sums.append((PACKAGE, placer.write_bytes(PACKAGE, package)[1]))
         placer.write_bytes("downloads/SHA256SUMS", sha256sums(sums))
         # The catalogue and changelog pages.
-        pages = Pages(chrome, writer, today)
+        pages = Shell(chrome, writer, today)
         downloads_page(pages, [p.catalogue for p in parts], dict(site.get("licence") or {}))
         titled = pl.concat(
             [p.titles.select(pl.lit(p.schema.id).alias("dataset"), "id", "title") for p in parts]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ..site.writer import TreeWriter
+from ..web.writer import TreeWriter
 from .fields import Field, spreadsheet_safe
 from .xlsx import write_xlsx
 

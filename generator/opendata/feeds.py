@@ -12,8 +12,8 @@ import polars as pl
 from feedgen.feed import FeedGenerator
 
 from ..config import Schema
-from ..site.records import record_href
-from ..templating import cn_date
+from ..web.templating import cn_date
+from ..web.urls import record_href
 
 FEED_ENTRIES = 50
 CST = dt.timezone(dt.timedelta(hours=8))  # dates are Beijing dates

@@ -7,9 +7,9 @@ from typing import Any
 import polars as pl
 
 from ..report import REASON_LABELS
-from ..site.pages import Pages
-from ..site.records import record_href
-from ..templating import cn_date
+from ..web.shell import Shell
+from ..web.templating import cn_date
+from ..web.urls import record_href
 from .export import FORMAT_NAMES, FileInfo
 from .fields import TYPE_NAMES, Field
 from .ledger import ADDED, CHANGED, REJECTED, REMOVED, WITHDRAWN
@@ -33,7 +33,7 @@ def reason_text(code: str | None) -> str:
 
 
 def downloads_page(
-    pages: Pages,
+    pages: Shell,
     datasets: list[dict[str, Any]],
     licence: dict[str, str],
 ) -> None:
@@ -81,7 +81,7 @@ def downloads_page(
 
 
 def changelog_pages(
-    pages: Pages, ledger: pl.DataFrame, names: dict[str, str], titles: pl.DataFrame
+    pages: Shell, ledger: pl.DataFrame, names: dict[str, str], titles: pl.DataFrame
 ) -> list[str]:
     """/downloads/changelog/ and one page per build; returns their URLs.
 
@@ -107,7 +107,7 @@ def changelog_pages(
 
 
 def _build_page(
-    pages: Pages,
+    pages: Shell,
     build: dict[str, Any],
     events: pl.DataFrame,
     names: dict[str, str],

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Schema
-from ..site.model import Dataset
-from ..site.writer import TreeWriter
+from ..web.model import Dataset
+from ..web.writer import TreeWriter
 from .bundles import TIMEOUT, SearchError, bundle_files, index_bundles, spool
 from .documents import Doc, article_docs, number_entries, subject_docs
 from .tokens import fnv1a, normalise

@@ -28,7 +28,8 @@ import polars as pl
 from markupsafe import escape
 
 from ..config import Schema
-from ..site.model import ID, SUBJECT, Dataset, subject_slug, subjects
+from ..web.model import ID, SUBJECT, Dataset, subjects
+from ..web.urls import subject_slug
 from .tokens import EVERY, encode, filter_word
 
 TITLES_PER_SUBJECT = 30  # distinct record titles written into a subject's document

@@ -18,12 +18,13 @@ from typing import Protocol
 from ..config import PACKAGE_DIR, Config, Schema
 from ..fsutil import replace_dir
 from ..pipeline import Result
-from .chrome import Chrome
-from .model import ID, Dataset, prepare, subjects
+from ..web.chrome import Chrome
+from ..web.model import ID, Dataset, prepare, subjects
+from ..web.urls import record_href
+from ..web.writer import Counts, Scanner, TreeWriter, removed
 from .narrative import REPLACED, NarrativeError, articles, build_narrative, material_css, page_urls
 from .pages import Pages
-from .records import job_for, record_href, render_records
-from .writer import Counts, Scanner, TreeWriter, removed
+from .records import job_for, render_records
 
 __all__ = ["Extra", "SearchStage", "SiteStats", "SiteError", "build_site"]
 SiteError = NarrativeError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -13,13 +13,14 @@ from urllib.parse import quote, urlsplit
 import polars as pl
 from markupsafe import Markup
 
-from ..templating import cn_date, template
-from .chrome import FAVICON, SITE_CSS, SITE_JS, Chrome, read_asset
-from .model import ID, SUBJECT, UNTIL, Dataset, subject_slug
+from ..web.chrome import FAVICON, SITE_CSS, SITE_JS, Chrome, read_asset
+from ..web.model import ID, SUBJECT, UNTIL, Dataset
+from ..web.shell import Shell
+from ..web.templating import cn_date, template
+from ..web.urls import root_for, subject_slug
+from ..web.writer import TreeWriter
 from .narrative import Article
-from .nav import root_for
 from .subject import REPORT_DIR, Group, qr_svg, subject_context
-from .writer import TreeWriter
 
 PAGE_SIZE = 50
 HOME_LATEST = 5
@@ -40,8 +41,8 @@ class Pager:
         return range(max(1, self.n - 2), min(self.pages, self.n + 2) + 1)
 
 
-class Pages:
-    """Renders pages through the shared layout and writes them with `writer`."""
+class Pages(Shell):
+    """The site's own pages: lists, subjects, home, search, 404 and the sitemap."""
 
     def __init__(
         self,
@@ -50,27 +51,8 @@ class Pages:
         today: dt.date,
         feed: Callable[[str], str] | None = None,
     ):
-        self.chrome = chrome
-        self.writer = writer
-        self.today = today
+        super().__init__(chrome, writer, today)
         self.feed = feed  # dataset -> its Atom feed URL, when the open-data stage runs
-        self.urls: list[str] = []  # directory URLs written, for the sitemap
-        self.site_url = str(chrome.xy["site"]["url"])
-        self.site_name = str(chrome.xy["site"]["name"])
-
-    def page(
-        self, url: str, names: Sequence[str], section: str, search: bool = True, **ctx: Any
-    ) -> None:
-        """Render a page at directory URL `url` (relative, "" for the home page)."""
-        root = ctx.pop("root", None) or root_for(url)
-        html = template(*names).render(
-            ctx, chrome=self.chrome.get(root, section, search), root=root, site_name=self.site_name
-        )
-        self.writer.write(
-            f"{url}index.html" if url.endswith("/") or not url else url, html.encode()
-        )
-        if url.endswith("/") or not url:
-            self.urls.append(url)
 
     # ---------------------------------------------------------------- lists
 
@@ -243,7 +225,9 @@ class Pages:
         chrome["head"] = Markup(
             '<link rel="icon" href="data:image/svg+xml,{}"><style>{}</style><script>{}</script>'
         ).format(
-            quote(read_asset(FAVICON), safe=""), Markup(read_asset(SITE_CSS)), Markup(read_asset(SITE_JS))
+            quote(read_asset(FAVICON), safe=""),
+            Markup(read_asset(SITE_CSS)),
+            Markup(read_asset(SITE_JS)),
         )
         html = template("site/404.html").render(chrome=chrome, root=root, site_name=self.site_name)
         self.writer.write("404.html", html.encode())

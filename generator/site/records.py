@@ -27,10 +27,11 @@ import polars as pl
 from jinja2 import Template
 from markupsafe import Markup, escape
 
-from ..templating import template
-from .chrome import Chrome
-from .model import ID, SUBJECT, UNTIL, Dataset, subject_slug
-from .writer import Counts, Scanner, TreeWriter
+from ..web.chrome import Chrome
+from ..web.model import ID, SUBJECT, UNTIL, Dataset
+from ..web.templating import template
+from ..web.urls import subject_slug
+from ..web.writer import Counts, Scanner, TreeWriter
 
 CHUNK = 25_000
 PARALLEL_FROM = 20_000  # records; below this, worker start-up costs more than it saves
@@ -49,11 +50,6 @@ _PROBE = {
     "subject": "k0123456789",
 }
 Fill = Callable[[tuple[bytes, ...]], bytes]
-
-
-def record_href(dataset: str, rid: str) -> str:
-    """A record page's URL relative to the site root (also its file path)."""
-    return f"{dataset}/{rid}.html"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ import zxingcpp
 from markupsafe import Markup
 
 from ..config import Schema
-from .model import Dataset, subject_slug
+from ..web.model import Dataset
+from ..web.urls import subject_slug
 
 REPORT_PREFIX = "XYBG"
 # The 信用报告's folder under its subject's. Never "report…": that is the office's own

@@ -19,7 +19,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from .config import PACKAGE_DIR
+from ..config import PACKAGE_DIR
 
 TEMPLATE_DIR = PACKAGE_DIR / "templates"
 OVERRIDES_DIR = PACKAGE_DIR.parent / "overrides"

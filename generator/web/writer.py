@@ -7,6 +7,7 @@ mtimes see only the pages a data change touched).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -136,10 +137,8 @@ class TreeWriter:
         path = f"{self.new}/{rel}"
         if self.prev is None or _size(f"{self.prev}/{rel}") != size:
             self._mkdir(path.rpartition("/")[0])
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)  # never rename over a path linked into the previous tree
-            except FileNotFoundError:
-                pass
             try:
                 os.rename(src, path)
                 self.counts.files += 1

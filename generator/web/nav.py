@@ -59,9 +59,3 @@ def section_of(url: str, items: list[NavItem]) -> str:
         if item.href and url.startswith(item.href) and len(item.href) > len(best):
             best = item.href
     return best if best or url == "" else "-"
-
-
-def root_for(url: str) -> str:
-    """Relative prefix from a page at `url` (directory URL, relative) back to the root."""
-    depth = url.count("/")
-    return "../" * depth if depth else "./"

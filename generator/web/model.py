@@ -7,7 +7,6 @@ plain Python tuples. Internal provenance columns never leave this module.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,11 +16,11 @@ from markupsafe import escape
 
 from ..config import Schema
 from .extras import column_keys, flag
+from .urls import slug
 
 ID, SUBJECT, UNTIL = "_id", "_subject", "_until"
 CN_DATE = "%Y年%-m月%-d日"
 _WAN = re.compile(r"[(（]万元[)）]$")
-_SAFE_KEY = re.compile(r"[0-9A-Za-z]{1,40}")
 
 
 @dataclass
@@ -59,16 +58,6 @@ def amount(value: float) -> str:
     """0.5 (万元) → 0.5万元（5000元）."""
     wan = Decimal(repr(float(value)))
     return f"{_num(wan)}万元（{_num((wan * 10000).quantize(Decimal('0.01')))}元）"
-
-
-def slug(value: str) -> str:
-    """Stable URL segment for a facet value (department names are not URL-friendly)."""
-    return hashlib.sha256(value.encode()).hexdigest()[:10]
-
-
-def subject_slug(key: str) -> str:
-    """URL segment of a subject page: the code itself when it is plain, else a hash."""
-    return key if _SAFE_KEY.fullmatch(key) else "k" + slug(key)
 
 
 def display_columns(schema: Schema) -> list[tuple[str, str, str]]:

@@ -8,8 +8,8 @@ from typing import Any
 from markupsafe import Markup
 
 from ..config import Config
-from ..templating import OVERRIDES_DIR, template
 from .nav import NavItem, columns, footer_links
+from .templating import OVERRIDES_DIR, template
 
 SITE_CSS, SITE_JS = "assets/xy/site.css", "assets/xy/site.js"
 FAVICON = "assets/xy/favicon.svg"
