@@ -18,6 +18,7 @@ from typing import Protocol
 from ..config import PACKAGE_DIR, Config, Schema
 from ..fsutil import replace_dir
 from ..pipeline import Result
+from ..web.cache import site_cache
 from ..web.chrome import Chrome
 from ..web.model import ID, Dataset, prepare, subjects
 from ..web.urls import record_href
@@ -116,20 +117,21 @@ def build_site(
             prev = out if out.is_dir() else None
             narrative = build_narrative(mkdocs_file, site_file, scratch / "mkdocs", result.today)
             if verify is None:
-                writer = TreeWriter(tmp, prev)
+                writer = TreeWriter(tmp, prev, track=True)
             else:
-                writer = TreeWriter(tmp, prev, verify.scanner, verify.inherit(out))
+                writer = TreeWriter(tmp, prev, verify.scanner, verify.inherit(out), track=True)
             writer.copy_tree(narrative, skip=REPLACED)
             chrome = Chrome(config, material_css(narrative))
+            cache = site_cache(work, config, chrome.material_css)
             datasets = [prepare(result.published(s.id), s, result.today) for s in config.datasets()]
             pages = Pages(chrome, writer, result.today, feed=extra.feed if extra else None)
             # Subject pages and 信用报告 first: a report prints every field of its records,
             # which the record pages' stage drops once written.
-            n_subjects = pages.subjects(subjects(datasets), datasets)
+            n_subjects = pages.subjects(subjects(datasets), datasets, cache)
             jobs = [(ds, job_for(ds, chrome)) for ds in datasets]
-            writer.counts.add(render_records(jobs, writer, scratch / "records", workers))
+            writer.counts.add(render_records(jobs, writer, scratch / "records", workers, cache))
             for ds in datasets:
-                pages.dataset_lists(ds)
+                pages.dataset_lists(ds, cache)
             pages.objection_form()
             pages.home(datasets, articles(content_dir, "news"), articles(content_dir, "cases"))
             pages.search(datasets)
@@ -151,6 +153,7 @@ def build_site(
                 verify.forget()  # the swap below changes the live tree
         if verify is not None:
             verify.passed(out)
+        cache.save(writer.counts.stamps)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return SiteStats(

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 import polars as pl
 from markupsafe import Markup
 
+from ..web.cache import Ident, RenderCache, row_hashes, text_hash
 from ..web.chrome import FAVICON, SITE_CSS, SITE_JS, Chrome, read_asset
 from ..web.model import ID, SUBJECT, UNTIL, Dataset
 from ..web.shell import Shell
@@ -25,6 +26,13 @@ from .subject import REPORT_DIR, Group, qr_svg, subject_context
 PAGE_SIZE = 50
 HOME_LATEST = 5
 SITEMAP_MAX = 50_000  # URLs per sitemap file (sitemaps.org limit)
+_LISTS = "lists"
+_FAMILIES = ("subjects", "reports")  # render-cache families of a subject's two pages
+_SUBJECT_FILES = ("index.html", f"{REPORT_DIR}/index.html")
+
+
+def _slug_dir(key: Any) -> str:
+    return f"subject/{subject_slug(str(key))}/"
 
 
 @dataclass
@@ -53,11 +61,18 @@ class Pages(Shell):
     ):
         super().__init__(chrome, writer, today)
         self.feed = feed  # dataset -> its Atom feed URL, when the open-data stage runs
+        self.cache: RenderCache | None = None  # list pages' render cache (dataset_lists)
+        self._lists: dict[str, tuple[int, int, Ident]] = {}  # its previous pages
 
     # ---------------------------------------------------------------- lists
 
-    def dataset_lists(self, ds: Dataset) -> None:
-        """The list of a dataset and one list per facet value, paginated."""
+    def dataset_lists(self, ds: Dataset, cache: RenderCache | None = None) -> None:
+        """The list of a dataset and one list per facet value, paginated; with a render
+        cache, a page whose every shown value is unchanged is kept, not rendered."""
+        if cache is not None and cache is not self.cache:
+            self.cache = cache
+            cache.family(_LISTS)
+            self._lists = cache.lookup(_LISTS)
         rows = self._rows(ds)
         facets = [
             {"key": f.key, "label": f.label, "values": [(s, v, len(p)) for s, v, p in f.values]}
@@ -111,28 +126,43 @@ class Pages(Shell):
                         facets=facets, root=root, ds_id=ds.id, current=current
                     )
                 )
-            self.page(
-                url,
-                [f"site/list-{ds.id}.html", "site/list.html"],
-                f"{ds.id}/",
-                ds_id=ds.id,
-                ds_name=ds.name,
-                feed=self.feed(ds.id) if self.feed else "",
-                heading=heading,
-                facet=facet,
-                description=ds.description,
-                total=len(rows),
-                show_ds=False,
-                rows=rows[(n - 1) * PAGE_SIZE : n * PAGE_SIZE],
-                facets_html=facet_html[root],
-                pager=Pager(n, pages, base, root),
-            )
+            ctx = {
+                "ds_id": ds.id,
+                "ds_name": ds.name,
+                "feed": self.feed(ds.id) if self.feed else "",
+                "heading": heading,
+                "facet": facet,
+                "description": ds.description,
+                "total": len(rows),
+                "show_ds": False,
+                "rows": rows[(n - 1) * PAGE_SIZE : n * PAGE_SIZE],
+                "facets_html": facet_html[root],
+                "pager": Pager(n, pages, base, root),
+            }
+            if not self._kept_list(url, ctx):
+                self.page(url, [f"site/list-{ds.id}.html", "site/list.html"], f"{ds.id}/", **ctx)
+
+    def _kept_list(self, url: str, ctx: dict[str, Any]) -> bool:
+        """Keep the previous build's list page at `url` if it showed the same `ctx`."""
+        if self.cache is None:
+            return False
+        rel = f"{url}index.html"
+        h = text_hash(url, sorted(ctx.items()))
+        self.cache.add(_LISTS, rel, h)
+        old = self._lists.get(rel)
+        if old is None or old[:2] != h or not self.writer.keep(rel, old[2]):
+            return False
+        self.cache.count(_LISTS, 1)
+        self.urls.append(url)
+        return True
 
     # ---------------------------------------------------------------- subjects
 
-    def subjects(self, table: pl.DataFrame, datasets: list[Dataset]) -> int:
+    def subjects(
+        self, table: pl.DataFrame, datasets: list[Dataset], cache: RenderCache | None = None
+    ) -> int:
         """One page and one 信用报告 per subject key (never for natural persons: their
-        key is null)."""
+        key is null); with a render cache, only those whose records changed."""
         if table.is_empty():
             return 0
         by_id = {ds.id: ds for ds in datasets}
@@ -148,7 +178,13 @@ class Pages(Shell):
             "_html",
             "_name",
         )
-        count = 0
+        keys, kept = self._reuse_subjects(table, cache)
+        for key in keys:
+            base = f"subject/{subject_slug(str(key))}/"
+            self.urls += [base, f"{base}{REPORT_DIR}/"]
+        done = [k for k in keys if all(f"{_slug_dir(k)}{p}" in kept for p in _SUBJECT_FILES)]
+        if done:
+            table = table.filter(~pl.col(SUBJECT).is_in(done))
         rules = self.chrome.config.rules
         # The table is sorted by subject, then newest first: one pass, no per-group frames.
         for key, recs in groupby(table.iter_rows(), key=itemgetter(0)):
@@ -161,18 +197,54 @@ class Pages(Shell):
             ctx = subject_context(
                 str(key), name or str(key), shown, self.today, self.site_url, rules
             )
-            base = f"subject/{subject_slug(str(key))}/"
-            self.page(base, ["site/subject.html"], "-", **ctx)
-            self.page(
-                f"{base}{REPORT_DIR}/",
-                ["site/report.html"],
-                "-",
-                data_date=cn_date(self.today),
-                qr=qr_svg(ctx["report_url"]),
-                **ctx,
-            )
-            count += 1
-        return count
+            base = _slug_dir(key)
+            if f"{base}index.html" not in kept:
+                self._render(base, ["site/subject.html"], **ctx)
+            if f"{base}{REPORT_DIR}/index.html" not in kept:
+                self._render(
+                    f"{base}{REPORT_DIR}/",
+                    ["site/report.html"],
+                    data_date=cn_date(self.today),
+                    qr=qr_svg(ctx["report_url"]),
+                    **ctx,
+                )
+        return len(keys)
+
+    def _render(self, url: str, names: list[str], **ctx: Any) -> None:
+        """A subject's page, its URL already listed for the sitemap."""
+        self.page(url, names, "-", **ctx)
+        self.urls.pop()
+
+    def _reuse_subjects(
+        self, table: pl.DataFrame, cache: RenderCache | None
+    ) -> tuple[list[Any], set[str]]:
+        """Every subject key, and the files (page, 信用报告) kept from the previous build:
+        those whose subject's records (every value the pages show) did not change. The
+        信用报告 prints the build date: its family is keyed by it."""
+        keys = table.get_column(SUBJECT).unique(maintain_order=True).to_list()
+        if cache is None:
+            return keys, set()
+        row = pl.concat_str(
+            [pl.col(c).cast(pl.Utf8).fill_null("\x00") for c in table.columns[1:]],
+            separator="\x1f",
+        )
+        per = (
+            table.select(SUBJECT, row.alias("_row"))
+            .group_by(SUBJECT, maintain_order=True)
+            .agg(pl.col("_row").str.join("\x1e"))
+        )
+        hashes = row_hashes(per, ["_row"])
+        dirs = [_slug_dir(k) for k in per.get_column(SUBJECT).to_list()]
+        kept: set[str] = set()
+        for family, suffix, parts in zip(
+            _FAMILIES, _SUBJECT_FILES, ((), (self.today,)), strict=True
+        ):
+            cache.family(family, *parts)
+            pages = pl.DataFrame({"rel": [f"{d}{suffix}" for d in dirs]}).hstack(hashes)
+            mine = {r for r, i in cache.candidates(family, pages).items() if self.writer.keep(r, i)}
+            cache.count(family, len(mine))
+            kept |= mine
+        return keys, kept
 
     def objection_form(self) -> None:
         """The printable 异议申请表, filled in from the query string of a record's link."""

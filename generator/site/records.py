@@ -27,6 +27,7 @@ import polars as pl
 from jinja2 import Template
 from markupsafe import Markup, escape
 
+from ..web.cache import RenderCache, row_hashes
 from ..web.chrome import Chrome
 from ..web.model import ID, SUBJECT, UNTIL, Dataset
 from ..web.templating import template
@@ -176,11 +177,14 @@ def render_rows(job: RecordJob, frame: pl.DataFrame, writer: TreeWriter) -> None
         write(f"{folder}{rid}.html", page)
 
 
-def _chunk(args: tuple[RecordJob, str, str, str | None, Scanner | None, bool]) -> Counts:
+Task = tuple[RecordJob, str, str, str | None, Scanner | None, bool, bool]
+
+
+def _chunk(args: Task) -> Counts:
     """Worker: render the rows of one chunk file (checked by the scanner as they are written)."""
     start = time.process_time()
-    job, ipc, new, prev, scanner, inherit = args
-    writer = TreeWriter(Path(new), Path(prev) if prev else None, scanner, inherit)
+    job, ipc, new, prev, scanner, inherit, track = args
+    writer = TreeWriter(Path(new), Path(prev) if prev else None, scanner, inherit, track)
     render_rows(job, pl.read_ipc(ipc), writer)
     os.unlink(ipc)
     counts = writer.finish()
@@ -188,43 +192,75 @@ def _chunk(args: tuple[RecordJob, str, str, str | None, Scanner | None, bool]) -
     return counts
 
 
+# What a record page shows of its record (with the dataset's template, chrome and config,
+# which the render cache's family key covers).
+PAGE_INPUTS = (ID, SUBJECT, UNTIL, "_t0", "_t1", "_html")
+FAMILY = "records"
+
+
+def reuse(ds: Dataset, writer: TreeWriter, cache: RenderCache | None) -> pl.DataFrame:
+    """Keep the previous build's page of every record whose inputs did not change;
+    return the rows whose pages must be rendered."""
+    if cache is None:
+        return ds.frame
+    cache.family(FAMILY)
+    pages = pl.concat(
+        [
+            ds.frame.select((pl.lit(f"{ds.id}/") + pl.col(ID) + pl.lit(".html")).alias("rel")),
+            row_hashes(ds.frame, PAGE_INPUTS),
+        ],
+        how="horizontal",
+    )
+    candidates = cache.candidates(FAMILY, pages)
+    if not candidates:
+        return ds.frame
+    keep = writer.keep
+    kept = [rel[len(ds.id) + 1 : -5] for rel, ident in candidates.items() if keep(rel, ident)]
+    cache.count(FAMILY, len(kept))
+    return ds.frame.filter(~pl.col(ID).is_in(kept))
+
+
 def render_records(
     items: list[tuple[Dataset, RecordJob]],
     writer: TreeWriter,
     scratch: Path,
     workers: int | None = None,
+    cache: RenderCache | None = None,
 ) -> Counts:
-    """Write every record page; in parallel when there are many.
+    """Write every record page (but those the render cache keeps); in parallel when
+    there are many.
 
     Drops each dataset's `_html` column once its pages are written: the other pages do
     not need it, and at a million records it is most of the memory.
     """
-    total = sum(ds.count for ds, _ in items)
+    todo = [(ds, job, reuse(ds, writer, cache)) for ds, job in items]
+    total = sum(frame.height for _, _, frame in todo)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM else 1
     counts = Counts()
     if workers <= 1:
-        for ds, job in items:
-            render_rows(job, ds.frame, writer)
+        for ds, job, frame in todo:
+            render_rows(job, frame, writer)
             ds.frame = ds.frame.drop("_html")
         return counts  # already counted by `writer`
     scratch.mkdir(parents=True, exist_ok=True)
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for part in pool.map(_chunk, _tasks(items, writer, scratch)):
+        for part in pool.map(_chunk, _tasks(todo, writer, scratch)):
             counts.add(part)
     return counts
 
 
 def _tasks(
-    items: list[tuple[Dataset, RecordJob]], writer: TreeWriter, scratch: Path
-) -> Iterator[tuple[RecordJob, str, str, str | None, Scanner | None, bool]]:
+    todo: list[tuple[Dataset, RecordJob, pl.DataFrame]], writer: TreeWriter, scratch: Path
+) -> Iterator[Task]:
     """One Arrow file per chunk of rows, so a worker reads only its own rows."""
-    for ds, job in items:
+    w = writer
+    for ds, job, frame in todo:
         # Record pages are flat files in the dataset's folder: the one directory they need.
         os.makedirs(os.path.join(writer.new, ds.id), exist_ok=True)
-        for start in range(0, ds.count, CHUNK):
+        for start in range(0, frame.height, CHUNK):
             ipc = scratch / f"{ds.id}-{start}.arrow"
-            ds.frame.slice(start, CHUNK).write_ipc(ipc, compression="uncompressed")
-            yield job, str(ipc), writer.new, writer.prev, writer.scanner, writer.inherit
+            frame.slice(start, CHUNK).write_ipc(ipc, compression="uncompressed")
+            yield job, str(ipc), w.new, w.prev, w.scanner, w.inherit, w.track
         ds.frame = ds.frame.drop("_html")

@@ -34,6 +34,9 @@ class Counts:
     scanned: int = 0  # files whose bytes the scanner read (the rest: unchanged, inherited)
     scan_s: float = 0.0  # seconds spent scanning, summed over processes
     findings: list[Any] = field(default_factory=list)
+    kept: int = 0  # files not rendered: linked from the previous build (render cache)
+    # rel -> (inode, size, mtime_ns) of each file written, when the writer tracks them
+    stamps: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     def add(self, other: Counts) -> None:
         self.files += other.files
@@ -42,6 +45,8 @@ class Counts:
         self.scanned += other.scanned
         self.scan_s += other.scan_s
         self.findings += other.findings
+        self.kept += other.kept
+        self.stamps.update(other.stamps)
 
 
 class TreeWriter:
@@ -50,6 +55,8 @@ class TreeWriter:
     With a `scanner`, every file is checked as it is written, from the bytes in hand (no
     re-read of the tree). With `inherit`, a file identical to the previous build's keeps
     that build's verdict: the previous tree passed the same scanner before it went live.
+    With `track`, the identity of every file placed is kept in `counts.stamps` (for the
+    render cache, generator/web/cache.py).
     """
 
     def __init__(
@@ -58,12 +65,14 @@ class TreeWriter:
         prev: Path | None,
         scanner: Scanner | None = None,
         inherit: bool = False,
+        track: bool = False,
     ):
         self.new = str(new)
         self.prev = str(prev) if prev is not None and prev.is_dir() else None
         self.counts = Counts()
         self.scanner = scanner
         self.inherit = inherit and self.prev is not None
+        self.track = track
         self._dirs: set[str] = set()
 
     def scan(self, rel: str, data: bytes | None = None, linked: bool = False) -> None:
@@ -104,9 +113,11 @@ class TreeWriter:
         path = f"{self.new}/{rel}"
         self._mkdir(path.rpartition("/")[0])
         self.counts.files += 1
-        if self.prev is not None and self._same(f"{self.prev}/{rel}", data):
+        old = self._same(f"{self.prev}/{rel}", data) if self.prev is not None else None
+        if old is not None:
             try:
                 os.link(f"{self.prev}/{rel}", path)
+                self.stamp(rel, old)
                 self.scan(rel, data, linked=True)
                 return
             except OSError:  # another filesystem: copy the bytes, still unchanged
@@ -121,10 +132,47 @@ class TreeWriter:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             os.write(fd, data)
+            if self.track:
+                self.stamp(rel, os.fstat(fd))
         finally:
             os.close(fd)
         self.counts.changed += 1
         self.scan(rel, data)
+
+    def stamp(self, rel: str, st: os.stat_result) -> None:
+        """Note the identity of the file now at `rel` (when tracking)."""
+        if self.track:
+            self.counts.stamps[rel] = (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def keep(self, rel: str, ident: tuple[int, int, int]) -> bool:
+        """Place the previous build's file at `rel` without rendering it, if it is still
+        the file the render cache knows (same inode, size and mtime); else False.
+
+        The file is hard-linked, as write() links an unchanged page, and keeps the
+        previous build's guard verdict the same way (or is scanned from disk)."""
+        if self.prev is None:
+            return False
+        old = f"{self.prev}/{rel}"
+        try:
+            st = os.stat(old)
+        except OSError:
+            return False
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != ident:
+            return False
+        path = f"{self.new}/{rel}"
+        self._mkdir(path.rpartition("/")[0])
+        try:
+            os.link(old, path)
+        except FileExistsError:
+            os.unlink(path)
+            os.link(old, path)
+        except OSError:
+            return False
+        self.counts.files += 1
+        self.counts.kept += 1
+        self.stamp(rel, st)
+        self.scan(rel, linked=True)
+        return True
 
     def move(self, rel: str, src: str) -> int:
         """Move the file `src` (a scratch file) to `rel`; return its size.
@@ -143,6 +191,8 @@ class TreeWriter:
                 os.rename(src, path)
                 self.counts.files += 1
                 self.counts.changed += 1
+                if self.track:
+                    self.stamp(rel, os.stat(path))
                 self.scan(rel)
                 return size
             except OSError:
@@ -153,14 +203,16 @@ class TreeWriter:
         return size
 
     @staticmethod
-    def _same(old: str, data: bytes) -> bool:
-        if _size(old) != len(data):
-            return False
+    def _same(old: str, data: bytes) -> os.stat_result | None:
+        """The stat of the previous build's file when its bytes equal `data`, else None."""
         try:
+            st = os.stat(old)
+            if st.st_size != len(data):
+                return None
             with open(old, "rb") as fh:
-                return fh.read() == data
+                return st if fh.read() == data else None
         except OSError:
-            return False
+            return None
 
     def copy_tree(self, src: Path, skip: set[str]) -> None:
         """Feed every file under `src` (but `skip`, relative paths) through write()."""
