@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from ..web.cache import text_hash
 from ..web.writer import TreeWriter
 from .fields import Field, spreadsheet_safe
 from .xlsx import write_xlsx
@@ -22,6 +25,7 @@ from .xlsx import write_xlsx
 BOM = b"\xef\xbb\xbf"
 FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "json": "JSON", "ndjson": "NDJSON"}
 _CHUNK = 1 << 20
+FAMILY = "downloads"  # render-cache family of the download files
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Placer:
 
     def __init__(self, writer: TreeWriter):
         self.writer = writer
+        self._previous: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     def path(self, rel: str) -> Path:
         path = Path(self.writer.new) / rel
@@ -63,11 +68,41 @@ class Placer:
                 os.link(old, path)
             except OSError:  # another filesystem: copy back, still unchanged
                 path.write_bytes(old.read_bytes())
+            self.writer.stamp(rel, os.stat(path))
             self.writer.scan(rel, linked=True)
             return size, digest
         self.writer.counts.changed += 1
+        self.writer.stamp(rel, os.stat(path))
         self.writer.scan(rel)
         return size, digest
+
+    def keep(self, rel: str, key: tuple[int, int], rows: int) -> tuple[int, str] | None:
+        """The previous build's file at `rel` when it was made from the same `key`: linked
+        into the new tree, not written (size and SHA-256 from the render cache)."""
+        cache = self.writer.cache
+        if cache is None:
+            return None
+        cache.family(FAMILY)
+        cache.add(FAMILY, rel, key)
+        if not self._previous:
+            self._previous = (cache.lookup(FAMILY), cache.previous_notes(FAMILY))
+        old, notes = self._previous
+        note = notes.get(rel)
+        if (
+            old.get(rel, (None, None))[:2] != key
+            or not isinstance(note, list)
+            or note[0] != rows
+            or not self.writer.keep(rel, old[rel][2])
+        ):
+            return None
+        cache.count(FAMILY, 1)
+        cache.note(FAMILY, rel, note)
+        return old[rel][2][1], str(note[1])
+
+    def noted(self, rel: str, rows: int, digest: str) -> None:
+        """Note a written file's rows and SHA-256 in the render cache (see keep)."""
+        if self.writer.cache is not None:
+            self.writer.cache.note(FAMILY, rel, [rows, digest])
 
     def write_bytes(self, rel: str, data: bytes) -> tuple[int, str]:
         self.path(rel).write_bytes(data)
@@ -123,23 +158,50 @@ def export_dataset(
             raw, sheet = frame.filter(keep).drop("_year"), safe.filter(keep).drop("_year")
         stem = f"downloads/{dataset}/{file_stem(dataset, year)}"
         scope = title if year is None else f"{title}（{year}年）"
+        content = content_key(raw, columns) if placer.writer.cache is not None else ""
         for fmt in ("csv", "xlsx", json_format(year)):
             start = time.perf_counter()
             rel = f"{stem}.{fmt}"
-            path = placer.path(rel)
-            if fmt == "csv":
-                with path.open("wb") as fh:
-                    fh.write(BOM)
-                    sheet.write_csv(fh, line_terminator="\r\n")
-            elif fmt == "xlsx":
-                write_xlsx(path, sheet, columns, created, scope, creator)
-            elif fmt == "json":
-                raw.write_json(path)
-            else:
-                raw.write_ndjson(path)
-            size, digest = placer.done(rel)
-            out.append(FileInfo(rel, dataset, year, fmt, raw.height, size, digest))
+            # What the file is made of: the rows, and for XLSX its metadata (dated).
+            key = text_hash(rel, content, scope, creator, created if fmt == "xlsx" else None)
+            kept = placer.keep(rel, key, raw.height)
+            if kept is None:
+                kept = _write(placer, rel, fmt, raw, sheet, (columns, created, scope, creator))
+                placer.noted(rel, raw.height, kept[1])
+            out.append(FileInfo(rel, dataset, year, fmt, raw.height, *kept))
             if timings is not None:
                 timings[fmt] = timings.get(fmt, 0.0) + time.perf_counter() - start
         del raw, sheet
     return out
+
+
+def content_key(frame: pl.DataFrame, columns: list[tuple[str, str]]) -> str:
+    """A 128-bit hash of a frame's rows (in order), names and types: a file's content."""
+    digest = hashlib.blake2b(repr((columns, frame.schema)).encode(), digest_size=16)
+    for seed in (1, 2):
+        digest.update(array("Q", frame.hash_rows(seed=seed).to_list()).tobytes())
+    return digest.hexdigest()
+
+
+def _write(
+    placer: Placer,
+    rel: str,
+    fmt: str,
+    raw: pl.DataFrame,
+    sheet: pl.DataFrame,
+    meta: tuple[list[tuple[str, str]], dt.date, str, str],
+) -> tuple[int, str]:
+    """Write one download file in `fmt`; its size and SHA-256."""
+    path = placer.path(rel)
+    if fmt == "csv":
+        with path.open("wb") as fh:
+            fh.write(BOM)
+            sheet.write_csv(fh, line_terminator="\r\n")
+    elif fmt == "xlsx":
+        columns, created, scope, creator = meta
+        write_xlsx(path, sheet, columns, created, scope, creator)
+    elif fmt == "json":
+        raw.write_json(path)
+    else:
+        raw.write_ndjson(path)
+    return placer.done(rel)

@@ -122,16 +122,16 @@ def build_site(
                 writer = TreeWriter(tmp, prev, verify.scanner, verify.inherit(out), track=True)
             writer.copy_tree(narrative, skip=REPLACED)
             chrome = Chrome(config, material_css(narrative))
-            cache = site_cache(work, config, chrome.material_css)
+            writer.cache = site_cache(work, config, chrome.material_css)
             datasets = [prepare(result.published(s.id), s, result.today) for s in config.datasets()]
             pages = Pages(chrome, writer, result.today, feed=extra.feed if extra else None)
             # Subject pages and 信用报告 first: a report prints every field of its records,
             # which the record pages' stage drops once written.
-            n_subjects = pages.subjects(subjects(datasets), datasets, cache)
+            n_subjects = pages.subjects(subjects(datasets), datasets)
             jobs = [(ds, job_for(ds, chrome)) for ds in datasets]
-            writer.counts.add(render_records(jobs, writer, scratch / "records", workers, cache))
+            writer.counts.add(render_records(jobs, writer, scratch / "records", workers))
             for ds in datasets:
-                pages.dataset_lists(ds, cache)
+                pages.dataset_lists(ds)
             pages.objection_form()
             pages.home(datasets, articles(content_dir, "news"), articles(content_dir, "cases"))
             pages.search(datasets)
@@ -153,7 +153,8 @@ def build_site(
                 verify.forget()  # the swap below changes the live tree
         if verify is not None:
             verify.passed(out)
-        cache.save(writer.counts.stamps)
+        if writer.cache is not None:
+            writer.cache.save(writer.counts.stamps)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return SiteStats(

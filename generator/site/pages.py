@@ -66,9 +66,10 @@ class Pages(Shell):
 
     # ---------------------------------------------------------------- lists
 
-    def dataset_lists(self, ds: Dataset, cache: RenderCache | None = None) -> None:
+    def dataset_lists(self, ds: Dataset) -> None:
         """The list of a dataset and one list per facet value, paginated; with a render
         cache, a page whose every shown value is unchanged is kept, not rendered."""
+        cache = self.writer.cache
         if cache is not None and cache is not self.cache:
             self.cache = cache
             cache.family(_LISTS)
@@ -158,9 +159,7 @@ class Pages(Shell):
 
     # ---------------------------------------------------------------- subjects
 
-    def subjects(
-        self, table: pl.DataFrame, datasets: list[Dataset], cache: RenderCache | None = None
-    ) -> int:
+    def subjects(self, table: pl.DataFrame, datasets: list[Dataset]) -> int:
         """One page and one 信用报告 per subject key (never for natural persons: their
         key is null); with a render cache, only those whose records changed."""
         if table.is_empty():
@@ -178,7 +177,7 @@ class Pages(Shell):
             "_html",
             "_name",
         )
-        keys, kept = self._reuse_subjects(table, cache)
+        keys, kept = self._reuse_subjects(table, self.writer.cache)
         for key in keys:
             base = f"subject/{subject_slug(str(key))}/"
             self.urls += [base, f"{base}{REPORT_DIR}/"]

@@ -225,7 +225,6 @@ def render_records(
     writer: TreeWriter,
     scratch: Path,
     workers: int | None = None,
-    cache: RenderCache | None = None,
 ) -> Counts:
     """Write every record page (but those the render cache keeps); in parallel when
     there are many.
@@ -233,7 +232,7 @@ def render_records(
     Drops each dataset's `_html` column once its pages are written: the other pages do
     not need it, and at a million records it is most of the memory.
     """
-    todo = [(ds, job, reuse(ds, writer, cache)) for ds, job in items]
+    todo = [(ds, job, reuse(ds, writer, writer.cache)) for ds, job in items]
     total = sum(frame.height for _, _, frame in todo)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM else 1

@@ -97,6 +97,7 @@ class RenderCache:
         self.pages: dict[str, list[pl.DataFrame]] = {}
         self.rows: dict[str, list[tuple[str, int, int]]] = {}  # pages hashed one at a time
         self.kept: dict[str, int] = {}  # family -> pages not rendered (linked from the last build)
+        self.notes: dict[str, dict[str, Any]] = {}  # family -> rel -> what a stage notes of it
 
     def family(self, name: str, *parts: Any) -> None:
         """Declare a page family and what, beyond the base, all its pages depend on."""
@@ -107,19 +108,38 @@ class RenderCache:
         self.pages.setdefault(name, [])
         self.rows.setdefault(name, [])
         self.kept.setdefault(name, 0)
+        self.notes.setdefault(name, {})
+
+    def _meta(self, name: str) -> dict[str, Any] | None:
+        try:
+            meta = json.loads((self.dir / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return meta if isinstance(meta, dict) and meta.get("key") == self.keys[name] else None
+
+    def previous_notes(self, name: str) -> dict[str, Any]:
+        """What the previous build noted of its files of family `name` (see `note`)."""
+        meta = self._meta(name) if name in self.keys else None
+        notes = (meta or {}).get("notes")
+        return notes if isinstance(notes, dict) else {}
+
+    def note(self, name: str, rel: str, value: Any) -> None:
+        """Keep a JSON value with the file at `rel` (a download's checksum) for next time."""
+        if name in self.keys:
+            self.notes[name][rel] = value
 
     def _load(self, name: str) -> pl.DataFrame | None:
         """The previous build's pages of the family, or None (missing, foreign, damaged)."""
+        meta = self._meta(name)
+        if meta is None:
+            return None
         try:
-            meta = json.loads((self.dir / f"{name}.json").read_text(encoding="utf-8"))
-            if meta.get("key") != self.keys[name]:
-                return None
             frame = pl.read_ipc(io.BytesIO((self.dir / f"{name}.arrow").read_bytes()))
             want = {**PAGE_COLUMNS, **IDENT_COLUMNS}
             if dict(frame.schema) != want or frame.height != meta.get("rows"):
                 return None
             return frame
-        except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
+        except (OSError, ValueError, pl.exceptions.PolarsError):
             return None  # missing or damaged: an empty cache, never a failed build
 
     def candidates(self, name: str, pages: pl.DataFrame) -> dict[str, Ident]:
@@ -170,7 +190,13 @@ class RenderCache:
             tmp = self.dir / f".{name}.arrow.tmp"
             frame.write_ipc(tmp)
             os.replace(tmp, self.dir / f"{name}.arrow")
-            meta = {"key": self.keys[name], "rows": frame.height}
+            notes = self.notes[name]
+            rels = frame.get_column("rel").to_list() if notes else []
+            meta = {
+                "key": self.keys[name],
+                "rows": frame.height,
+                "notes": {r: notes[r] for r in rels if r in notes},
+            }
             (self.dir / f"{name}.json").write_text(json.dumps(meta), encoding="utf-8")
         # What this build did not render, per family (for the benchmark and tests).
         pages = {n: len(self.rows[n]) + sum(p.height for p in self.pages[n]) for n in self.keys}

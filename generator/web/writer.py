@@ -13,7 +13,10 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .cache import RenderCache
 
 
 class Scanner(Protocol):
@@ -73,6 +76,9 @@ class TreeWriter:
         self.scanner = scanner
         self.inherit = inherit and self.prev is not None
         self.track = track
+        # The render cache of the build (generator/web/cache.py), for the stages that
+        # skip unchanged pages; None: every page is rendered.
+        self.cache: RenderCache | None = None
         self._dirs: set[str] = set()
 
     def scan(self, rel: str, data: bytes | None = None, linked: bool = False) -> None:
