@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import polars as pl
 
 from . import pii
+from .columns import FILE, ID, ROW, SHEET, STATUS
 from .scan import Batch, Hit
 
 if TYPE_CHECKING:
@@ -278,10 +279,10 @@ def _with_sources(findings: list[Finding], records: Mapping[str, pl.DataFrame]) 
     for f in findings:
         match = _RECORD_PAGE.match(f.path)
         frame = records.get(match.group(1)) if match else None
-        if match is None or frame is None or "_id" not in frame.columns:
+        if match is None or frame is None or ID not in frame.columns:
             out.append(f)
             continue
-        rows = frame.filter(pl.col("_id") == match.group(2)).select("_file", "_sheet", "_row")
+        rows = frame.filter(pl.col(ID) == match.group(2)).select(FILE, SHEET, ROW)
         where = "、".join(
             f"{match.group(1)} 数据 {file}{f' 工作表 {sheet}' if sheet else ''} 第 {row} 行"
             for file, sheet, row in rows.iter_rows()
@@ -305,9 +306,9 @@ def withheld_pages(records: Mapping[str, pl.DataFrame]) -> list[str]:
     """
     pages: list[str] = []
     for ds, frame in records.items():
-        ids = frame.filter(pl.col("_id").is_not_null())
-        public = ids.filter(pl.col("_status") == "published").get_column("_id")
-        hidden = ids.filter(pl.col("_status") != "published").get_column("_id")
+        ids = frame.filter(pl.col(ID).is_not_null())
+        public = ids.filter(pl.col(STATUS) == "published").get_column(ID)
+        hidden = ids.filter(pl.col(STATUS) != "published").get_column(ID)
         pages += [f"{ds}/{i}" for i in sorted(set(hidden.to_list()) - set(public.to_list()))]
     return pages
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import polars as pl
 
+from .columns import DUPLICATE, ERROR, FILE, ID, REASON, ROW, SEQ, SHEET, STATUS
 from .config import Config, Schema
 from .disclose import PUBLISHED, REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
-from .identity import ID, assign_ids, merge_duplicates
+from .identity import assign_ids, merge_duplicates
 from .issues import Issue, make_issue
 from .load import Table, load
 from .mask import mask_frame
@@ -27,10 +28,9 @@ from .takedowns import (
     working_days_since,
 )
 from .text import normalise
-from .validate import ERROR, FILE, ROW, SEQ, SHEET, validate_table
+from .validate import validate_table
 
 Progress = Callable[[str, int, int], None]
-STATUS = "_status"
 # Withdrawal list rows end in one of these. Withheld: the row could not be applied as
 # written, every record it may name is off the site until it is reviewed. Unmatched and
 # rejected rows are takedowns not executed (撤下未执行, exit code 5).
@@ -124,7 +124,7 @@ def run(data_dir: Path, config: Config, today: dt.date, progress: Progress | Non
         matched |= hit
         frame, found = mask_frame(frame, schema, config, today)
         issues.extend(found)
-        records[schema.id] = frame.drop("_merged").sort(SEQ)
+        records[schema.id] = frame.drop(DUPLICATE).sort(SEQ)
     wframe = _withdrawal_status(wframe, applied, matched, plan, config, today, issues)
     files = sorted(
         {(t.dataset, t.file, t.sheet) for t in loaded.tables + loaded.rejected_tables},
@@ -180,7 +180,7 @@ def _withdrawal_status(
     ]
     frame = frame.with_columns(
         status.alias(STATUS),
-        reason.alias("_reason"),
+        reason.alias(REASON),
         pl.Series(WORKDAYS, [d for d, _ in days], dtype=pl.Int64),
         pl.Series(WORKDAYS_EXACT, [e for _, e in days], dtype=pl.Boolean),
         pl.Series(CANDIDATES, held, dtype=pl.List(pl.Utf8)),

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..columns import ID, REASON, STATUS
 from .fields import Field
 
 ADDED, CHANGED, WITHDRAWN = "added", "changed", "withdrawn"
@@ -185,12 +186,12 @@ def gone_reasons(
 ) -> pl.DataFrame:
     """(id, reason) of the rows of one dataset that are not published, one per id."""
     return (
-        records.filter((pl.col("_status") != published_status) & pl.col("_id").is_not_null())
+        records.filter((pl.col(STATUS) != published_status) & pl.col(ID).is_not_null())
         .select(
-            pl.col("_id").alias("id"),
-            pl.when(pl.col("_status") == rejected_status)
+            pl.col(ID).alias("id"),
+            pl.when(pl.col(STATUS) == rejected_status)
             .then(pl.lit(REJECTED))
-            .otherwise(pl.col("_reason"))
+            .otherwise(pl.col(REASON))
             .alias("reason"),
         )
         .sort("id", "reason")

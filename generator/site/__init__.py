@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from ..columns import ID
 from ..config import PACKAGE_DIR, Config, Schema
 from ..fsutil import replace_dir
 from ..pipeline import Result
 from ..web.cache import site_cache
 from ..web.chrome import Chrome
-from ..web.model import ID, Dataset, prepare, subjects
+from ..web.model import Dataset, prepare, subjects
 from ..web.urls import record_href
 from ..web.writer import Counts, Scanner, TreeWriter, removed
 from .narrative import REPLACED, NarrativeError, articles, build_narrative, material_css, page_urls
