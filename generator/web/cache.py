@@ -45,11 +45,11 @@ IDENT_COLUMNS = {"ino": pl.Int64, "size": pl.Int64, "mtime": pl.Int64}
 def code_stamp() -> str:
     """The generator's own files (code, templates, schemas, assets) and the libraries that
     shape its output: any change is a new generator version for the cache."""
-    import jinja2
-    import markupsafe
+    from importlib.metadata import version
 
-    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{pl.__version__}".encode())
-    digest.update(f"|{jinja2.__version__}|{markupsafe.__version__}".encode())
+    digest = hashlib.sha256(f"{FORMAT}|{sys.version}".encode())
+    for lib in ("polars", "jinja2", "markupsafe", "zxing-cpp"):
+        digest.update(f"|{lib} {version(lib)}".encode())
     for root in (PACKAGE_DIR, PACKAGE_DIR.parent / "overrides"):
         for path in sorted(root.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
