@@ -10,7 +10,8 @@ For each size, in one run on one machine (ratios are only meaningful within a ru
 
 Printed per run: wall seconds and peak RSS of the whole process tree (Python, record-page
 workers, Pagefind), per stage (bench/_stages.py wraps the build's own functions) and in
-total, the exit code, and the shares of the first build. Targets (issue 16, 2-core
+total, the exit code, the shares of the first build, and per page family how many files
+the render cache kept from the previous build instead of rendering them. Targets (issue 16, 2-core
 reference machine): 1 M first build ≤ 600 s and ≤ 8 GB; 1 % drop ≤ 10 % of the first
 build; unchanged ≤ 5 %; the guard ≤ 10 % of any build — the guard being its final check
 plus the seconds the writers spent scanning files as they wrote them, summed over processes
@@ -145,6 +146,9 @@ def build(data: Path, out: Path, work: Path, name: str) -> dict[str, Any]:
     subprocess.run(cmd, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
     result = json.loads(timings.read_text(encoding="utf-8"))
     result["load"] = load
+    # What the render cache (generator/web/cache.py) kept of each page family, if it ran.
+    kept = work / "render-cache" / "last-build.json"
+    result["cache"] = json.loads(kept.read_text(encoding="utf-8")) if kept.is_file() else {}
     return result
 
 
@@ -176,6 +180,9 @@ def show(label: str, run: dict[str, Any], first: dict[str, Any] | None) -> list[
               f"peak {s['peak'] / gib:5.2f} GiB")  # fmt: skip
     print(f"  {'other (swap, I/O…)':<20} {run['wall'] - accounted:8.1f} s  "
           f"{(run['wall'] - accounted) / run['wall']:6.1%}")  # fmt: skip
+    if run.get("cache"):
+        kept = ", ".join(f"{k} {v['kept']:,}/{v['pages']:,}" for k, v in run["cache"].items())
+        print(f"  render cache kept (not rendered): {kept}")
     missed = []
     guard = sum(s["wall"] for k, s in run["stages"].items() if k.startswith("guard"))
     if guard > TARGET_GUARD * run["wall"]:

@@ -258,14 +258,20 @@ def removed(prev: Path, new: Path) -> int:
     if not prev.is_dir():
         return 0
     n = 0
-    for dirpath, _, filenames in os.walk(prev):
-        rel_dir = os.path.relpath(dirpath, prev)
-        target = os.path.join(new, rel_dir)
-        if not os.path.isdir(target):
-            n += len(filenames)
+    stack = [(str(prev), str(new))]
+    while stack:
+        old_dir, new_dir = stack.pop()
+        try:
+            present = set(os.listdir(new_dir))
+        except OSError:  # the folder is gone: every file under it
+            n += count_files(Path(old_dir))
             continue
-        present = set(os.listdir(target))
-        n += sum(1 for f in filenames if f not in present)
+        with os.scandir(old_dir) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((e.path, f"{new_dir}/{e.name}"))
+                elif e.name not in present:
+                    n += 1
     return n
 
 
