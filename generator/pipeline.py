@@ -14,11 +14,12 @@ import polars as pl
 
 from .columns import DUPLICATE, ERROR, FILE, ID, REASON, ROW, SEQ, SHEET, STATUS
 from .config import Config, Schema
-from .disclose import PUBLISHED, REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
+from .disclose import REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
 from .identity import assign_ids, merge_duplicates
 from .issues import Issue, make_issue
 from .load import Table, load
 from .mask import mask_frame
+from .published import Published, published_rows, published_view
 from .takedowns import (
     REVOKED_WITHIN_WORKING_DAYS,
     Candidate,
@@ -56,7 +57,12 @@ class Result:
     takedowns: dict[int, list[Candidate]] = field(default_factory=dict)
 
     def published(self, dataset: str) -> pl.DataFrame:
-        return self.records[dataset].filter(pl.col(STATUS) == PUBLISHED)
+        """One kind's published rows (the rule: generator/published.py)."""
+        return self.records[dataset].filter(published_rows())
+
+    def view(self, config: Config) -> Published:
+        """What the public stages receive: published, masked rows and nothing else."""
+        return published_view(self.records, config, self.today)
 
     @property
     def takedowns_not_executed(self) -> int:
