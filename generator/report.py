@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from .columns import FILE, ID, REASON, ROW, SHEET, STATUS, SUBJECT
 from .config import Config
-from .disclose import MERGED, PUBLISHED, REJECTED, REVIEW, WITHDRAWN
+from .disclose import MERGED, PUBLISHED, REJECTED, WITHDRAWN
 from .issues import Issue, codes, where
 from .load import Limits
 from .pipeline import (
@@ -34,6 +34,7 @@ from .pipeline import (
     WORKDAYS_EXACT,
     Result,
 )
+from .published import REASON_LABELS
 
 STATUSES = (PUBLISHED, WITHDRAWN, REJECTED, MERGED)
 W_STATUSES = (W_APPLIED, W_PENDING, W_WITHHELD, W_UNMATCHED, W_REJECTED)
@@ -52,20 +53,6 @@ W_STATUS_LABELS = {
     W_REJECTED: "已拒收",
 }
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
-REASON_LABELS = {
-    "period-over": "超过公示期限",
-    "warning-only": "仅予警告（不公示）",
-    "licence-revoked": "许可已撤销",
-    "list-expired": "红名单有效期届满",
-    "list-removed": "已移出黑名单",
-    "not-public": "承诺不予公开",
-    "repaired": "信用修复",
-    "revoked": "决定撤销",
-    "changed": "决定变更",
-    "annulled": "确认违法或无效",
-    "duplicate": "重复记录",
-    REVIEW: "撤下清单待复核（暂停公示）",
-}
 
 
 @dataclass
