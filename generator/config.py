@@ -91,7 +91,7 @@ SCHEMA_KEYS = {
 }
 COLUMN_KEYS = {
     "key", "label", "type", "required", "role", "enum", "pattern", "pattern_hint", "aliases",
-    "hints", "source_only", "person_value", "public_label", "future_label",
+    "hints", "source_only", "person_value", "public_label", "future_label", "note",
 }  # fmt: skip
 # What an office's schemas/<id>.yml may say about a packaged kind (module docstring).
 OVERRIDE_REPLACE = ("name", "short_name", "description", "order")
@@ -153,6 +153,7 @@ class Column:
     person_value: str | None = None  # subject_category: the value that means a natural person
     public_label: str | None = None  # the short label the public reads (downloads keep `label`)
     future_label: str | None = None  # a date not yet come: 移出日期 -> 计划移出日期
+    note: str | None = None  # what to fill in, for the office's manual (docs/manual)
 
     @property
     def public(self) -> bool:
@@ -456,6 +457,7 @@ def _load_columns(
                 person_value=c.get("person_value"),
                 public_label=c.get("public_label"),
                 future_label=c.get("future_label"),
+                note=None if c.get("note") is None else str(c["note"]),
             )
         )
     return cols
