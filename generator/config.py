@@ -715,7 +715,10 @@ def _read_kinds(
             if schema is not None:
                 loaded[schema.id] = schema
     for path in files:
+        seen = len(problems)
         where, raw = f"schemas/{path.name}", _load_yaml(path, problems)
+        if len(problems) > seen:
+            continue  # unreadable: said once, not again as "not a mapping"
         if path.stem in loaded and isinstance(raw, dict):
             shape = _shape_problems(where, raw)
             problems += shape
