@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from .config import Config
+from .executors import INLINE, executor
 from .fsutil import lock_file, locked, recover, replace_dir
 from .guard import GuardError, guard_for
 from .monitor import Monitor
@@ -62,6 +63,7 @@ class Options:
     workers: int | None = None
     search_timeout: int = 1800
     wait: bool = False
+    executor: str = INLINE  # where partitions run (generator/executors.py)
 
 
 def build(
@@ -71,8 +73,8 @@ def build(
 
     `say` prints a line of the build's account, `warn` one for the operator's attention.
     """
-    with one_build_at_a_time(paths, opts.wait, warn):
-        result = run(paths.data, config, opts.today, progress)  # load … mask
+    with one_build_at_a_time(paths, opts.wait, warn), executor(opts.executor, opts.workers) as pool:
+        result = run(paths.data, config, opts.today, progress, pool)  # load … mask
         ledger, source = last_ledger(config, paths, opts)  # the last publication's ledger
         monitor = Monitor.compute(result, config, ledger)  # 信用监测, timed against it
         published = result.view(config)  # published, masked: all the public stages see

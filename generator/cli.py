@@ -73,6 +73,12 @@ def parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="生成记录页面的进程数（默认：记录多时用 2 个）"
     )
     build.add_argument(
+        "--executor",
+        default="inline",
+        metavar="inline|process|dask-local|dask://HOST:PORT",
+        help="并行处理数据文件的方式：本进程（默认）、本机进程池、本机 Dask 集群或远程 Dask 调度器",
+    )
+    build.add_argument(
         "--ledger",
         default=None,
         help="上次发布的台账 ledger.csv（路径或网址；默认读取输出目录中上次构建的台账）",
@@ -247,6 +253,7 @@ def yaml_quote(text: str) -> str:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import EXIT_GUARD, Options, Paths, Stop, build
+    from .executors import ExecutorError, valid
 
     if inside(args.work, args.out) or inside(args.out, args.work):
         return _unusable(
@@ -268,10 +275,17 @@ def cmd_build(args: argparse.Namespace) -> int:
         args.workers,
         args.search_timeout,
         args.wait,
+        args.executor,
     )
+    if not valid(args.executor):
+        return _unusable(
+            f"--executor 应为 inline、process、dask-local 或 dask://主机:端口，实际为“{args.executor}”"
+        )
     try:
         with progress_bar(sys.stderr.isatty()) as step:
             result = build(config, paths, opts, step, print, _warn)
+    except ExecutorError as exc:
+        return _unusable(f"{exc}；原网站 {args.out} 保持不变")
     except Stop as stop:
         if stop.code == EXIT_GUARD:
             return guard_failed(stop, stop.message)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import polars as pl
@@ -15,6 +17,7 @@ import polars as pl
 from .columns import DUPLICATE, ERROR, FILE, ID, REASON, ROW, SEQ, SHEET, STATUS
 from .config import Config, Schema
 from .disclose import REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
+from .executors import map_ordered
 from .identity import assign_ids, merge_duplicates
 from .issues import Issue, make_issue
 from .load import Table, load
@@ -75,19 +78,33 @@ class Result:
 
 
 def _validate_all(
-    tables: list[Table], config: Config, today: dt.date, issues: list[Issue]
+    tables: list[Table],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+    pool: Executor | None = None,
 ) -> dict[str, pl.DataFrame]:
+    """Each table (a file or sheet: the drop's partitions) validated on `pool`, in order."""
+    offsets = list(accumulate((t.frame.height for t in tables), initial=0))
+    checked = map_ordered(pool, _validate_one, zip(tables, offsets, strict=False), config, today)
     frames: dict[str, list[pl.DataFrame]] = {}
-    seq = 0
-    for t in tables:
-        schema = (
-            config.withdrawals if t.dataset == config.withdrawals.id else config.schemas[t.dataset]
-        )
-        frame, found = validate_table(t, schema, config, today, seq_offset=seq)
-        seq += frame.height
+    for t, (frame, found) in zip(tables, checked, strict=True):
         issues.extend(found)
         frames.setdefault(t.dataset, []).append(frame)
     return {k: pl.concat(v, how="vertical_relaxed") for k, v in frames.items()}
+
+
+def _validate_one(
+    job: tuple[Table, int], config: Config, today: dt.date
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """One table, its rows numbered from its offset in the drop (a partition's task)."""
+    table, seq = job
+    wanted = table.dataset
+    schema = config.withdrawals if wanted == config.withdrawals.id else config.schemas[wanted]
+    frame, found = validate_table(table, schema, config, today, seq_offset=seq)
+    if frame.height != table.frame.height:  # the offsets above would overlap
+        raise AssertionError(f"validate changed the row count of {table.file}")
+    return frame, found
 
 
 def _empty(schema: Schema, config: Config, today: dt.date) -> pl.DataFrame:
@@ -97,15 +114,24 @@ def _empty(schema: Schema, config: Config, today: dt.date) -> pl.DataFrame:
     return frame
 
 
-def run(data_dir: Path, config: Config, today: dt.date, progress: Progress | None = None) -> Result:
-    """Run every stage over the drop in `data_dir` as of `today`, one call a stage."""
+def run(
+    data_dir: Path,
+    config: Config,
+    today: dt.date,
+    progress: Progress | None = None,
+    pool: Executor | None = None,
+) -> Result:
+    """Run every stage over the drop in `data_dir` as of `today`, one call a stage.
+
+    `pool` (generator/executors.py) validates the drop's files in parallel, anywhere.
+    """
     step = progress or (lambda name, i, n: None)
     stages = 4 + len(config.schemas)
     step("读取文件", 0, stages)
     loaded = normalise(load(data_dir, config))  # load: every file accounted for
     issues = list(loaded.issues)
     step("校验数据", 1, stages)
-    frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues)
+    frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues, pool)
     step("识别主体", 2, stages)
     frames = _identify(frames, config, today, issues)  # record ids, subjects, duplicates
     records, wframe, plan = _disclose(frames, config, today, issues, step)  # and takedowns
