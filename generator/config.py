@@ -198,7 +198,11 @@ class Schema:
 
     def reason_labels(self) -> dict[str, str]:
         """Reason code -> Chinese label, from this schema's disclosure rules and reasons."""
-        out = {str(r["reason"]): str(r["label"]) for r in self.disclosure if r.get("label")}
+        out = {
+            str(r.get("reason", r.get("rule"))): str(r["label"])
+            for r in self.disclosure
+            if r.get("label")
+        }
         out.update({str(r["code"]): str(r["label"]) for r in self.reasons.values()})
         return out
 
@@ -715,23 +719,42 @@ def _read_kinds(
             if schema is not None:
                 loaded[schema.id] = schema
     for path in files:
-        seen = len(problems)
-        where, raw = f"schemas/{path.name}", _load_yaml(path, problems)
-        if len(problems) > seen:
-            continue  # unreadable: said once, not again as "not a mapping"
-        if path.stem in loaded and isinstance(raw, dict):
-            shape = _shape_problems(where, raw)
-            problems += shape
-            if not shape:
-                loaded[path.stem] = _override(loaded[path.stem], raw, where, problems)
-            continue
-        schema = _load_schema(path, raw, enums, problems, headers, where)
-        if schema is not None and schema.control:
-            problems.append(f"{where}: 不能新增控制清单（control）；撤下清单只有一份")
-        elif schema is not None:
-            loaded[schema.id] = schema
+        where = f"schemas/{path.name}"
+        try:
+            _office_schema(path, where, loaded, enums, headers, problems)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            # A shape the checks above did not foresee: still the office's error, not a crash.
+            problems.append(
+                f"{where}: 结构有误（{type(exc).__name__}: {exc}），请对照程序自带的定义改正"
+            )
     enums[DATASET_ENUM] = _dataset_enum({k: s for k, s in loaded.items() if not s.control})
     return loaded, enums
+
+
+def _office_schema(
+    path: Path,
+    where: str,
+    loaded: dict[str, Schema],
+    enums: dict[str, Enum],
+    headers: dict[str, Any],
+    problems: list[str],
+) -> None:
+    """Read one office schema file into `loaded`: a new kind, or an adjusted packaged one."""
+    seen = len(problems)
+    raw = _load_yaml(path, problems)
+    if len(problems) > seen:
+        return  # unreadable: said once, not again as "not a mapping"
+    if path.stem in loaded and isinstance(raw, dict):
+        shape = _shape_problems(where, raw)
+        problems += shape
+        if not shape:
+            loaded[path.stem] = _override(loaded[path.stem], raw, where, problems)
+        return
+    schema = _load_schema(path, raw, enums, problems, headers, where)
+    if schema is not None and schema.control:
+        problems.append(f"{where}: 不能新增控制清单（control）；撤下清单只有一份")
+    elif schema is not None:
+        loaded[schema.id] = schema
 
 
 def _reason_problems(schemas: list[Schema]) -> list[str]:
