@@ -6,7 +6,7 @@ one ``ConfigError`` is raised, so an office fixes them all in one pass.
 
 An office adds or adjusts kinds without touching the installed package: a ``schemas/``
 folder beside its ``site.yml`` (``config.root / "schemas"``) is read after the packaged
-one (see ``office_schemas``):
+one (``_read_kinds``, ``_office_schema``, ``_override``):
 
 - ``<id>.yml`` with a new id adds a kind, written exactly like a packaged schema;
 - ``<id>.yml`` with a packaged id (``xzcf.yml`` …) adjusts that kind: ``name``,
@@ -16,7 +16,12 @@ one (see ``office_schemas``):
   The withdrawal list's file may also add ``match`` entries for datasets the packaged
   file does not match. Anything else (identity, disclosure, types …) is refused: the
   disclosure rules of a packaged kind are the law's, not an office setting;
-- ``_enums.yml`` adds enums, and values and variants to packaged enums.
+- ``_enums.yml`` adds enums, and values and variants to packaged enums (an office's
+  variant of a value wins); no other ``_*.yml`` file is read from there.
+
+An added alias that already names another column of the kind is refused. Every key of a
+schema file is checked (``SCHEMA_KEYS``, ``COLUMN_KEYS``): an unknown key or a value of
+the wrong shape is a ConfigError naming the file and the key, never silently dropped.
 
 Kinds are shown in ``order`` (then id): the packaged kinds have 1–6; a kind without
 ``order`` comes after them.
