@@ -120,6 +120,7 @@ class Schema:
     match: dict[str, dict[str, str]] = field(default_factory=dict)
     derive: list[dict[str, Any]] = field(default_factory=list)
     require_any_columns: list[dict[str, Any]] = field(default_factory=list)
+    sample: dict[str, Any] = field(default_factory=dict)  # demo-data hints (generator/sample)
     id_words: tuple[str, ...] = ()  # a header naming one of these is an ID-number column
     rep_words: tuple[str, ...] = ()  # ... of the legal representative when it names these
     office_headers: dict[str, str] = field(default_factory=dict)  # data/<ds>/columns.yml
@@ -374,6 +375,7 @@ def _load_schema(
         match=dict(raw.get("match") or {}),
         derive=list(raw.get("derive") or []),
         require_any_columns=list(raw.get("require_any_columns") or []),
+        sample=dict(raw.get("sample") or {}),
         id_words=tuple(str(w) for w in headers.get("id_words") or ()),
         rep_words=tuple(str(w) for w in headers.get("rep_words") or ()),
     )
