@@ -25,13 +25,14 @@ from .issues import Issue, make_issue
 PUBLISHED, WITHDRAWN, REJECTED, MERGED = "published", "withdrawn", "rejected", "merged"
 # Reason of a record withheld because a withdrawal row that may name it needs review.
 REVIEW = "withdrawal-withheld-review"
-# Withdrawal reason (撤下原因) -> the row's reason code.
-WITHDRAWAL_REASONS = {
-    "修复": "repaired",
-    "撤销": "revoked",
-    "变更": "changed",
-    "确认违法或无效": "annulled",
-}
+# A withdrawal reason (撤下原因) with this flag in withdrawals.yml `reasons:` takes effect only
+# once the record's minimum disclosure period is over (信用修复).
+AFTER_MIN_PERIOD = "after_min_period"
+
+
+def withdrawal_codes(config: Config) -> dict[str, str]:
+    """撤下原因 value -> the reason code a withdrawn record carries (withdrawals.yml)."""
+    return {value: str(r["code"]) for value, r in config.withdrawals.reasons.items()}
 
 
 @dataclass
@@ -186,7 +187,9 @@ def _join_withdrawals(
     return frame, mine
 
 
-def _pending_issues(pending: pl.DataFrame, mine: list[Withdrawal], today: dt.date) -> list[Issue]:
+def _pending_issues(
+    pending: pl.DataFrame, mine: list[Withdrawal], today: dt.date, control: str
+) -> list[Issue]:
     """Say when each named, still public record will come off."""
     by_seq = {w.seq: w for w in mine}
     issues: list[Issue] = []
@@ -200,7 +203,7 @@ def _pending_issues(pending: pl.DataFrame, mine: list[Withdrawal], today: dt.dat
         issues.append(
             make_issue(
                 "withdrawal-pending",
-                dataset="withdrawals",
+                dataset=control,
                 file=w.file,
                 sheet=w.sheet,
                 row=w.row,
@@ -243,14 +246,14 @@ def disclose(
     frame, mine = _join_withdrawals(frame, schema, withdrawals, present)
     due = pl.col("_wdate") <= today
     early = (
-        (pl.col("_wreason") == "修复")
+        pl.col("_wreason").is_in(sorted(config.reason_codes(AFTER_MIN_PERIOD)))
         & pl.col(MIN_UNTIL).is_not_null()
         & (pl.col(MIN_UNTIL) > today)
     )
     applies = pl.col("_wreason").is_not_null() & due & ~early.fill_null(False)
     reason_exprs = [
         pl.when(applies).then(
-            pl.col("_wreason").replace_strict(WITHDRAWAL_REASONS, default="withdrawn")
+            pl.col("_wreason").replace_strict(withdrawal_codes(config), default="withdrawn")
         )
     ]
     if held:
@@ -282,7 +285,8 @@ def disclose(
     # Every row naming a record counts, also a second row naming a record already named.
     applied_ids = set(frame.filter(pl.col("_wapplied")).get_column(ID).to_list())
     applied = {w.seq for w in mine if w.record_id in applied_ids}
-    issues += _pending_issues(frame.filter(live & pl.col("_wpending")), mine, today)
+    pending = frame.filter(live & pl.col("_wpending"))
+    issues += _pending_issues(pending, mine, today, config.withdrawals.id)
     issues += period_issues(frame, schema, config)
     matched = {w.seq for w in mine if w.record_id in present}
     frame = frame.drop("_wreason", "_wdate", "_widx", "_withdraw", "_wapplied", "_wpending")
@@ -339,7 +343,7 @@ def match_withdrawals(
                 issues.append(
                     make_issue(
                         "withdrawal-identity",
-                        dataset="withdrawals",
+                        dataset=config.withdrawals.id,
                         file=r[FILE],
                         sheet=r[SHEET],
                         row=r[ROW],

@@ -1,13 +1,15 @@
-"""The column navigation shared by the MkDocs pages and the generated pages."""
+"""The column navigation shared by the MkDocs pages and the generated pages.
+
+The dataset columns come from the schemas (each kind's `short_name`, else its `name`, in
+`order`): a kind added to the package or to an office's schemas/ folder is in every menu.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import Config
+from ..config import Config, load_config
 
-# Short column names where a schema's full name is too long for a navigation bar.
-SHORT_NAMES = {"shuangsuiji": "双随机抽查"}
 NARRATIVE = [
     ("政策法规", "policies/"),
     ("典型案例", "cases/"),
@@ -18,15 +20,6 @@ NARRATIVE = [
 ]
 # Footer links to pages that are not columns.
 FOOTER = [("数据说明", "data/"), ("无障碍声明", "accessibility/")]
-# Used when the dataset schemas are not at hand (MkDocs run on its own).
-DEFAULT_DATASETS = [
-    ("行政许可", "xzxk/"),
-    ("行政处罚", "xzcf/"),
-    ("红名单", "hongmingdan/"),
-    ("黑名单", "heimingdan/"),
-    ("双随机抽查", "shuangsuiji/"),
-    ("信用承诺", "xinyongchengnuo/"),
-]
 
 
 @dataclass(frozen=True)
@@ -40,11 +33,12 @@ class NavItem:
 
 
 def columns(config: Config | None = None) -> list[NavItem]:
-    """首页, the dataset columns in display order, then the narrative columns."""
-    if config is None:
-        data = DEFAULT_DATASETS
-    else:
-        data = [(SHORT_NAMES.get(s.id, s.name), f"{s.id}/") for s in config.datasets()]
+    """首页, the dataset columns in display order, then the narrative columns.
+
+    Without `config`: the packaged kinds (site.yml's own folder is not known here).
+    """
+    config = config or load_config()
+    data = [(s.nav_name, f"{s.id}/") for s in config.datasets()]
     return [NavItem("首页", ""), *(NavItem(*d) for d in data), *(NavItem(*n) for n in NARRATIVE)]
 
 
