@@ -88,6 +88,7 @@ SCHEMA_KEYS = {
     "reasons": "撤下原因代码",
     "derive": "推得规则",
     "require_any_columns": "至少一列",
+    "sample": "演示数据的生成提示（generator sample）",
 }
 COLUMN_KEYS = {
     "key", "label", "type", "required", "role", "enum", "pattern", "pattern_hint", "aliases",
@@ -484,7 +485,7 @@ def _shape_problems(where: str, raw: dict[str, Any]) -> list[str]:
         for i, item in enumerate(raw.get(k) or [] if isinstance(raw.get(k), list) else [], 1):
             if not isinstance(item, dict):
                 out.append(f"{where}: {k}（{SCHEMA_KEYS[k]}）第{i}项应为映射")
-    for k in ("match", "reasons"):
+    for k in ("match", "reasons", "sample"):
         if raw.get(k) is not None and not isinstance(raw[k], dict):
             out.append(f"{where}: {k}（{SCHEMA_KEYS[k]}）应为映射")
     order = raw.get("order")

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from generator.config import load_config  # noqa: E402
+from generator.config import Config, load_config  # noqa: E402
 from generator.derive import rule_targets  # noqa: E402
 
 OUT = ROOT / "docs" / "manual"
@@ -55,8 +55,9 @@ def _fill(text: str) -> str:
     return text
 
 
-def columns_md() -> str:
-    config = load_config(ROOT / "site.yml")
+def columns_md(config: Config | None = None) -> str:
+    """The column tables of every kind of `config` (default: this checkout's site.yml)."""
+    config = config or load_config(ROOT / "site.yml")
     lines = [HEADER + "# 各类数据的列名\n",
              "列名可以用下表“列名”一栏的国家标准中文名称，也可以用“也可写作”一栏中的任一写法"
              "（字段代码或常见别名）。“必填”一栏：**公示必需**的列缺了，该行（整列缺则整个表）不能公示；"
