@@ -23,7 +23,9 @@ import openpyxl
 import polars as pl
 import pytest
 import yaml
+from browser import LAYOUT_JS, VIEWPORTS
 from conftest import ORG, ORG2, ROOT, XZCF_HEADER, penalty, write_csv
+from site_demo import demo
 
 from generator.config import load_config
 from generator.search import fnv1a, name_key
@@ -35,6 +37,7 @@ KEPT = "示例市守约商贸有限公司"  # also has a penalty: its subject pa
 ONLY = "示例市重信建材有限公司"  # has records of the new kind only
 GONE, GONE_CODE = "示例市过期物流有限公司", "91990100MA0000004R"  # 有效期至 passed
 TODAY = "2026-11-22"
+__all__ = ["demo"]
 
 SCHEMA = {
     "id": KIND,
@@ -332,3 +335,39 @@ def test_three_kinds_can_be_withdrawn_by_their_identity(tmp_path: Path, check):
         assert result.published(ds).height == 0, ds
         assert set(result.records[ds]["_status"]) == {"withdrawn"}, ds
     assert result.takedowns_not_executed == 0 and not result.takedowns
+
+
+# ---------------------------------------------------------------- the demo, in a browser
+NEW_KINDS = ("qiyexinyongdengji", "jingyingyichang", "tongyidaimafuma")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_new_kinds_pages_fit_a_phone(page, credit_url: str, demo, elder: bool):
+    """The demo drop has the three kinds (sample data from their schemas): their list, a
+    facet page and the longest record page of each fit 390 px, in both modes, cleanly."""
+    page.set_viewport_size(VIEWPORTS["phone"])
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(credit_url)
+    page.evaluate(f"localStorage.setItem('xy-elder', '{int(elder)}')")
+    urls = []
+    for ds in NEW_KINDS:
+        assert demo.result.published(ds).height > 0, ds
+        folder = demo.site / ds
+        longest = max(folder.glob("????????????????.html"), key=lambda p: p.stat().st_size)
+        facet = sorted(p for p in folder.glob("*/*/index.html") if p.parts[-3] != "p")[0]
+        urls += [
+            f"{ds}/",
+            f"{ds}/{longest.name}",
+            facet.relative_to(demo.site).parent.as_posix() + "/",
+        ]
+    bad = {}
+    for url in urls:
+        errors.clear()
+        page.goto(credit_url + url)
+        found = page.evaluate(LAYOUT_JS)
+        if found["overflow"] > 0 or errors:
+            bad[url] = (found, errors[:3])
+    assert bad == {}
