@@ -169,3 +169,20 @@ def test_without_hints_defaults_apply(tmp_path):
         assert r["年度"] == r["终止原因"] == r["截止日期"] == ""
     assert {k.split("/")[0] for k in written} == set(config.schemas) | {"withdrawals"}
     assert set(SPLIT) < set(config.schemas)
+
+
+def test_sample_command_writes_the_office_kinds(tmp_path):
+    # `generator --config site.yml sample`: the kinds of the office's schemas/ folder too.
+    from conftest import ROOT
+
+    from generator.cli import main
+
+    shutil.copy(ROOT / "site.yml", tmp_path / "site.yml")
+    (tmp_path / "schemas").mkdir()
+    raw = dict(SCHEMA, sample=HINTS)
+    (tmp_path / "schemas" / f"{KIND}.yml").write_text(yaml.safe_dump(raw, allow_unicode=True))
+    args = ["--config", str(tmp_path / "site.yml"), "sample", "--records", "200"]
+    assert main([*args, "--out", str(tmp_path / "d"), "--today", "2026-09-30"]) == 0
+    assert len(rows(tmp_path / "d" / FILE)) == 20
+    (tmp_path / "schemas" / f"{KIND}.yml").write_text("id: [", "utf-8")
+    assert main([*args, "--out", str(tmp_path / "e")]) == 2
