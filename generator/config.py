@@ -92,7 +92,7 @@ SCHEMA_KEYS = {
 }
 COLUMN_KEYS = {
     "key", "label", "type", "required", "role", "enum", "pattern", "pattern_hint", "aliases",
-    "hints", "source_only", "person_value", "public_label", "future_label",
+    "hints", "source_only", "person_value", "public_label", "future_label", "note",
 }  # fmt: skip
 # What an office's schemas/<id>.yml may say about a packaged kind (module docstring).
 OVERRIDE_REPLACE = ("name", "short_name", "description", "order")
@@ -154,6 +154,7 @@ class Column:
     person_value: str | None = None  # subject_category: the value that means a natural person
     public_label: str | None = None  # the short label the public reads (downloads keep `label`)
     future_label: str | None = None  # a date not yet come: 移出日期 -> 计划移出日期
+    note: str | None = None  # what to fill in, for the office's manual (docs/manual)
 
     @property
     def public(self) -> bool:
@@ -458,6 +459,7 @@ def _load_columns(
                 person_value=c.get("person_value"),
                 public_label=c.get("public_label"),
                 future_label=c.get("future_label"),
+                note=None if c.get("note") is None else str(c["note"]),
             )
         )
     return cols
@@ -716,7 +718,10 @@ def _read_kinds(
             if schema is not None:
                 loaded[schema.id] = schema
     for path in files:
+        seen = len(problems)
         where, raw = f"schemas/{path.name}", _load_yaml(path, problems)
+        if len(problems) > seen:
+            continue  # unreadable: said once, not again as "not a mapping"
         if path.stem in loaded and isinstance(raw, dict):
             shape = _shape_problems(where, raw)
             problems += shape

@@ -29,12 +29,11 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import polars as pl
 
 from . import pii
-from .columns import FILE, ID, ROW, SHEET, STATUS
+from .columns import FILE, ID, ROW, SHEET
 from .scan import Batch, Hit
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .pipeline import Result
+    from .published import Published
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 _RECORD_PAGE = re.compile(r"^([^/!]+)/([0-9a-f]{16})(?:\.html|/)")
@@ -299,20 +298,6 @@ class GuardError(Exception):
         self.findings = findings
 
 
-def withheld_pages(records: Mapping[str, pl.DataFrame]) -> list[str]:
-    """'dataset/id' of every record in the drop that is not published (and not also published).
-
-    `records` is `Result.records`: every input row with `_status` and `_id`.
-    """
-    pages: list[str] = []
-    for ds, frame in records.items():
-        ids = frame.filter(pl.col(ID).is_not_null())
-        public = ids.filter(pl.col(STATUS) == "published").get_column(ID)
-        hidden = ids.filter(pl.col(STATUS) != "published").get_column(ID)
-        pages += [f"{ds}/{i}" for i in sorted(set(hidden.to_list()) - set(public.to_list()))]
-    return pages
-
-
 class PiiDetector:
     """The detector of generator/pii.py in the form generator/scan.py runs it.
 
@@ -419,7 +404,7 @@ class Guard:
     against the writer's: any file written behind the writer's back makes the guard re-read
     the whole tree. Pages of withheld records are looked for by name, content/ sources are
     read (`checked`: attachments a person checked), and a finding on a record page names
-    the input row behind it (`records`: Result.records).
+    the input row behind it (`records`: the published rows, with their provenance).
     """
 
     def __init__(
@@ -482,15 +467,16 @@ class Guard:
 verifier = Guard  # the guard for one build (the name build code and tests use)
 
 
-def guard_for(result: Result, config: Config, work: Path | None = None) -> Guard:
+def guard_for(published: Published, work: Path | None = None) -> Guard:
     """The build's guard: output tree, withheld pages, content/ sources, input rows named."""
+    config = published.config
     root = config.root if (config.root / "mkdocs.yml").is_file() else Path(__file__).parents[1]
     guard = config.site.get("guard") or {}
     return verifier(
-        result.today,
-        withheld_pages(result.records),
+        published.today,
+        published.withheld,
         work,
-        records=result.records,
+        records=published.frames,
         content=root / "content",
         checked=[str(p) for p in guard.get("checked_attachments") or []],
     )

@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import polars as pl
 
 from .columns import DUPLICATE, ERROR, FILE, ID, REASON, ROW, SEQ, SHEET, STATUS
 from .config import Config, Schema
-from .disclose import PUBLISHED, REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
+from .disclose import REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
+from .executors import map_ordered
 from .identity import assign_ids, merge_duplicates
 from .issues import Issue, make_issue
 from .load import Table, load
 from .mask import mask_frame
+from .published import Published, published_rows, published_view
 from .takedowns import (
     REVOKED_WITHIN_WORKING_DAYS,
     Candidate,
@@ -56,7 +60,12 @@ class Result:
     takedowns: dict[int, list[Candidate]] = field(default_factory=dict)
 
     def published(self, dataset: str) -> pl.DataFrame:
-        return self.records[dataset].filter(pl.col(STATUS) == PUBLISHED)
+        """One kind's published rows (the rule: generator/published.py)."""
+        return self.records[dataset].filter(published_rows())
+
+    def view(self, config: Config) -> Published:
+        """What the public stages receive: published, masked rows and nothing else."""
+        return published_view(self.records, config, self.today)
 
     @property
     def takedowns_not_executed(self) -> int:
@@ -69,19 +78,33 @@ class Result:
 
 
 def _validate_all(
-    tables: list[Table], config: Config, today: dt.date, issues: list[Issue]
+    tables: list[Table],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+    pool: Executor | None = None,
 ) -> dict[str, pl.DataFrame]:
+    """Each table (a file or sheet: the drop's partitions) validated on `pool`, in order."""
+    offsets = list(accumulate((t.frame.height for t in tables), initial=0))
+    checked = map_ordered(pool, _validate_one, zip(tables, offsets, strict=False), config, today)
     frames: dict[str, list[pl.DataFrame]] = {}
-    seq = 0
-    for t in tables:
-        schema = (
-            config.withdrawals if t.dataset == config.withdrawals.id else config.schemas[t.dataset]
-        )
-        frame, found = validate_table(t, schema, config, today, seq_offset=seq)
-        seq += frame.height
+    for t, (frame, found) in zip(tables, checked, strict=True):
         issues.extend(found)
         frames.setdefault(t.dataset, []).append(frame)
     return {k: pl.concat(v, how="vertical_relaxed") for k, v in frames.items()}
+
+
+def _validate_one(
+    job: tuple[Table, int], config: Config, today: dt.date
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """One table, its rows numbered from its offset in the drop (a partition's task)."""
+    table, seq = job
+    wanted = table.dataset
+    schema = config.withdrawals if wanted == config.withdrawals.id else config.schemas[wanted]
+    frame, found = validate_table(table, schema, config, today, seq_offset=seq)
+    if frame.height != table.frame.height:  # the offsets above would overlap
+        raise AssertionError(f"validate changed the row count of {table.file}")
+    return frame, found
 
 
 def _empty(schema: Schema, config: Config, today: dt.date) -> pl.DataFrame:
@@ -91,47 +114,96 @@ def _empty(schema: Schema, config: Config, today: dt.date) -> pl.DataFrame:
     return frame
 
 
-def run(data_dir: Path, config: Config, today: dt.date, progress: Progress | None = None) -> Result:
-    """Run every stage over the drop in `data_dir` as of `today`."""
+def run(
+    data_dir: Path,
+    config: Config,
+    today: dt.date,
+    progress: Progress | None = None,
+    pool: Executor | None = None,
+) -> Result:
+    """Run every stage over the drop in `data_dir` as of `today`, one call a stage.
+
+    `pool` (generator/executors.py) validates the drop's files in parallel, anywhere.
+    """
     step = progress or (lambda name, i, n: None)
-    stages = 2 + len(config.schemas)
+    stages = 4 + len(config.schemas)
     step("读取文件", 0, stages)
-    loaded = normalise(load(data_dir, config))
+    loaded = normalise(load(data_dir, config))  # load: every file accounted for
     issues = list(loaded.issues)
     step("校验数据", 1, stages)
-    frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues)
-    wframe = frames.pop(config.withdrawals.id, None)
-    if wframe is None:
-        wframe = _empty(config.withdrawals, config, today)
-    withdrawals: list[Withdrawal]
-    withdrawals, wframe, found = match_withdrawals(wframe, config, today)
-    issues.extend(found)
-    frames = {
-        s.id: _identified(frames.get(s.id), s, config, today, issues) for s in config.datasets()
-    }
-    plan = plan_takedowns(wframe, withdrawals, frames, config)
-    issues.extend(plan.issues)
-    applied: set[int] = set()
-    matched: set[int] = set()
-    records: dict[str, pl.DataFrame] = {}
-    for i, schema in enumerate(config.datasets(), 2):
-        step(f"处理{schema.name}", i, stages)
-        frame = frames[schema.id]
-        held = plan.held(schema.id)
-        frame, found, done, hit = disclose(frame, schema, config, today, withdrawals, held)
-        issues.extend(found)
-        applied |= done
-        matched |= hit
-        frame, found = mask_frame(frame, schema, config, today)
-        issues.extend(found)
-        records[schema.id] = frame.drop(DUPLICATE).sort(SEQ)
-    wframe = _withdrawal_status(wframe, applied, matched, plan, config, today, issues)
+    frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues, pool)
+    step("识别主体", 2, stages)
+    frames = _identify(frames, config, today, issues)  # record ids, subjects, duplicates
+    records, wframe, plan = _disclose(frames, config, today, issues, step)  # and takedowns
+    step("屏蔽个人信息", stages - 1, stages)
+    records = _mask(records, config, today, issues)
     files = sorted(
         {(t.dataset, t.file, t.sheet) for t in loaded.tables + loaded.rejected_tables},
         key=lambda x: (x[1], x[2] or ""),
     )
     step("完成", stages, stages)
     return Result(today, records, wframe, _sorted(issues), files, plan.candidates)
+
+
+def _identify(
+    frames: dict[str, pl.DataFrame], config: Config, today: dt.date, issues: list[Issue]
+) -> dict[str, pl.DataFrame]:
+    """Every kind's rows with record ids and subjects, duplicates marked; the withdrawal
+    list's rows as they are (under its own id)."""
+    out = {s.id: _identified(frames.get(s.id), s, config, today, issues) for s in config.datasets()}
+    wframe = frames.get(config.withdrawals.id)
+    out[config.withdrawals.id] = (
+        _empty(config.withdrawals, config, today) if wframe is None else wframe
+    )
+    return out
+
+
+def _disclose(
+    frames: dict[str, pl.DataFrame],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+    step: Progress,
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, Takedowns]:
+    """Withdrawals applied (or their candidates withheld), then each kind's disclosure rules.
+
+    Returns the records with _status/_reason, the withdrawal list with its rows' statuses
+    and the takedown plan.
+    """
+    frames = dict(frames)
+    wframe = frames.pop(config.withdrawals.id)
+    withdrawals: list[Withdrawal]
+    withdrawals, wframe, found = match_withdrawals(wframe, config, today)
+    issues.extend(found)
+    plan = plan_takedowns(wframe, withdrawals, frames, config)
+    issues.extend(plan.issues)
+    applied: set[int] = set()
+    matched: set[int] = set()
+    records: dict[str, pl.DataFrame] = {}
+    for i, schema in enumerate(config.datasets(), 3):
+        step(f"处理{schema.name}", i, 4 + len(config.schemas))
+        held = plan.held(schema.id)
+        frame, found, done, hit = disclose(
+            frames[schema.id], schema, config, today, withdrawals, held
+        )
+        issues.extend(found)
+        applied |= done
+        matched |= hit
+        records[schema.id] = frame
+    wframe = _withdrawal_status(wframe, applied, matched, plan, config, today, issues)
+    return records, wframe, plan
+
+
+def _mask(
+    records: dict[str, pl.DataFrame], config: Config, today: dt.date, issues: list[Issue]
+) -> dict[str, pl.DataFrame]:
+    """ID numbers and natural persons' details masked in every kind's rows."""
+    out: dict[str, pl.DataFrame] = {}
+    for schema in config.datasets():
+        frame, found = mask_frame(records[schema.id], schema, config, today)
+        issues.extend(found)
+        out[schema.id] = frame.drop(DUPLICATE).sort(SEQ)
+    return out
 
 
 def _identified(

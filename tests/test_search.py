@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from browser import need_chromium
 from make_fixtures import PERSON_ID
-from site_demo import BUSY_CODE, BUSY_NOS, PERSON_NO, Demo, demo, files
+from site_demo import BUSY_CODE, BUSY_NOS, PERSON_NO, ROOT, Demo, demo, files
 
 from generator.search import fnv1a, name_key
 from generator.search.tokens import char_code, encode, filter_word, phrase, query
@@ -112,12 +112,13 @@ def sharded(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
     """The demo with small bundles (40 subjects in main, 40 in each more-*), served."""
     from browser import serve
 
+    from generator.build import Paths, write_site
     from generator.search import SearchIndex
-    from generator.site import build_site
 
     search = SearchIndex(main_subjects=40, more_subjects=40)
     base = tmp_path_factory.mktemp("sharded")
-    build_site(demo.result, demo.config, base / "site", base / "work", search=search)
+    paths = Paths(demo.data, base / "site", base / "work", ROOT / "site.yml")
+    write_site(demo.result.view(demo.config), paths, index=search)
     url, httpd = serve(base / "site")
     yield url, search
     httpd.shutdown()

@@ -14,14 +14,10 @@ from feedgen.feed import FeedGenerator
 from ..columns import ID
 from ..config import Schema
 from ..web.templating import cn_date
-from ..web.urls import record_href
+from ..web.urls import feed_rel, record_href
 
 FEED_ENTRIES = 50
 CST = dt.timezone(dt.timedelta(hours=8))  # dates are Beijing dates
-
-
-def feed_rel(dataset: str) -> str:
-    return f"feeds/{dataset}.xml"
 
 
 def _stamp(day: dt.date) -> dt.datetime:

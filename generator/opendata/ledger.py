@@ -21,7 +21,6 @@ from pathlib import Path
 
 import polars as pl
 
-from ..columns import ID, REASON, STATUS
 from .fields import Field
 
 ADDED, CHANGED, WITHDRAWN = "added", "changed", "withdrawn"
@@ -179,24 +178,6 @@ def update(
     if events.height == 0:
         return ledger, events
     return pl.concat([ledger, events]), events
-
-
-def gone_reasons(
-    records: pl.DataFrame, published_status: str, rejected_status: str
-) -> pl.DataFrame:
-    """(id, reason) of the rows of one dataset that are not published, one per id."""
-    return (
-        records.filter((pl.col(STATUS) != published_status) & pl.col(ID).is_not_null())
-        .select(
-            pl.col(ID).alias("id"),
-            pl.when(pl.col(STATUS) == rejected_status)
-            .then(pl.lit(REJECTED))
-            .otherwise(pl.col(REASON))
-            .alias("reason"),
-        )
-        .sort("id", "reason")
-        .unique("id", keep="first", maintain_order=True)
-    )
 
 
 def first_published(ledger: pl.DataFrame) -> pl.DataFrame:

@@ -6,9 +6,10 @@ The dataset columns come from the schemas (each kind's `short_name`, else its `n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..config import Config, load_config
+from ..config import Config, Schema, load_config
 
 NARRATIVE = [
     ("政策法规", "policies/"),
@@ -18,6 +19,9 @@ NARRATIVE = [
     ("信用修复", "guide/repair/"),
     ("关于本站", "about/"),
 ]
+# The search page's filters (name, label); the category filter's label is generated.
+SEARCH_FILTERS = [("栏目", "栏目"), ("部门", "部门"), ("年份", "年份")]
+CATEGORY_FILTER = "类别"
 # Footer links to pages that are not columns.
 FOOTER = [("数据说明", "data/"), ("无障碍声明", "accessibility/")]
 
@@ -53,3 +57,16 @@ def section_of(url: str, items: list[NavItem]) -> str:
         if item.href and url.startswith(item.href) and len(item.href) > len(best):
             best = item.href
     return best if best or url == "" else "-"
+
+
+def search_filters(schemas: Iterable[Schema]) -> list[tuple[str, str]]:
+    """(filter name, label) of the search page's selects. The category filter holds the
+    kinds' category facets (every facet but the department and the year), so its label
+    lists their labels: 许可类别、处罚类别 …"""
+    labels = dict.fromkeys(
+        s.by_key[k].label
+        for s in schemas
+        for k in s.facets
+        if k in s.by_key and k != s.role("department")
+    )
+    return [*SEARCH_FILTERS, (CATEGORY_FILTER, "、".join(labels) or CATEGORY_FILTER)]
