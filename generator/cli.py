@@ -59,7 +59,41 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--data", type=Path, default=Path("data"), help="数据目录（默认 data）")
     check.add_argument("--today", type=_date, default=None, help="数据日期 YYYY-MM-DD（默认今天）")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    build = sub.add_parser("build", help="检查数据并生成网站")
+    _build_arguments(sub.add_parser("build", help="检查数据并生成网站"))
+    pub = sub.add_parser("publish", help="把已生成的网站发布到 site.yml 中 publish 指定的位置")
+    pub.add_argument(
+        "--site", type=Path, default=Path("site"), help="要发布的网站目录（默认 site）"
+    )
+    pub.add_argument("--work", type=Path, default=Path("build"), help="内部工作目录（读取报告）")
+    pub.add_argument("--target", choices=("local", "rsync", "s3"), default=None,
+                     help="发布方式（默认取 site.yml 的 publish.target）")  # fmt: skip
+    pub.add_argument(
+        "--dest", default=None, help="发布位置：目录、用户@服务器:/目录/ 或 s3://桶/前缀"
+    )
+    pub.add_argument("--today", type=_date, default=None, help="安全检查用的日期（默认取报告）")
+    pub.add_argument("--dry-run", action="store_true", help="只列出将上传和删除的文件，不发布")
+    pub.add_argument("--pull-ledger", type=Path, default=None, metavar="FILE",
+                     help="只从发布目标取回上次的发布台账到 FILE，不发布")  # fmt: skip
+    pub.add_argument("--wait", action="store_true", help="另一个构建或发布正在进行时排队等待")
+    pub.add_argument("--timeout", type=int, default=DEPLOY_TIMEOUT, metavar="SECONDS",
+                     help=f"每条 rsync 命令的时限（秒，默认 {DEPLOY_TIMEOUT}）")  # fmt: skip
+    sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
+    sample.add_argument("--records", type=int, default=2000)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument(
+        "--subjects",
+        type=int,
+        default=None,
+        help="记录涉及的主体数（默认每 4 条记录 1 个，最多 60000）",
+    )
+    sample.add_argument("--out", type=Path, default=Path("data"))
+    sample.add_argument("--today", type=_date, default=None, help="示例数据的基准日期（默认今天）")
+    sample.add_argument("--weeks", type=int, default=None,
+                        help="写出按周报送的历史数据 drop-001/…（信用监测演示，如 52）")  # fmt: skip
+    return p
+
+
+def _build_arguments(build: argparse.ArgumentParser) -> None:
     build.add_argument("--data", type=Path, default=Path("data"))
     build.add_argument("--out", type=Path, default=Path("site"), help="公开输出目录（默认 site）")
     build.add_argument(
@@ -98,37 +132,6 @@ def parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"每次运行 Pagefind 建立搜索索引的时限（秒，默认 {SEARCH_TIMEOUT}）",
     )
-    pub = sub.add_parser("publish", help="把已生成的网站发布到 site.yml 中 publish 指定的位置")
-    pub.add_argument(
-        "--site", type=Path, default=Path("site"), help="要发布的网站目录（默认 site）"
-    )
-    pub.add_argument("--work", type=Path, default=Path("build"), help="内部工作目录（读取报告）")
-    pub.add_argument("--target", choices=("local", "rsync", "s3"), default=None,
-                     help="发布方式（默认取 site.yml 的 publish.target）")  # fmt: skip
-    pub.add_argument(
-        "--dest", default=None, help="发布位置：目录、用户@服务器:/目录/ 或 s3://桶/前缀"
-    )
-    pub.add_argument("--today", type=_date, default=None, help="安全检查用的日期（默认取报告）")
-    pub.add_argument("--dry-run", action="store_true", help="只列出将上传和删除的文件，不发布")
-    pub.add_argument("--pull-ledger", type=Path, default=None, metavar="FILE",
-                     help="只从发布目标取回上次的发布台账到 FILE，不发布")  # fmt: skip
-    pub.add_argument("--wait", action="store_true", help="另一个构建或发布正在进行时排队等待")
-    pub.add_argument("--timeout", type=int, default=DEPLOY_TIMEOUT, metavar="SECONDS",
-                     help=f"每条 rsync 命令的时限（秒，默认 {DEPLOY_TIMEOUT}）")  # fmt: skip
-    sample = sub.add_parser("sample", help="生成示例市的虚构演示数据")
-    sample.add_argument("--records", type=int, default=2000)
-    sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument(
-        "--subjects",
-        type=int,
-        default=None,
-        help="记录涉及的主体数（默认每 4 条记录 1 个，最多 60000）",
-    )
-    sample.add_argument("--out", type=Path, default=Path("data"))
-    sample.add_argument("--today", type=_date, default=None, help="示例数据的基准日期（默认今天）")
-    sample.add_argument("--weeks", type=int, default=None,
-                        help="写出按周报送的历史数据 drop-001/…（信用监测演示，如 52）")  # fmt: skip
-    return p
 
 
 @contextmanager

@@ -17,14 +17,28 @@ from typing import Any
 
 import polars as pl
 
-from .columns import DUPLICATE, ERROR, FILE, ID, IDKEY, MIN_UNTIL, REASON, ROW, SHEET, STATUS, UNTIL
+from .columns import (  # the statuses are re-exported: disclose is the stage that sets them
+    DUPLICATE,
+    ERROR,
+    FILE,
+    ID,
+    IDKEY,
+    MERGED,
+    MIN_UNTIL,
+    PUBLISHED,
+    REASON,
+    REJECTED,
+    REVIEW,
+    ROW,
+    SHEET,
+    STATUS,
+    UNTIL,
+    WITHDRAWN,
+)
 from .config import Config, Schema
 from .identity import hash_ids, identity_key
 from .issues import Issue, make_issue
 
-PUBLISHED, WITHDRAWN, REJECTED, MERGED = "published", "withdrawn", "rejected", "merged"
-# Reason of a record withheld because a withdrawal row that may name it needs review.
-REVIEW = "withdrawal-withheld-review"
 # A withdrawal reason (撤下原因) with this flag in withdrawals.yml `reasons:` takes effect only
 # once the record's minimum disclosure period is over (信用修复).
 AFTER_MIN_PERIOD = "after_min_period"

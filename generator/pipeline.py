@@ -14,9 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from .columns import DUPLICATE, ERROR, FILE, ID, REASON, ROW, SEQ, SHEET, STATUS
+from .columns import DUPLICATE, ERROR, FILE, ID, REASON, REJECTED, REVIEW, ROW, SEQ, SHEET, STATUS
 from .config import Config, Schema
-from .disclose import REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
+from .disclose import Withdrawal, disclose, match_withdrawals
 from .executors import map_ordered
 from .identity import assign_ids, merge_duplicates
 from .issues import Issue, make_issue
@@ -133,10 +133,11 @@ def run(
     step("校验数据", 1, stages)
     frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues, pool)
     step("识别主体", 2, stages)
-    frames = _identify(frames, config, today, issues)  # record ids, subjects, duplicates
-    records, wframe, plan = _disclose(frames, config, today, issues, step)  # and takedowns
+    frames = _identify(frames, config, today, issues, pool)  # ids, subjects, duplicates
+    step("公示期限与撤下", 3, stages)
+    records, wframe, plan = _disclose(frames, config, today, issues, pool)  # and takedowns
     step("屏蔽个人信息", stages - 1, stages)
-    records = _mask(records, config, today, issues)
+    records = _mask(records, config, today, issues, pool)
     files = sorted(
         {(t.dataset, t.file, t.sheet) for t in loaded.tables + loaded.rejected_tables},
         key=lambda x: (x[1], x[2] or ""),
@@ -146,11 +147,20 @@ def run(
 
 
 def _identify(
-    frames: dict[str, pl.DataFrame], config: Config, today: dt.date, issues: list[Issue]
+    frames: dict[str, pl.DataFrame],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+    pool: Executor | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Every kind's rows with record ids and subjects, duplicates marked; the withdrawal
-    list's rows as they are (under its own id)."""
-    out = {s.id: _identified(frames.get(s.id), s, config, today, issues) for s in config.datasets()}
+    """Every kind's rows with record ids and subjects, duplicates marked (one task a kind);
+    the withdrawal list's rows as they are (under its own id)."""
+    kinds = config.datasets()
+    done = map_ordered(pool, _identified, [(s, frames.get(s.id)) for s in kinds], config, today)
+    out = {}
+    for schema, (frame, found) in zip(kinds, done, strict=True):
+        issues.extend(found)
+        out[schema.id] = frame
     wframe = frames.get(config.withdrawals.id)
     out[config.withdrawals.id] = (
         _empty(config.withdrawals, config, today) if wframe is None else wframe
@@ -163,7 +173,7 @@ def _disclose(
     config: Config,
     today: dt.date,
     issues: list[Issue],
-    step: Progress,
+    pool: Executor | None = None,
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, Takedowns]:
     """Withdrawals applied (or their candidates withheld), then each kind's disclosure rules.
 
@@ -180,12 +190,11 @@ def _disclose(
     applied: set[int] = set()
     matched: set[int] = set()
     records: dict[str, pl.DataFrame] = {}
-    for i, schema in enumerate(config.datasets(), 3):
-        step(f"处理{schema.name}", i, 4 + len(config.schemas))
-        held = plan.held(schema.id)
-        frame, found, done, hit = disclose(
-            frames[schema.id], schema, config, today, withdrawals, held
-        )
+    kinds = config.datasets()
+    jobs = [(s, frames[s.id], plan.held(s.id)) for s in kinds]
+    for schema, (frame, found, done, hit) in zip(
+        kinds, map_ordered(pool, _disclosed, jobs, config, today, withdrawals), strict=True
+    ):
         issues.extend(found)
         applied |= done
         matched |= hit
@@ -195,27 +204,54 @@ def _disclose(
 
 
 def _mask(
-    records: dict[str, pl.DataFrame], config: Config, today: dt.date, issues: list[Issue]
+    records: dict[str, pl.DataFrame],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+    pool: Executor | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """ID numbers and natural persons' details masked in every kind's rows."""
+    """ID numbers and natural persons' details masked in every kind's rows (a task a kind)."""
+    kinds = config.datasets()
+    jobs = [(s, records[s.id]) for s in kinds]
     out: dict[str, pl.DataFrame] = {}
-    for schema in config.datasets():
-        frame, found = mask_frame(records[schema.id], schema, config, today)
+    for schema, (frame, found) in zip(
+        kinds, map_ordered(pool, _masked, jobs, config, today), strict=True
+    ):
         issues.extend(found)
         out[schema.id] = frame.drop(DUPLICATE).sort(SEQ)
     return out
 
 
+# One kind's share of a stage: module-level, so an executor can run it in another process.
+
+
 def _identified(
-    frame: pl.DataFrame | None, schema: Schema, config: Config, today: dt.date, issues: list[Issue]
-) -> pl.DataFrame:
-    """One dataset's rows with record ids, duplicates marked merged."""
+    job: tuple[Schema, pl.DataFrame | None], config: Config, today: dt.date
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """One kind's rows with record ids, duplicates marked merged."""
+    schema, frame = job
     if frame is None:
         frame = _empty(schema, config, today)
     frame = assign_ids(frame, schema, config)
-    frame, found = merge_duplicates(frame, schema)
-    issues.extend(found)
-    return frame
+    return merge_duplicates(frame, schema)
+
+
+def _disclosed(
+    job: tuple[Schema, pl.DataFrame, set[str]],
+    config: Config,
+    today: dt.date,
+    withdrawals: list[Withdrawal],
+) -> tuple[pl.DataFrame, list[Issue], set[int], set[int]]:
+    """One kind's disclosure: status and reason of each row, withdrawals applied."""
+    schema, frame, held = job
+    return disclose(frame, schema, config, today, withdrawals, held)
+
+
+def _masked(
+    job: tuple[Schema, pl.DataFrame], config: Config, today: dt.date
+) -> tuple[pl.DataFrame, list[Issue]]:
+    schema, frame = job
+    return mask_frame(frame, schema, config, today)
 
 
 def _withdrawal_status(
