@@ -302,7 +302,10 @@ def test_three_kinds_disclosure_rules_and_synonyms(tmp_path: Path, check):
     write_csv(tmp_path / "tongyidaimafuma" / "赋码.csv", CODES)
     result = check(tmp_path)
     grades = statuses(result, "qiyexinyongdengji")
-    assert grades[KEPT] == ("published", None) and grades[ONLY] == ("withdrawn", "grade-expired")
+    assert grades[KEPT] == ("published", None) and grades[ONLY] == (
+        "withdrawn",
+        "credit-grade-expired",
+    )
     assert grades[GONE][0] == "rejected"
     assert set(result.published("qiyexinyongdengji")["xydj"]) == {"A级"}  # A, a, A类 … -> A级
     abnormal = statuses(result, "jingyingyichang")
@@ -313,7 +316,7 @@ def test_three_kinds_disclosure_rules_and_synonyms(tmp_path: Path, check):
     codes = result.published("tongyidaimafuma")
     assert sorted(codes["jglx"]) == ["企业", "民办非企业单位"] and codes.height == 2
     labels = load_config(ROOT / "site.yml").reason_labels()
-    assert labels["grade-expired"] == "信用等级有效期届满"
+    assert labels["credit-grade-expired"] == "信用等级有效期届满"
     assert labels["abnormal-removed"] == "已移出经营异常名录"
 
 
