@@ -6,7 +6,7 @@ one ``ConfigError`` is raised, so an office fixes them all in one pass.
 
 An office adds or adjusts kinds without touching the installed package: a ``schemas/``
 folder beside its ``site.yml`` (``config.root / "schemas"``) is read after the packaged
-one (see ``office_schemas``):
+one (``_read_kinds``, ``_office_schema``, ``_override``):
 
 - ``<id>.yml`` with a new id adds a kind, written exactly like a packaged schema;
 - ``<id>.yml`` with a packaged id (``xzcf.yml`` …) adjusts that kind: ``name``,
@@ -16,7 +16,12 @@ one (see ``office_schemas``):
   The withdrawal list's file may also add ``match`` entries for datasets the packaged
   file does not match. Anything else (identity, disclosure, types …) is refused: the
   disclosure rules of a packaged kind are the law's, not an office setting;
-- ``_enums.yml`` adds enums, and values and variants to packaged enums.
+- ``_enums.yml`` adds enums, and values and variants to packaged enums (an office's
+  variant of a value wins); no other ``_*.yml`` file is read from there.
+
+An added alias that already names another column of the kind is refused. Every key of a
+schema file is checked (``SCHEMA_KEYS``, ``COLUMN_KEYS``): an unknown key or a value of
+the wrong shape is a ConfigError naming the file and the key, never silently dropped.
 
 Kinds are shown in ``order`` (then id): the packaged kinds have 1–6; a kind without
 ``order`` comes after them.
@@ -200,7 +205,11 @@ class Schema:
 
     def reason_labels(self) -> dict[str, str]:
         """Reason code -> Chinese label, from this schema's disclosure rules and reasons."""
-        out = {str(r["reason"]): str(r["label"]) for r in self.disclosure if r.get("label")}
+        out = {
+            str(r.get("reason", r.get("rule"))): str(r["label"])
+            for r in self.disclosure
+            if r.get("label")
+        }
         out.update({str(r["code"]): str(r["label"]) for r in self.reasons.values()})
         return out
 
@@ -718,23 +727,42 @@ def _read_kinds(
             if schema is not None:
                 loaded[schema.id] = schema
     for path in files:
-        seen = len(problems)
-        where, raw = f"schemas/{path.name}", _load_yaml(path, problems)
-        if len(problems) > seen:
-            continue  # unreadable: said once, not again as "not a mapping"
-        if path.stem in loaded and isinstance(raw, dict):
-            shape = _shape_problems(where, raw)
-            problems += shape
-            if not shape:
-                loaded[path.stem] = _override(loaded[path.stem], raw, where, problems)
-            continue
-        schema = _load_schema(path, raw, enums, problems, headers, where)
-        if schema is not None and schema.control:
-            problems.append(f"{where}: 不能新增控制清单（control）；撤下清单只有一份")
-        elif schema is not None:
-            loaded[schema.id] = schema
+        where = f"schemas/{path.name}"
+        try:
+            _office_schema(path, where, loaded, enums, headers, problems)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            # A shape the checks above did not foresee: still the office's error, not a crash.
+            problems.append(
+                f"{where}: 结构有误（{type(exc).__name__}: {exc}），请对照程序自带的定义改正"
+            )
     enums[DATASET_ENUM] = _dataset_enum({k: s for k, s in loaded.items() if not s.control})
     return loaded, enums
+
+
+def _office_schema(
+    path: Path,
+    where: str,
+    loaded: dict[str, Schema],
+    enums: dict[str, Enum],
+    headers: dict[str, Any],
+    problems: list[str],
+) -> None:
+    """Read one office schema file into `loaded`: a new kind, or an adjusted packaged one."""
+    seen = len(problems)
+    raw = _load_yaml(path, problems)
+    if len(problems) > seen:
+        return  # unreadable: said once, not again as "not a mapping"
+    if path.stem in loaded and isinstance(raw, dict):
+        shape = _shape_problems(where, raw)
+        problems += shape
+        if not shape:
+            loaded[path.stem] = _override(loaded[path.stem], raw, where, problems)
+        return
+    schema = _load_schema(path, raw, enums, problems, headers, where)
+    if schema is not None and schema.control:
+        problems.append(f"{where}: 不能新增控制清单（control）；撤下清单只有一份")
+    elif schema is not None:
+        loaded[schema.id] = schema
 
 
 def _reason_problems(schemas: list[Schema]) -> list[str]:

@@ -171,6 +171,11 @@ def test_an_office_file_cannot_change_a_packaged_kinds_rules(tmp_path):
         (KIND.replace("field: yxqz", "field: yxq"), "until_date 的 field “yxq” 不是本数据集的列"),
         (KIND.replace("id: zizhi", "id: ZiZhi"), "id “ZiZhi” 应与文件名 zizhi 一致"),
         ("- just\n- a list\n", "schemas/zizhi.yml: 应为映射"),
+        (
+            KIND.replace("facets: [pdbm, year, dj]", "facets: [[pdbm]]"),
+            "schemas/zizhi.yml: 结构有误",
+        ),
+        (KIND + "conditions: [{when: 5}]\n", "schemas/zizhi.yml: 结构有误"),
     ],
 )
 def test_a_bad_office_schema_is_a_config_error(tmp_path, text, expected):
