@@ -93,6 +93,7 @@ SCHEMA_KEYS = {
     "reasons": "撤下原因代码",
     "derive": "推得规则",
     "require_any_columns": "至少一列",
+    "sample": "演示数据的生成提示（generator sample）",
 }
 COLUMN_KEYS = {
     "key", "label", "type", "required", "role", "enum", "pattern", "pattern_hint", "aliases",
@@ -185,6 +186,7 @@ class Schema:
     match: dict[str, dict[str, str]] = field(default_factory=dict)
     derive: list[dict[str, Any]] = field(default_factory=list)
     require_any_columns: list[dict[str, Any]] = field(default_factory=list)
+    sample: dict[str, Any] = field(default_factory=dict)  # demo-data hints (generator/sample)
     id_words: tuple[str, ...] = ()  # a header naming one of these is an ID-number column
     rep_words: tuple[str, ...] = ()  # ... of the legal representative when it names these
     office_headers: dict[str, str] = field(default_factory=dict)  # data/<ds>/columns.yml
@@ -494,7 +496,7 @@ def _shape_problems(where: str, raw: dict[str, Any]) -> list[str]:
         for i, item in enumerate(raw.get(k) or [] if isinstance(raw.get(k), list) else [], 1):
             if not isinstance(item, dict):
                 out.append(f"{where}: {k}（{SCHEMA_KEYS[k]}）第{i}项应为映射")
-    for k in ("match", "reasons"):
+    for k in ("match", "reasons", "sample"):
         if raw.get(k) is not None and not isinstance(raw[k], dict):
             out.append(f"{where}: {k}（{SCHEMA_KEYS[k]}）应为映射")
     order = raw.get("order")
@@ -541,6 +543,7 @@ def _load_schema(
         match=dict(raw.get("match") or {}),
         derive=list(raw.get("derive") or []),
         require_any_columns=list(raw.get("require_any_columns") or []),
+        sample=dict(raw.get("sample") or {}),
         id_words=tuple(str(w) for w in headers.get("id_words") or ()),
         rep_words=tuple(str(w) for w in headers.get("rep_words") or ()),
         short_name=str(raw.get("short_name") or ""),

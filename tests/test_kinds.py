@@ -96,8 +96,11 @@ def test_an_office_kind_is_in_every_menu(added, tmp_path, monkeypatch):
 
 
 def test_an_office_kind_is_in_the_search_filters_and_the_datapackage(added, config):
-    assert kinds_text(added).endswith("信用承诺和建筑业企业资质等级")
-    assert kinds_text(config) == "行政许可、行政处罚、红名单、黑名单、双随机抽查结果和信用承诺"
+    assert kinds_text(added).endswith("统一社会信用代码赋码公示和建筑业企业资质等级")
+    assert kinds_text(config) == (
+        "行政许可、行政处罚、红名单、黑名单、双随机抽查结果、信用承诺、企业综合信用等级、"
+        "经营异常名录和统一社会信用代码赋码公示"
+    )
     label = dict(search_filters(added.datasets()))["类别"]
     assert label.endswith("、资质等级") and "评定部门" not in label
 
@@ -129,7 +132,7 @@ def test_the_manual_tables_list_an_office_kind(added):
     assert "## 建筑业企业资质等级（`data/zizhi/`）" in tables.columns_md(added)
     assert "| `data/zizhi/` | 建筑业企业资质等级 |" in tables.datasets_block(added)
     block = tables.withdrawal_block(added)
-    assert "信用承诺、建筑业企业资质等级（或其目录名）" in block
+    assert "统一社会信用代码赋码公示、建筑业企业资质等级（或其目录名）" in block
     assert "| （无） | 建筑业企业资质等级只能按记录编号找到记录 |" in block
 
 
