@@ -49,6 +49,7 @@ class Doc:
     title: str = ""
     meta: dict[str, str] = field(default_factory=dict)
     digest: bytes = b""  # SHA-256 of url and HTML, kept once the HTML is spooled to disk
+    words: int = 0  # index words in its body: Pagefind ranks shorter documents higher
 
 
 def _attr(value: str) -> str:
@@ -83,12 +84,15 @@ def render(
         parts.append(f'<span data-pagefind-sort="date">{date}</span>')
     marks = [EVERY] + [filter_word(k, v) for k, values in filters.items() for v in values]
     parts.append(f"<main data-pagefind-body><p>{' '.join(marks)}</p>")
+    words = len(marks)
     for text, weight in body:
         if text:
             w = f' data-pagefind-weight="{weight}"' if weight != 1 else ""
-            parts.append(f"<p{w}>{encode(text)}</p>")
+            encoded = encode(text)
+            parts.append(f"<p{w}>{encoded}</p>")
+            words += encoded.count(" ") + 1 if encoded else 0
     parts.append("</main></body></html>")
-    return Doc(url, "".join(parts), date, kind, filters, title, meta)
+    return Doc(url, "".join(parts), date, kind, filters, title, meta, words=words)
 
 
 def _categories(ds: Dataset, schema: Schema) -> pl.DataFrame:
