@@ -35,6 +35,7 @@ from .tokens import EVERY, encode, filter_word
 TITLES_PER_SUBJECT = 30  # distinct record titles written into a subject's document
 NOS_PER_SUBJECT = 60  # record numbers (文号) written into a subject's document
 FILTERS = ("栏目", "部门", "年份", "类别")
+RANK_TOP = 1_000_000  # a document's rank sort value: RANK_TOP minus its index words
 
 
 @dataclass
@@ -83,14 +84,18 @@ def render(
     if date:
         parts.append(f'<span data-pagefind-sort="date">{date}</span>')
     marks = [EVERY] + [filter_word(k, v) for k, values in filters.items() for v in values]
-    parts.append(f"<main data-pagefind-body><p>{' '.join(marks)}</p>")
     words = len(marks)
-    for text, weight in body:
-        if text:
+    text = [f"<main data-pagefind-body><p>{' '.join(marks)}</p>"]
+    for value, weight in body:
+        if value:
             w = f' data-pagefind-weight="{weight}"' if weight != 1 else ""
-            encoded = encode(text)
-            parts.append(f"<p{w}>{encoded}</p>")
+            encoded = encode(value)
+            text.append(f"<p{w}>{encoded}</p>")
             words += encoded.count(" ") + 1 if encoded else 0
+    # Pagefind gives every match of a phrase the same score: the page orders them by this,
+    # shorter documents first, as Pagefind's own ranking does for words.
+    parts.append(f'<span data-pagefind-sort="rank">{max(RANK_TOP - words, 0)}</span>')
+    parts.extend(text)
     parts.append("</main></body></html>")
     return Doc(url, "".join(parts), date, kind, filters, title, meta, words=words)
 

@@ -18,6 +18,10 @@ const PAGE = 20;
 // Older bundles the route tables may name for a query that main answers with less than a
 // page of results: each costs its metadata and index files (bench/bench_search.py).
 const ROUTED = 2;
+// Scores of merged bundles' results are scaled by this: main's results come first (its
+// subjects' documents are the shortest, so Pagefind would rank them first), and a phrase's
+// results, ranked by their place in each bundle's order, do not interleave with main's.
+const MERGED_WEIGHT = 1e-6;
 const CODE = /^(?:[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{15})$/;
 
 let pagefind = null;
@@ -92,7 +96,8 @@ async function load() {
 async function mergeSome(ids) {
   for (const i of ids) {
     if (merged.has(i)) continue;
-    await pagefind.mergeIndex(new URL(`${manifest.bundles[i].id}/`, pf).href);
+    const url = new URL(`${manifest.bundles[i].id}/`, pf).href;
+    await pagefind.mergeIndex(url, { indexWeight: MERGED_WEIGHT });
     merged.add(i);
   }
 }
@@ -231,7 +236,9 @@ async function run(widen = false, all = false) {
       return (await index.search(marks.join(" ") || EVERY, { sort: options.sort })).results;
     }
     if (exactly.includes(" ")) {
-      const found = (await index.search(`"${exactly}"`, options)).results;
+      // Every match of a phrase scores the same: shorter documents first (documents.py).
+      const ranked = options.sort ? options : { ...options, sort: { rank: "desc" } };
+      const found = (await index.search(`"${exactly}"`, ranked)).results;
       if (found.length) return found;
     }
     const found = (await index.search(words, options)).results;
