@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 # (stage name, module, attribute path): wrapped in the namespace the build calls it from.
 STAGES = [
-    ("pipeline", "generator.cli", "run"),
-    ("report", "generator.report", "render_html"),
-    ("report", "generator.report", "write_json"),
+    ("pipeline", "generator.build", "run"),
+    ("report", "generator.build", "render_html"),
+    ("report", "generator.build", "write_json"),
     ("narrative (MkDocs)", "generator.site", "build_narrative"),
     ("record pages", "generator.site", "render_records"),
     ("list pages", "generator.site.pages", "Pages.dataset_lists"),

@@ -58,7 +58,7 @@ def export(cache: Path, out: Path) -> None:
     records = {s.id: pl.read_parquet(cache / f"{s.id}.parquet") for s in config.datasets()}
     result = Result(TODAY, records, pl.DataFrame(), [])
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    stage = OpenData(result, config, empty())
+    stage = OpenData(result.view(config), empty())
     start = time.perf_counter()
     stage.write(TreeWriter(out, None), Chrome(config, "assets/stylesheets/main.css"))
     wall = time.perf_counter() - start

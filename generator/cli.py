@@ -20,17 +20,15 @@ import datetime as dt
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import polars as pl
-
-    from .monitor import Monitor
+    pass
 
 from .config import Config, ConfigError, load_config
-from .fsutil import LockHeld, inside, lock_file, locked, recover, replace_dir
+from .fsutil import LockHeld, inside, lock_file, locked, recover
 from .load import DATA_SUFFIXES, data_files
 from .pipeline import Result, run
 
@@ -39,14 +37,6 @@ EXIT_TAKEDOWN = 5  # a withdrawal row withheld nothing (撤下未执行)
 EXIT_LOCKED, EXIT_CRASH = 6, 70
 CRASH_LOG = "crash.log"
 SEARCH_TIMEOUT, DEPLOY_TIMEOUT = 1800, 3600  # seconds, per Pagefind run / per rsync command
-
-
-class _Abort(Exception):
-    """Stop a build inside its staging contexts (they discard the new report) with `code`."""
-
-    def __init__(self, code: int):
-        super().__init__(code)
-        self.code = code
 
 
 def _date(text: str) -> dt.date:
@@ -69,39 +59,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--data", type=Path, default=Path("data"), help="数据目录（默认 data）")
     check.add_argument("--today", type=_date, default=None, help="数据日期 YYYY-MM-DD（默认今天）")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    build = sub.add_parser("build", help="检查数据并生成网站")
-    build.add_argument("--data", type=Path, default=Path("data"))
-    build.add_argument("--out", type=Path, default=Path("site"), help="公开输出目录（默认 site）")
-    build.add_argument(
-        "--work",
-        type=Path,
-        default=Path("build"),
-        help="内部工作目录：报告与中间数据，绝不公开（默认 build）",
-    )
-    build.add_argument("--today", type=_date, default=None)
-    build.add_argument(
-        "--workers", type=int, default=None, help="生成记录页面的进程数（默认：记录多时用 2 个）"
-    )
-    build.add_argument(
-        "--ledger",
-        default=None,
-        help="上次发布的台账 ledger.csv（路径或网址；默认读取输出目录中上次构建的台账）",
-    )
-    build.add_argument(
-        "--first-publication",
-        action="store_true",
-        help="首次发布：没有上次的发布台账，台账从头开始（已有台账时不得使用）",
-    )
-    build.add_argument(
-        "--wait", action="store_true", help="另一个构建正在进行时排队等待（默认立即退出，退出码 6）"
-    )
-    build.add_argument(
-        "--search-timeout",
-        type=int,
-        default=SEARCH_TIMEOUT,
-        metavar="SECONDS",
-        help=f"每次运行 Pagefind 建立搜索索引的时限（秒，默认 {SEARCH_TIMEOUT}）",
-    )
+    _build_arguments(sub.add_parser("build", help="检查数据并生成网站"))
     pub = sub.add_parser("publish", help="把已生成的网站发布到 site.yml 中 publish 指定的位置")
     pub.add_argument(
         "--site", type=Path, default=Path("site"), help="要发布的网站目录（默认 site）"
@@ -135,6 +93,47 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _build_arguments(build: argparse.ArgumentParser) -> None:
+    build.add_argument("--data", type=Path, default=Path("data"))
+    build.add_argument("--out", type=Path, default=Path("site"), help="公开输出目录（默认 site）")
+    build.add_argument(
+        "--work",
+        type=Path,
+        default=Path("build"),
+        help="内部工作目录：报告与中间数据，绝不公开（默认 build）",
+    )
+    build.add_argument("--today", type=_date, default=None)
+    build.add_argument(
+        "--workers", type=int, default=None, help="生成记录页面的进程数（默认：记录多时用 2 个）"
+    )
+    build.add_argument(
+        "--executor",
+        default="inline",
+        metavar="inline|process|dask-local|dask://HOST:PORT",
+        help="并行处理数据文件的方式：本进程（默认）、本机进程池、本机 Dask 集群或远程 Dask 调度器",
+    )
+    build.add_argument(
+        "--ledger",
+        default=None,
+        help="上次发布的台账 ledger.csv（路径或网址；默认读取输出目录中上次构建的台账）",
+    )
+    build.add_argument(
+        "--first-publication",
+        action="store_true",
+        help="首次发布：没有上次的发布台账，台账从头开始（已有台账时不得使用）",
+    )
+    build.add_argument(
+        "--wait", action="store_true", help="另一个构建正在进行时排队等待（默认立即退出，退出码 6）"
+    )
+    build.add_argument(
+        "--search-timeout",
+        type=int,
+        default=SEARCH_TIMEOUT,
+        metavar="SECONDS",
+        help=f"每次运行 Pagefind 建立搜索索引的时限（秒，默认 {SEARCH_TIMEOUT}）",
+    )
+
+
 @contextmanager
 def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
     """A progress bar on stderr, only when stderr is a terminal."""
@@ -158,6 +157,10 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
+def _warn(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
 def _stderr_console() -> Any:
     from rich.console import Console
 
@@ -169,7 +172,8 @@ def _unusable(message: str) -> int:
     return EXIT_UNUSABLE
 
 
-def _run(args: argparse.Namespace) -> tuple[Config, Result] | int:
+def _config(args: argparse.Namespace) -> Config | int:
+    """site.yml and the drop folder, or the exit code of why they cannot be used."""
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -184,6 +188,13 @@ def _run(args: argparse.Namespace) -> tuple[Config, Result] | int:
             f"数据目录 {args.data} 中没有 CSV/XLSX/XLS 文件；"
             "可先运行 python -m generator sample 生成演示数据"
         )
+    return config
+
+
+def _run(args: argparse.Namespace) -> tuple[Config, Result] | int:
+    config = _config(args)
+    if isinstance(config, int):
+        return config
     today = args.today or dt.date.today()
     with progress_bar(sys.stderr.isatty()) as step:
         result = run(args.data, config, today, progress=step)
@@ -244,6 +255,9 @@ def yaml_quote(text: str) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .build import EXIT_GUARD, Options, Paths, Stop, build
+    from .executors import ExecutorError, valid
+
     if inside(args.work, args.out) or inside(args.out, args.work):
         return _unusable(
             f"内部工作目录 {args.work} 与公开输出目录 {args.out} 不能相互包含："
@@ -253,102 +267,34 @@ def cmd_build(args: argparse.Namespace) -> int:
         return _unusable(
             f"输出目录 {args.out} 和工作目录 {args.work} 不能位于数据目录 {args.data} 之内"
         )
-    with ExitStack() as stack:
-        # One build at a time per work folder and per output folder (raises LockHeld).
-        stack.enter_context(locked(args.work / ".lock", args.wait))
-        stack.enter_context(locked(lock_file(args.out), args.wait))
-        for line in (
-            recover(args.out) + recover(args.work / "report") + recover(args.work / "records")
-        ):
-            print(line, file=sys.stderr)
-        outcome = _run(args)
-        if isinstance(outcome, int):
-            return outcome
-        config, result = outcome
-        try:
-            _build_staged(args, config, result)
-        except _Abort as stop:
-            return stop.code
-        print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
-        return _exit_code(result)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _build_staged(args: argparse.Namespace, config: Config, result: Result) -> None:
-    """Report and records into staging folders; the site; then the staged folders swap in.
-
-    Raises _Abort (exit 2 or 3): the staging folders are discarded, nothing replaced.
-    """
-    from .monitor import Monitor
-    from .opendata import LedgerError
-    from .opendata.ledger import previous_ledger
-    from .report import render_html, text_lines, write_json
-
-    try:  # read before the report: 信用监测 times the records against it (generator/monitor)
-        ledger_url = str((config.site.get("publish") or {}).get("ledger_url") or "")
-        ledger = previous_ledger(
-            args.out, args.ledger, [ledger_url] if ledger_url else [], args.first_publication
+    config = _config(args)
+    if isinstance(config, int):
+        return config
+    paths = Paths(args.data, args.out, args.work, args.config)
+    opts = Options(
+        args.today or dt.date.today(),
+        args.ledger,
+        args.first_publication,
+        args.workers,
+        args.search_timeout,
+        args.wait,
+        args.executor,
+    )
+    if not valid(args.executor):
+        return _unusable(
+            f"--executor 应为 inline、process、dask-local 或 dask://主机:端口，实际为“{args.executor}”"
         )
-    except LedgerError as exc:
-        raise _Abort(_unusable(f"{exc}；原网站 {args.out} 保持不变")) from exc
-    monitor = Monitor.compute(result, config, ledger[0])
-    with replace_dir(args.work / "report") as report, replace_dir(args.work / "records") as rec:
-        with (report / "report.json").open("w", encoding="utf-8") as fh:
-            write_json(result, config, fh)
-        html = render_html(result, config, monitor.office_html())
-        (report / "index.html").write_text(html, encoding="utf-8")
-        for ds in result.records:
-            result.published(ds).write_parquet(rec / f"{ds}.parquet")
-        for line in text_lines(result, config):
-            print(line)
-        code = _build_site(args, config, result, ledger, monitor)
-        if code != EXIT_OK:
-            raise _Abort(code)
-    monitor.write_draft(args.work)  # the month's 通报 draft, never published
-
-
-def _build_site(
-    args: argparse.Namespace,
-    config: Config,
-    result: Result,
-    ledger: tuple[pl.DataFrame, str | None],
-    monitor: Monitor,
-) -> int:
-    """Build, guard and swap in the site; 0, or the exit code of why it was not replaced.
-
-    `ledger`: the previous publication's ledger and where it came from (previous_ledger).
-    """
-    from .guard import GuardError, guard_for
-    from .opendata import LedgerError, OpenData
-    from .search import SearchError, SearchIndex
-    from .site import SiteError, build_site
-
     try:
-        previous, source = ledger
-        print(f"上次发布的台账：{source}" if source else "首次发布：发布台账从头开始")
-        opendata = OpenData(result, config, previous)
-        search = SearchIndex(timeout=args.search_timeout)
-        stats = build_site(
-            result,
-            config,
-            args.out,
-            args.work,
-            site_file=args.config,
-            workers=args.workers,
-            extra=opendata,
-            search=search,
-            verify=guard_for(result, config, args.work),
-            monitor=monitor.write,
-        )
-    except (SiteError, LedgerError, SearchError) as exc:
+        with progress_bar(sys.stderr.isatty()) as step:
+            result = build(config, paths, opts, step, print, _warn)
+    except ExecutorError as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")
-    except GuardError as exc:
-        return guard_failed(exc, f"原网站 {args.out} 保持不变，未替换")
-    print(stats.line())
-    print(opendata.line())
-    print(search.line())
-    print(monitor.line())
-    return EXIT_OK
+    except Stop as stop:
+        if stop.code == EXIT_GUARD:
+            return guard_failed(stop, stop.message)
+        return _unusable(stop.message)
+    print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
+    return _exit_code(result)
 
 
 def guard_failed(exc: Exception, outcome: str) -> int:

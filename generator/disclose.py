@@ -17,12 +17,11 @@ from typing import Any
 
 import polars as pl
 
+from .columns import DUPLICATE, ERROR, FILE, ID, IDKEY, MIN_UNTIL, REASON, ROW, SHEET, STATUS, UNTIL
 from .config import Config, Schema
-from .identity import ID, IDKEY, hash_ids, identity_key
+from .identity import hash_ids, identity_key
 from .issues import Issue, make_issue
-from .validate import ERROR, FILE, ROW, SHEET
 
-REASON, UNTIL, MIN_UNTIL = "_reason", "_until", "_min_until"
 PUBLISHED, WITHDRAWN, REJECTED, MERGED = "published", "withdrawn", "rejected", "merged"
 # Reason of a record withheld because a withdrawal row that may name it needs review.
 REVIEW = "withdrawal-withheld-review"
@@ -262,11 +261,11 @@ def disclose(
         applies.fill_null(False).alias("_wapplied"),
         (pl.col("_wreason").is_not_null() & ~applies.fill_null(False)).alias("_wpending"),
     )
-    live = pl.col(ERROR).is_null() & ~pl.col("_merged")
+    live = pl.col(ERROR).is_null() & ~pl.col(DUPLICATE)
     status = (
         pl.when(pl.col(ERROR).is_not_null())
         .then(pl.lit(REJECTED))
-        .when(pl.col("_merged"))
+        .when(pl.col(DUPLICATE))
         .then(pl.lit(MERGED))
         .when(pl.col("_withdraw").is_not_null())
         .then(pl.lit(WITHDRAWN))
@@ -275,11 +274,11 @@ def disclose(
     reason = (
         pl.when(pl.col(ERROR).is_not_null())
         .then(pl.col(ERROR))
-        .when(pl.col("_merged"))
+        .when(pl.col(DUPLICATE))
         .then(pl.lit("duplicate"))
         .otherwise(pl.col("_withdraw"))
     )
-    frame = frame.with_columns(status.alias("_status"), reason.alias(REASON))
+    frame = frame.with_columns(status.alias(STATUS), reason.alias(REASON))
     # Every row naming a record counts, also a second row naming a record already named.
     applied_ids = set(frame.filter(pl.col("_wapplied")).get_column(ID).to_list())
     applied = {w.seq for w in mine if w.record_id in applied_ids}

@@ -29,11 +29,11 @@ from typing import IO, TYPE_CHECKING, Any, cast
 import polars as pl
 
 from . import pii
+from .columns import FILE, ID, ROW, SHEET
 from .scan import Batch, Hit
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .pipeline import Result
+    from .published import Published
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 _RECORD_PAGE = re.compile(r"^([^/!]+)/([0-9a-f]{16})(?:\.html|/)")
@@ -278,10 +278,10 @@ def _with_sources(findings: list[Finding], records: Mapping[str, pl.DataFrame]) 
     for f in findings:
         match = _RECORD_PAGE.match(f.path)
         frame = records.get(match.group(1)) if match else None
-        if match is None or frame is None or "_id" not in frame.columns:
+        if match is None or frame is None or ID not in frame.columns:
             out.append(f)
             continue
-        rows = frame.filter(pl.col("_id") == match.group(2)).select("_file", "_sheet", "_row")
+        rows = frame.filter(pl.col(ID) == match.group(2)).select(FILE, SHEET, ROW)
         where = "、".join(
             f"{match.group(1)} 数据 {file}{f' 工作表 {sheet}' if sheet else ''} 第 {row} 行"
             for file, sheet, row in rows.iter_rows()
@@ -296,20 +296,6 @@ class GuardError(Exception):
     def __init__(self, findings: list[Finding]):
         super().__init__(f"{len(findings)} finding(s)")
         self.findings = findings
-
-
-def withheld_pages(records: Mapping[str, pl.DataFrame]) -> list[str]:
-    """'dataset/id' of every record in the drop that is not published (and not also published).
-
-    `records` is `Result.records`: every input row with `_status` and `_id`.
-    """
-    pages: list[str] = []
-    for ds, frame in records.items():
-        ids = frame.filter(pl.col("_id").is_not_null())
-        public = ids.filter(pl.col("_status") == "published").get_column("_id")
-        hidden = ids.filter(pl.col("_status") != "published").get_column("_id")
-        pages += [f"{ds}/{i}" for i in sorted(set(hidden.to_list()) - set(public.to_list()))]
-    return pages
 
 
 class PiiDetector:
@@ -418,7 +404,7 @@ class Guard:
     against the writer's: any file written behind the writer's back makes the guard re-read
     the whole tree. Pages of withheld records are looked for by name, content/ sources are
     read (`checked`: attachments a person checked), and a finding on a record page names
-    the input row behind it (`records`: Result.records).
+    the input row behind it (`records`: the published rows, with their provenance).
     """
 
     def __init__(
@@ -481,15 +467,16 @@ class Guard:
 verifier = Guard  # the guard for one build (the name build code and tests use)
 
 
-def guard_for(result: Result, config: Config, work: Path | None = None) -> Guard:
+def guard_for(published: Published, work: Path | None = None) -> Guard:
     """The build's guard: output tree, withheld pages, content/ sources, input rows named."""
+    config = published.config
     root = config.root if (config.root / "mkdocs.yml").is_file() else Path(__file__).parents[1]
     guard = config.site.get("guard") or {}
     return verifier(
-        result.today,
-        withheld_pages(result.records),
+        published.today,
+        published.withheld,
         work,
-        records=result.records,
+        records=published.frames,
         content=root / "content",
         checked=[str(p) for p in guard.get("checked_attachments") or []],
     )

@@ -11,13 +11,11 @@ import hashlib
 
 import polars as pl
 
+from .columns import DUPLICATE, ERROR, FILE, ID, IDKEY, ROW, SEQ, SHEET, SUBJECT
 from .config import Config, Schema
 from .issues import Issue, make_issue, where
 from .mask import mask_id_expr
-from .validate import ERROR, FILE, ROW, SEQ, SHEET
 from .values import USCC_PATTERN, USCC_PLACEHOLDER, docno_key, name_key
-
-ID, IDKEY, SUBJECT, STATUS = "_id", "_idkey", "_subject", "_status"
 
 
 def subject_expr(schema: Schema) -> pl.Expr:
@@ -120,7 +118,7 @@ def merge_duplicates(frame: pl.DataFrame, schema: Schema) -> tuple[pl.DataFrame,
     is_dup = live.select(pl.col(ID).is_duplicated()).to_series()
     issues: list[Issue] = []
     if not is_dup.any():
-        return frame.with_columns(pl.lit(False).alias("_merged")), issues
+        return frame.with_columns(pl.lit(False).alias(DUPLICATE)), issues
     dups = live.filter(is_dup).sort(SEQ)
     kept = dups.group_by(ID, maintain_order=True).agg(
         pl.col(SEQ).last().alias("_kseq"),
@@ -146,4 +144,4 @@ def merge_duplicates(frame: pl.DataFrame, schema: Schema) -> tuple[pl.DataFrame,
             )
         )
     merged_seq = merged.get_column(SEQ)
-    return frame.with_columns(pl.col(SEQ).is_in(merged_seq.implode()).alias("_merged")), issues
+    return frame.with_columns(pl.col(SEQ).is_in(merged_seq.implode()).alias(DUPLICATE)), issues

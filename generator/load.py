@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 from charset_normalizer import from_bytes
 
+from .columns import LOAD_ERROR, ROW
 from .config import Config, Schema, header_key
 from .issues import Issue, make_issue
 
@@ -39,10 +40,8 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 SEPARATORS = {".tsv": "\t"}  # any other text suffix is comma-separated
 HEADER_SCAN_ROWS = 30
 COLUMNS_FILE = "columns.yml"  # an office's own header mapping, one per dataset folder
-ROW = "_row"
 # Optional Utf8 column of Table.frame: the issue code that rejects the row at load
 # (cell-too-long, line-undecodable); validate rejects such rows with that code.
-LOAD_ERROR = "_load_error"
 # Names that are never data: Office lock files, notes, the desktop's own files.
 SKIPPED_NAMES = re.compile(r"^(~\$.*|readme(\..*)?|\.ds_store|thumbs\.db|desktop\.ini)$", re.I)
 MIB = 1 << 20

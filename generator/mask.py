@@ -12,9 +12,9 @@ import datetime as dt
 import polars as pl
 
 from . import pii
+from .columns import FILE, ROW, SHEET
 from .config import Config, Schema
 from .issues import Issue, make_issue
-from .validate import FILE, ROW, SHEET
 
 # Column types that hold text as written (dates, amounts and enums are normalised values).
 TEXT_TYPES = ("text", "longtext", "name", "docno", "code", "uscc")

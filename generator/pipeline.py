@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import polars as pl
 
+from .columns import DUPLICATE, ERROR, FILE, ID, REASON, ROW, SEQ, SHEET, STATUS
 from .config import Config, Schema
-from .disclose import PUBLISHED, REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
-from .identity import ID, assign_ids, merge_duplicates
+from .disclose import REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
+from .executors import map_ordered
+from .identity import assign_ids, merge_duplicates
 from .issues import Issue, make_issue
 from .load import Table, load
 from .mask import mask_frame
+from .published import Published, published_rows, published_view
 from .takedowns import (
     REVOKED_WITHIN_WORKING_DAYS,
     Candidate,
@@ -27,10 +32,9 @@ from .takedowns import (
     working_days_since,
 )
 from .text import normalise
-from .validate import ERROR, FILE, ROW, SEQ, SHEET, validate_table
+from .validate import validate_table
 
 Progress = Callable[[str, int, int], None]
-STATUS = "_status"
 # Withdrawal list rows end in one of these. Withheld: the row could not be applied as
 # written, every record it may name is off the site until it is reviewed. Unmatched and
 # rejected rows are takedowns not executed (撤下未执行, exit code 5).
@@ -56,7 +60,12 @@ class Result:
     takedowns: dict[int, list[Candidate]] = field(default_factory=dict)
 
     def published(self, dataset: str) -> pl.DataFrame:
-        return self.records[dataset].filter(pl.col(STATUS) == PUBLISHED)
+        """One kind's published rows (the rule: generator/published.py)."""
+        return self.records[dataset].filter(published_rows())
+
+    def view(self, config: Config) -> Published:
+        """What the public stages receive: published, masked rows and nothing else."""
+        return published_view(self.records, config, self.today)
 
     @property
     def takedowns_not_executed(self) -> int:
@@ -69,19 +78,33 @@ class Result:
 
 
 def _validate_all(
-    tables: list[Table], config: Config, today: dt.date, issues: list[Issue]
+    tables: list[Table],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+    pool: Executor | None = None,
 ) -> dict[str, pl.DataFrame]:
+    """Each table (a file or sheet: the drop's partitions) validated on `pool`, in order."""
+    offsets = list(accumulate((t.frame.height for t in tables), initial=0))
+    checked = map_ordered(pool, _validate_one, zip(tables, offsets, strict=False), config, today)
     frames: dict[str, list[pl.DataFrame]] = {}
-    seq = 0
-    for t in tables:
-        schema = (
-            config.withdrawals if t.dataset == config.withdrawals.id else config.schemas[t.dataset]
-        )
-        frame, found = validate_table(t, schema, config, today, seq_offset=seq)
-        seq += frame.height
+    for t, (frame, found) in zip(tables, checked, strict=True):
         issues.extend(found)
         frames.setdefault(t.dataset, []).append(frame)
     return {k: pl.concat(v, how="vertical_relaxed") for k, v in frames.items()}
+
+
+def _validate_one(
+    job: tuple[Table, int], config: Config, today: dt.date
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """One table, its rows numbered from its offset in the drop (a partition's task)."""
+    table, seq = job
+    wanted = table.dataset
+    schema = config.withdrawals if wanted == config.withdrawals.id else config.schemas[wanted]
+    frame, found = validate_table(table, schema, config, today, seq_offset=seq)
+    if frame.height != table.frame.height:  # the offsets above would overlap
+        raise AssertionError(f"validate changed the row count of {table.file}")
+    return frame, found
 
 
 def _empty(schema: Schema, config: Config, today: dt.date) -> pl.DataFrame:
@@ -91,41 +114,30 @@ def _empty(schema: Schema, config: Config, today: dt.date) -> pl.DataFrame:
     return frame
 
 
-def run(data_dir: Path, config: Config, today: dt.date, progress: Progress | None = None) -> Result:
-    """Run every stage over the drop in `data_dir` as of `today`."""
+def run(
+    data_dir: Path,
+    config: Config,
+    today: dt.date,
+    progress: Progress | None = None,
+    pool: Executor | None = None,
+) -> Result:
+    """Run every stage over the drop in `data_dir` as of `today`, one call a stage.
+
+    `pool` (generator/executors.py) validates the drop's files in parallel, anywhere.
+    """
     step = progress or (lambda name, i, n: None)
-    stages = 2 + len(config.schemas)
+    stages = 4 + len(config.schemas)
     step("读取文件", 0, stages)
-    loaded = normalise(load(data_dir, config))
+    loaded = normalise(load(data_dir, config))  # load: every file accounted for
     issues = list(loaded.issues)
     step("校验数据", 1, stages)
-    frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues)
-    wframe = frames.pop(config.withdrawals.id, None)
-    if wframe is None:
-        wframe = _empty(config.withdrawals, config, today)
-    withdrawals: list[Withdrawal]
-    withdrawals, wframe, found = match_withdrawals(wframe, config, today)
-    issues.extend(found)
-    frames = {
-        s.id: _identified(frames.get(s.id), s, config, today, issues) for s in config.datasets()
-    }
-    plan = plan_takedowns(wframe, withdrawals, frames, config)
-    issues.extend(plan.issues)
-    applied: set[int] = set()
-    matched: set[int] = set()
-    records: dict[str, pl.DataFrame] = {}
-    for i, schema in enumerate(config.datasets(), 2):
-        step(f"处理{schema.name}", i, stages)
-        frame = frames[schema.id]
-        held = plan.held(schema.id)
-        frame, found, done, hit = disclose(frame, schema, config, today, withdrawals, held)
-        issues.extend(found)
-        applied |= done
-        matched |= hit
-        frame, found = mask_frame(frame, schema, config, today)
-        issues.extend(found)
-        records[schema.id] = frame.drop("_merged").sort(SEQ)
-    wframe = _withdrawal_status(wframe, applied, matched, plan, config, today, issues)
+    frames = _validate_all(loaded.tables + loaded.rejected_tables, config, today, issues, pool)
+    step("识别主体", 2, stages)
+    frames = _identify(frames, config, today, issues, pool)  # ids, subjects, duplicates
+    step("公示期限与撤下", 3, stages)
+    records, wframe, plan = _disclose(frames, config, today, issues, pool)  # and takedowns
+    step("屏蔽个人信息", stages - 1, stages)
+    records = _mask(records, config, today, issues, pool)
     files = sorted(
         {(t.dataset, t.file, t.sheet) for t in loaded.tables + loaded.rejected_tables},
         key=lambda x: (x[1], x[2] or ""),
@@ -134,16 +146,112 @@ def run(data_dir: Path, config: Config, today: dt.date, progress: Progress | Non
     return Result(today, records, wframe, _sorted(issues), files, plan.candidates)
 
 
+def _identify(
+    frames: dict[str, pl.DataFrame],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+    pool: Executor | None = None,
+) -> dict[str, pl.DataFrame]:
+    """Every kind's rows with record ids and subjects, duplicates marked (one task a kind);
+    the withdrawal list's rows as they are (under its own id)."""
+    kinds = config.datasets()
+    done = map_ordered(pool, _identified, [(s, frames.get(s.id)) for s in kinds], config, today)
+    out = {}
+    for schema, (frame, found) in zip(kinds, done, strict=True):
+        issues.extend(found)
+        out[schema.id] = frame
+    wframe = frames.get(config.withdrawals.id)
+    out[config.withdrawals.id] = (
+        _empty(config.withdrawals, config, today) if wframe is None else wframe
+    )
+    return out
+
+
+def _disclose(
+    frames: dict[str, pl.DataFrame],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+    pool: Executor | None = None,
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame, Takedowns]:
+    """Withdrawals applied (or their candidates withheld), then each kind's disclosure rules.
+
+    Returns the records with _status/_reason, the withdrawal list with its rows' statuses
+    and the takedown plan.
+    """
+    frames = dict(frames)
+    wframe = frames.pop(config.withdrawals.id)
+    withdrawals: list[Withdrawal]
+    withdrawals, wframe, found = match_withdrawals(wframe, config, today)
+    issues.extend(found)
+    plan = plan_takedowns(wframe, withdrawals, frames, config)
+    issues.extend(plan.issues)
+    applied: set[int] = set()
+    matched: set[int] = set()
+    records: dict[str, pl.DataFrame] = {}
+    kinds = config.datasets()
+    jobs = [(s, frames[s.id], plan.held(s.id)) for s in kinds]
+    for schema, (frame, found, done, hit) in zip(
+        kinds, map_ordered(pool, _disclosed, jobs, config, today, withdrawals), strict=True
+    ):
+        issues.extend(found)
+        applied |= done
+        matched |= hit
+        records[schema.id] = frame
+    wframe = _withdrawal_status(wframe, applied, matched, plan, config, today, issues)
+    return records, wframe, plan
+
+
+def _mask(
+    records: dict[str, pl.DataFrame],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+    pool: Executor | None = None,
+) -> dict[str, pl.DataFrame]:
+    """ID numbers and natural persons' details masked in every kind's rows (a task a kind)."""
+    kinds = config.datasets()
+    jobs = [(s, records[s.id]) for s in kinds]
+    out: dict[str, pl.DataFrame] = {}
+    for schema, (frame, found) in zip(
+        kinds, map_ordered(pool, _masked, jobs, config, today), strict=True
+    ):
+        issues.extend(found)
+        out[schema.id] = frame.drop(DUPLICATE).sort(SEQ)
+    return out
+
+
+# One kind's share of a stage: module-level, so an executor can run it in another process.
+
+
 def _identified(
-    frame: pl.DataFrame | None, schema: Schema, config: Config, today: dt.date, issues: list[Issue]
-) -> pl.DataFrame:
-    """One dataset's rows with record ids, duplicates marked merged."""
+    job: tuple[Schema, pl.DataFrame | None], config: Config, today: dt.date
+) -> tuple[pl.DataFrame, list[Issue]]:
+    """One kind's rows with record ids, duplicates marked merged."""
+    schema, frame = job
     if frame is None:
         frame = _empty(schema, config, today)
     frame = assign_ids(frame, schema, config)
-    frame, found = merge_duplicates(frame, schema)
-    issues.extend(found)
-    return frame
+    return merge_duplicates(frame, schema)
+
+
+def _disclosed(
+    job: tuple[Schema, pl.DataFrame, set[str]],
+    config: Config,
+    today: dt.date,
+    withdrawals: list[Withdrawal],
+) -> tuple[pl.DataFrame, list[Issue], set[int], set[int]]:
+    """One kind's disclosure: status and reason of each row, withdrawals applied."""
+    schema, frame, held = job
+    return disclose(frame, schema, config, today, withdrawals, held)
+
+
+def _masked(
+    job: tuple[Schema, pl.DataFrame], config: Config, today: dt.date
+) -> tuple[pl.DataFrame, list[Issue]]:
+    schema, frame = job
+    return mask_frame(frame, schema, config, today)
 
 
 def _withdrawal_status(
@@ -180,7 +288,7 @@ def _withdrawal_status(
     ]
     frame = frame.with_columns(
         status.alias(STATUS),
-        reason.alias("_reason"),
+        reason.alias(REASON),
         pl.Series(WORKDAYS, [d for d, _ in days], dtype=pl.Int64),
         pl.Series(WORKDAYS_EXACT, [e for _, e in days], dtype=pl.Boolean),
         pl.Series(CANDIDATES, held, dtype=pl.List(pl.Utf8)),

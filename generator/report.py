@@ -17,14 +17,13 @@ from typing import Any
 import polars as pl
 from markupsafe import Markup
 
+from .columns import FILE, ID, REASON, ROW, SHEET, STATUS, SUBJECT
 from .config import Config
-from .disclose import MERGED, PUBLISHED, REJECTED, REVIEW, WITHDRAWN
-from .identity import ID
+from .disclose import MERGED, PUBLISHED, REJECTED, WITHDRAWN
 from .issues import Issue, codes, where
 from .load import Limits
 from .pipeline import (
     OVERDUE,
-    STATUS,
     W_APPLIED,
     W_NOT_EXECUTED,
     W_PENDING,
@@ -35,7 +34,7 @@ from .pipeline import (
     WORKDAYS_EXACT,
     Result,
 )
-from .validate import FILE, ROW, SHEET
+from .published import REASON_LABELS
 
 STATUSES = (PUBLISHED, WITHDRAWN, REJECTED, MERGED)
 W_STATUSES = (W_APPLIED, W_PENDING, W_WITHHELD, W_UNMATCHED, W_REJECTED)
@@ -54,20 +53,6 @@ W_STATUS_LABELS = {
     W_REJECTED: "已拒收",
 }
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
-REASON_LABELS = {
-    "period-over": "超过公示期限",
-    "warning-only": "仅予警告（不公示）",
-    "licence-revoked": "许可已撤销",
-    "list-expired": "红名单有效期届满",
-    "list-removed": "已移出黑名单",
-    "not-public": "承诺不予公开",
-    "repaired": "信用修复",
-    "revoked": "决定撤销",
-    "changed": "决定变更",
-    "annulled": "确认违法或无效",
-    "duplicate": "重复记录",
-    REVIEW: "撤下清单待复核（暂停公示）",
-}
 
 
 @dataclass
@@ -113,9 +98,7 @@ def accounting(result: Result) -> dict[str, Any]:
             per_ds.add(status, n)
             per_file[file].add(status, n)
             total.add(status, n)
-        reasons = (
-            frame.filter(pl.col(STATUS) == WITHDRAWN).group_by("_reason").len().sort("_reason")
-        )
+        reasons = frame.filter(pl.col(STATUS) == WITHDRAWN).group_by(REASON).len().sort(REASON)
         datasets[ds] = {
             **per_ds.as_dict(),
             "withdrawn_reasons": {r: n for r, n in reasons.iter_rows()},
@@ -137,14 +120,14 @@ def row_frames(result: Result, config: Config) -> Iterator[pl.DataFrame]:
             if k != "subject"
         ]
         if "subject" in schema.identity:
-            ident.append(pl.col("_subject").alias("主体代码"))
+            ident.append(pl.col(SUBJECT).alias("主体代码"))
         yield frame.select(
             pl.lit(ds).alias("dataset"),
             pl.col(FILE).alias("file"),
             pl.col(SHEET).alias("sheet"),
             pl.col(ROW).alias("row"),
             pl.col(STATUS).alias("status"),
-            pl.col("_reason").alias("reason"),
+            pl.col(REASON).alias("reason"),
             pl.col(ID).alias("id"),
             (pl.col(name) if name else pl.lit(None, dtype=pl.Utf8)).alias("name"),
             pl.struct(ident).alias("identity"),
@@ -155,7 +138,7 @@ def row_frames(result: Result, config: Config) -> Iterator[pl.DataFrame]:
         pl.col(SHEET).alias("sheet"),
         pl.col(ROW).alias("row"),
         pl.col(STATUS).alias("status"),
-        pl.col("_reason").alias("reason"),
+        pl.col(REASON).alias("reason"),
         pl.col(ID).alias("id"),
         pl.lit(None, dtype=pl.Utf8).alias("name"),
         pl.struct(pl.col("dataset").alias("数据集")).alias("identity"),
@@ -380,7 +363,7 @@ def takedown_rows(result: Result, config: Config) -> list[dict[str, Any]]:
                 "date": r["date"].isoformat() if r["date"] else None,
                 "status": r[STATUS],
                 "status_label": W_STATUS_LABELS[r[STATUS]],
-                "problem": r["_reason"],
+                "problem": r[REASON],
                 "workdays": r[WORKDAYS],
                 "workdays_exact": r[WORKDAYS_EXACT],
                 "overdue": r[OVERDUE],

@@ -18,11 +18,10 @@ from typing import Any
 
 import polars as pl
 
+from .columns import ERROR, FILE, ID, ROW, SEQ, SHEET
 from .config import Column, Config, Schema
 from .disclose import WITHDRAWAL_REASONS, Withdrawal
-from .identity import ID
 from .issues import Issue, codes, make_issue
-from .validate import ERROR, FILE, ROW, SEQ, SHEET
 from .values import docno_key, name_key
 
 IDENTIFYING_TYPES = frozenset({"docno", "code", "name"})

@@ -15,9 +15,9 @@ from dataclasses import replace
 
 import polars as pl
 
+from .columns import ERROR, ROW
 from .issues import Issue, make_issue
 from .load import Loaded, Table
-from .validate import ERROR, ROW
 
 # Zero-width and bidi characters: removed (they hide digits and reorder text).
 INVISIBLE = r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e]"

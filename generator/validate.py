@@ -13,10 +13,11 @@ from typing import Any
 
 import polars as pl
 
+from .columns import ERROR, FILE, LOAD_ERROR, ROW, SEQ, SHEET
 from .config import Column, Config, Schema
 from .derive import derivable, derive_table
 from .issues import Issue, make_issue
-from .load import LOAD_ERROR, ROW, Table
+from .load import Table
 from .values import (
     EARLIEST,
     USCC_PATTERN,
@@ -28,7 +29,6 @@ from .values import (
     uscc_expected_check,
 )
 
-FILE, SHEET, SEQ, REASON, ERROR = "_file", "_sheet", "_seq", "_reason", "_error"
 LARGE_AMOUNT = 10_000.0  # 万元: one hundred million yuan, almost always a unit mistake
 
 

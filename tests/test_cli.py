@@ -154,10 +154,10 @@ def test_sample_is_deterministic_and_checks(tmp_path):
 # --- exit codes that cannot lie: a crash in any stage exits 70 and changes nothing ---------
 
 BUILD_STAGES = [
-    "generator.cli.run",  # load → validate → identity → disclose → mask
-    "generator.report.write_json",
-    "generator.report.render_html",
-    "generator.opendata.ledger.previous_ledger",
+    "generator.build.run",  # load → validate → identity → disclose → mask
+    "generator.build.write_json",
+    "generator.build.render_html",
+    "generator.build.previous_ledger",
     "generator.site.build_narrative",
     "generator.site.render_records",
     "generator.site.pages.Pages.home",

@@ -18,8 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from generator.columns import ROW
 from generator.config import Config
-from generator.load import ROW, Loaded, load
+from generator.load import Loaded, load
 
 SUFFIXES = [".csv", ".tsv", ".txt", ".xlsx", ".xls"]
 # Cell text: letters, digits, CJK, and what breaks CSV: quotes, separators, line breaks, NUL.

@@ -103,17 +103,31 @@ def test_planted_leak_refuses_build_and_keeps_previous_site(tmp_path):
 
 
 def test_withheld_pages_are_the_ids_not_also_published():
-    from generator.guard import withheld_pages
+    from generator.published import withheld_pages
+
+    ids = ["a", "b", "b", None, "c"]
+    statuses = ["published", "withdrawn", "published", "rejected", "rejected"]
+    assert withheld_pages(("xzcf", i, s) for i, s in zip(ids, statuses, strict=True)) == ["xzcf/c"]
+
+
+def test_the_published_view_holds_published_rows_only(config):
+    from generator.published import published_view
 
     records = {
-        "xzcf": pl.DataFrame(
+        s.id: pl.DataFrame(
             {
                 "_id": ["a", "b", "b", None, "c"],
                 "_status": ["published", "withdrawn", "published", "rejected", "rejected"],
+                "_reason": [None, "expired", None, "bad", "bad"],
             }
         )
+        for s in config.datasets()
     }
-    assert withheld_pages(records) == ["xzcf/c"]
+    view = published_view(records, config, TODAY)
+    kind = config.datasets()[0].id
+    assert view.frame(kind).get_column("_id").to_list() == ["a", "b"]
+    assert view.gone_of(kind).rows() == [("b", "expired"), ("c", "rejected")]
+    assert f"{kind}/c" in view.withheld and f"{kind}/b" not in view.withheld
 
 
 def test_blocks_find_each_leak_once_across_boundaries(tmp_path, monkeypatch):
@@ -354,7 +368,7 @@ def test_build_guard_reads_site_content(tmp_path, config):
     import dataclasses
 
     from generator.guard import GuardError, guard_for
-    from generator.pipeline import Result
+    from generator.published import published_view
 
     root = tmp_path / "office"
     (root / "content").mkdir(parents=True)
@@ -363,11 +377,12 @@ def test_build_guard_reads_site_content(tmp_path, config):
     (root / "content" / "b.png").write_bytes(b"\x89PNG")
     site = {**config.site, "guard": {"checked_attachments": ["content/b.png"]}}
     office = dataclasses.replace(config, root=root, site=site)
-    result = Result(TODAY, {}, None, [])  # type: ignore[arg-type]
+    empty = pl.DataFrame(schema={"_id": pl.Utf8, "_status": pl.Utf8, "_reason": pl.Utf8})
+    view = published_view({s.id: empty for s in office.datasets()}, office, TODAY)
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(GuardError) as err:
-        guard_for(result, office)(out)
+        guard_for(view)(out)
     assert [(f.path, f.offset, f.kind) for f in err.value.findings] == [
         ("content/a.md", 1, "mobile")
     ]

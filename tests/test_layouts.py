@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from generator.cli import main
-from generator.pipeline import STATUS
+from generator.columns import STATUS
 
 LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
 

@@ -15,13 +15,13 @@ from conftest import DEPT, ORG, ORG2, ROOT, XZCF_HEADER, penalty, write_csv
 
 from generator.cli import main
 from generator.config import Config
-from generator.disclose import PUBLISHED, REJECTED
+from generator.disclose import PUBLISHED
 from generator.monitor import Monitor, previous_month
 from generator.monitor.calendar import WorkCalendar
 from generator.monitor.office import write_draft
 from generator.monitor.public import write_public
 from generator.monitor.records import NO_DEPT, directory, first_seen
-from generator.opendata.ledger import empty, gone_reasons, update
+from generator.opendata.ledger import empty, update
 from generator.pipeline import run
 from generator.report import accounting
 from generator.sample.history import write_history
@@ -91,20 +91,14 @@ def test_deadline_per_dataset_is_configuration(tmp_path: Path, config: Config):
     assert rows.get_column("late").to_list() == [False]
 
 
-def build_ledger(result, ledger: pl.DataFrame) -> pl.DataFrame:
+def build_ledger(result, ledger: pl.DataFrame, config: Config) -> pl.DataFrame:
     """This build's ledger, as the open-data stage writes it (hashes do not matter here)."""
     current = pl.concat(
         result.published(ds).select(pl.lit(ds).alias("dataset"), pl.col("_id").alias("id"),
                                     pl.lit("h").alias("hash"))
         for ds in result.records
     )  # fmt: skip
-    gone = pl.concat(
-        gone_reasons(result.records[ds], PUBLISHED, REJECTED).select(
-            pl.lit(ds).alias("dataset"), pl.all()
-        )
-        for ds in result.records
-    )
-    return update(ledger, current, gone, result.today)[0]
+    return update(ledger, current, result.view(config).gone, result.today)[0]
 
 
 def small_drop(data: Path, rows: list[list[str]], withdraw: list[str] = ()) -> None:
@@ -142,7 +136,7 @@ def test_first_seen_survives_rebuilds_and_withdrawals(tmp_path: Path, config: Co
         # a was public when the ledger began: its day is known, its timeliness is not.
         assert timed.get_column("public")[0] == dt.date(2026, 9, 7)
         assert timed.get_column("measured")[0] is False
-        ledger = build_ledger(result, ledger)
+        ledger = build_ledger(result, ledger, config)
     assert seen_b == [dt.date(2026, 10, 12)] * 4
     assert set(ledger.get_column("event")) == {"added", "withdrawn"}
     seen, start = first_seen(ledger)
@@ -183,7 +177,7 @@ def replayed(history: Path, config: Config) -> Monitor:
     for folder, day in weeks(history):
         result = run(history / folder, config, day)
         monitor = Monitor.compute(result, config, ledger)
-        ledger = build_ledger(result, ledger)
+        ledger = build_ledger(result, ledger, config)
     assert monitor is not None
     return monitor
 

@@ -17,12 +17,11 @@ from typing import Any
 
 import polars as pl
 
+from ..columns import FILE, ID, REASON, ROW, SHEET, STATUS
 from ..config import Config, Schema
 from ..disclose import MERGED, PUBLISHED, REJECTED, WITHDRAWN
-from ..identity import ID
 from ..opendata.ledger import ADDED
-from ..pipeline import STATUS, Result
-from ..validate import FILE, ROW, SHEET
+from ..pipeline import Result
 from .calendar import WorkCalendar
 
 SUBMITTED_ROLE = "submitted"
@@ -136,7 +135,7 @@ def _own(schema: Schema, frame: pl.DataFrame, names: dict[str, str]) -> pl.DataF
         (pl.col(date).cast(pl.Date) if date else none).alias("decided"),
         (pl.col(sub).cast(pl.Date) if sub else none).alias("submitted"),
         pl.col(STATUS).alias("status"),
-        pl.col("_reason").cast(pl.Utf8).alias("reason"),
+        pl.col(REASON).cast(pl.Utf8).alias("reason"),
         _filled(schema, frame).cast(pl.Float64).alias("filled"),
         pl.col(FILE).alias("file"),
         pl.col(SHEET).cast(pl.Utf8).alias("sheet"),

@@ -10,27 +10,24 @@ under /downloads/<dataset>/; datapackage.json and SHA256SUMS; the publication le
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from ..config import Config, Schema
-from ..disclose import PUBLISHED, REJECTED
-from ..pipeline import Result
+from ..config import Schema
+from ..published import Published
 from ..web.chrome import Chrome
 from ..web.shell import Shell
+from ..web.urls import feed_rel
 from ..web.writer import TreeWriter
 from .export import FileInfo, Placer, export_dataset
-from .feeds import feed_rel, render_feed, titles
+from .feeds import render_feed, titles
 from .fields import ID_LABEL, Field, examples, export_frame, fields_for
 from .ledger import (
     REL,
     LedgerError,
     content_hashes,
     first_published,
-    gone_reasons,
-    read_ledger,
     write_ledger,
 )
 from .ledger import update as update_ledger
@@ -57,34 +54,19 @@ class _Part:
 class OpenData:
     """The export stage, handed to build_site; `previous` is the last build's ledger."""
 
-    result: Result
-    config: Config
+    published: Published
     previous: pl.DataFrame
     files: list[FileInfo] = field(default_factory=list)
     events: pl.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
-    @classmethod
-    def for_build(cls, result: Result, config: Config, out: Path, ledger: str | None) -> OpenData:
-        """Read the ledger from `ledger` (path or URL) or else the site being replaced.
-
-        Raises LedgerError when a ledger that should be there cannot be read.
-        """
-        published = out / REL
-        source = ledger or (published if published.is_file() else None)
-        return cls(result, config, read_ledger(source))
-
-    def feed(self, dataset: str) -> str:
-        """The dataset's Atom feed, relative to the site root (for its list page)."""
-        return feed_rel(dataset)
-
     def write(self, writer: TreeWriter, chrome: Chrome) -> list[str]:
         """Write every open-data file through `writer`; return the page URLs for the sitemap."""
-        today = self.result.today
+        today = self.published.today
         site: dict[str, Any] = {**chrome.xy["site"], "office": chrome.xy["office"].get("name", "")}
         placer = Placer(writer)
         # Per dataset: its download files, and what the ledger and the feeds need of it.
-        parts = [self._dataset(schema, site, placer) for schema in self.config.datasets()]
+        parts = [self._dataset(schema, site, placer) for schema in self.published.kinds]
         # The ledger: this build's events against the previous build's ledger.
         ledger, self.events = update_ledger(
             self.previous,
@@ -101,7 +83,7 @@ class OpenData:
             writer.write(feed_rel(p.schema.id), render_feed(p.schema, p.titles, mine, site, today))
         # The package descriptor and checksums of everything above.
         schemas = {p.schema.id: (p.schema, p.fields) for p in parts}
-        package = datapackage(self.files, schemas, self.config, site, today)
+        package = datapackage(self.files, schemas, self.published.config, site, today)
         sums.append((PACKAGE, placer.write_bytes(PACKAGE, package)[1]))
         placer.write_bytes("downloads/SHA256SUMS", sha256sums(sums))
         # The catalogue and changelog pages.
@@ -115,8 +97,8 @@ class OpenData:
 
     def _dataset(self, schema: Schema, site: dict[str, Any], placer: Placer) -> _Part:
         """Export one dataset's files; keep its hashes, withdrawal reasons and titles."""
-        published = self.result.published(schema.id)
-        fields = fields_for(schema, self.config)
+        published = self.published.frame(schema.id)
+        fields = fields_for(schema, self.published.config)
         frame = export_frame(published, schema, fields, site["url"])
         current = pl.DataFrame(
             {
@@ -126,9 +108,9 @@ class OpenData:
             },
             schema={"dataset": pl.Utf8, "id": pl.Utf8, "hash": pl.Utf8},
         )
-        reasons = gone_reasons(self.result.records[schema.id], PUBLISHED, REJECTED)
+        reasons = self.published.gone_of(schema.id)
         files = export_dataset(
-            frame, schema.id, schema.name, fields, placer, self.result.today, site["name"],
+            frame, schema.id, schema.name, fields, placer, self.published.today, site["name"],
             self.timings,
         )  # fmt: skip
         self.files += files

@@ -11,16 +11,13 @@ import datetime as dt
 import polars as pl
 from feedgen.feed import FeedGenerator
 
+from ..columns import ID
 from ..config import Schema
 from ..web.templating import cn_date
-from ..web.urls import record_href
+from ..web.urls import feed_rel, record_href
 
 FEED_ENTRIES = 50
 CST = dt.timezone(dt.timedelta(hours=8))  # dates are Beijing dates
-
-
-def feed_rel(dataset: str) -> str:
-    return f"feeds/{dataset}.xml"
 
 
 def _stamp(day: dt.date) -> dt.datetime:
@@ -30,12 +27,12 @@ def _stamp(day: dt.date) -> dt.datetime:
 def titles(published: pl.DataFrame, schema: Schema) -> pl.DataFrame:
     """id, title (as on the record page), department and date of each published record."""
     keys = [k for k in schema.title if k in schema.by_key][:2]
-    parts = [pl.col(k).cast(pl.Utf8).fill_null("") for k in keys] or [pl.col("_id")]
+    parts = [pl.col(k).cast(pl.Utf8).fill_null("") for k in keys] or [pl.col(ID)]
     title = pl.concat_str(parts, separator="：").str.strip_chars("：")
     dept, date = schema.role("department"), schema.role("date")
     return published.select(
-        pl.col("_id").alias("id"),
-        pl.when(title == "").then(pl.col("_id")).otherwise(title).alias("title"),
+        pl.col(ID).alias("id"),
+        pl.when(title == "").then(pl.col(ID)).otherwise(title).alias("title"),
         (pl.col(dept) if dept else pl.lit(None, dtype=pl.Utf8)).alias("dept"),
         (pl.col(date) if date else pl.lit(None, dtype=pl.Date)).alias("when"),
     )

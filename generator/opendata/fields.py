@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ..columns import ID
 from ..config import Config, Schema
 
 ID_LABEL, URL_LABEL = "记录编号", "永久链接"
@@ -57,7 +58,7 @@ TEXT_TYPES = {"uscc", "code", "docno", "idnum", "id"}
 @dataclass(frozen=True)
 class Field:
     name: str  # column header in every file: the Chinese label
-    key: str  # column in the published frame ("_id" and "_url" for the two added columns)
+    key: str  # column in the published frame (ID and "_url" for the two added columns)
     type: str  # schema column type, or "id" / "url"
     code: str  # national field code when the schema knows one, else ""
     note: str  # Chinese description for the data dictionary
@@ -97,7 +98,7 @@ def fields_for(schema: Schema, config: Config) -> list[Field]:
         for c in schema.columns
         if c.public
     ]
-    out.append(Field(ID_LABEL, "_id", "id", "", TYPE_NOTES["id"], True))
+    out.append(Field(ID_LABEL, ID, "id", "", TYPE_NOTES["id"], True))
     out.append(Field(URL_LABEL, "_url", "url", "", TYPE_NOTES["url"], True))
     return out
 
@@ -114,7 +115,7 @@ def export_frame(
     cols = []
     for f in fields:
         if f.key == "_url":  # the record page, site/records.py record_href
-            expr = pl.lit(f"{site_url}{schema.id}/") + pl.col("_id") + pl.lit(".html")
+            expr = pl.lit(f"{site_url}{schema.id}/") + pl.col(ID) + pl.lit(".html")
         else:
             expr = pl.col(f.key)
         cols.append(expr.alias(f.name))

@@ -180,24 +180,6 @@ def update(
     return pl.concat([ledger, events]), events
 
 
-def gone_reasons(
-    records: pl.DataFrame, published_status: str, rejected_status: str
-) -> pl.DataFrame:
-    """(id, reason) of the rows of one dataset that are not published, one per id."""
-    return (
-        records.filter((pl.col("_status") != published_status) & pl.col("_id").is_not_null())
-        .select(
-            pl.col("_id").alias("id"),
-            pl.when(pl.col("_status") == rejected_status)
-            .then(pl.lit(REJECTED))
-            .otherwise(pl.col("_reason"))
-            .alias("reason"),
-        )
-        .sort("id", "reason")
-        .unique("id", keep="first", maintain_order=True)
-    )
-
-
 def first_published(ledger: pl.DataFrame) -> pl.DataFrame:
     """dataset, id, first (first published), updated (last added/changed), added (build)."""
     live = ledger.filter(pl.col("event") != WITHDRAWN)

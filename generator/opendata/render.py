@@ -6,7 +6,7 @@ from typing import Any
 
 import polars as pl
 
-from ..report import REASON_LABELS
+from ..published import REASON_LABELS
 from ..web.shell import Shell
 from ..web.templating import cn_date
 from ..web.urls import record_href

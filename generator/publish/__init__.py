@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..guard import GuardError, scan_tree
+from ..published import withheld_pages
 from .local import LocalTarget, PublishError
 from .plan import MANIFEST, PENDING, Plan, build_manifest, dump, load, make_plan
 from .remote import RsyncTarget, S3Target
@@ -177,10 +178,5 @@ def from_report(report: Path) -> tuple[dt.date | None, list[str]]:
     if not report.is_file():
         return None, []
     body = json.loads(report.read_text(encoding="utf-8"))
-    public = {(r["dataset"], r["id"]) for r in body["rows"] if r["status"] == "published"}
-    hidden = {
-        (r["dataset"], r["id"])
-        for r in body["rows"]
-        if r["status"] != "published" and r.get("id") and (r["dataset"], r["id"]) not in public
-    }
-    return dt.date.fromisoformat(body["today"]), sorted(f"{d}/{i}" for d, i in hidden)
+    rows = ((r["dataset"], r.get("id"), r["status"]) for r in body["rows"])
+    return dt.date.fromisoformat(body["today"]), withheld_pages(rows)

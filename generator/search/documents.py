@@ -27,8 +27,9 @@ from pathlib import Path
 import polars as pl
 from markupsafe import escape
 
+from ..columns import ID, SUBJECT
 from ..config import Schema
-from ..web.model import ID, SUBJECT, Dataset, subjects
+from ..web.model import Dataset, subjects
 from ..web.urls import subject_slug
 from .tokens import EVERY, encode, filter_word
 

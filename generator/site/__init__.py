@@ -1,47 +1,36 @@
-"""Stage: render — the public site from the published records and the narrative pages.
+"""Stage: render — the site's own pages from the published records and the narrative pages.
 
-Steps: MkDocs builds the narrative pages into a scratch directory; their files, then the
-generated pages (records, lists, subjects, home …) go through one TreeWriter into a
-sibling of the public directory, re-using unchanged files of the previous build; the new
-tree is exchanged with the old one in one atomic step (fsutil.swap_in), so a failed or
-killed build leaves the old site served.
+MkDocs builds the narrative pages into a scratch directory; their files, then the
+generated pages (records, lists, subjects, home …) go through the new tree's writer
+(generator/web/writer.py), which re-uses unchanged files of the previous build. The tree
+itself — written beside the live site and exchanged with it in one atomic step — is
+generator/build.py's; the other public stages (export, index, 信用监测) write into the
+same tree, and `Site.finish` adds the sitemap of everything written.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..config import PACKAGE_DIR, Config, Schema
+from ..columns import ID
+from ..config import PACKAGE_DIR
 from ..fsutil import replace_dir
-from ..pipeline import Result
+from ..published import Published
 from ..web.chrome import Chrome
-from ..web.model import ID, Dataset, prepare, subjects
-from ..web.urls import record_href
+from ..web.model import Dataset, prepare, subjects
+from ..web.urls import feed_rel, record_href
 from ..web.writer import Counts, Scanner, TreeWriter, removed
 from .narrative import REPLACED, NarrativeError, articles, build_narrative, material_css, page_urls
 from .pages import Pages
 from .records import job_for, render_records
 
-__all__ = ["Extra", "SearchStage", "SiteStats", "SiteError", "build_site"]
+__all__ = ["Site", "SiteError", "SiteStats", "Sources", "Tree", "Verify", "new_tree", "render"]
 SiteError = NarrativeError
-
-
-class SearchStage(Protocol):
-    """The index stage (generator/search): search bundles over subjects and narrative pages."""
-
-    def write(
-        self,
-        writer: TreeWriter,
-        datasets: list[Dataset],
-        schemas: list[Schema],
-        narrative: Path,
-        narrative_urls: list[str],
-        scratch: Path,
-    ) -> None: ...
 
 
 class Verify(Protocol):
@@ -59,16 +48,61 @@ class Verify(Protocol):
     def forget(self) -> None: ...
 
 
-class Extra(Protocol):
-    """A later stage that adds files to the same tree (generator/opendata: downloads, feeds)."""
+@dataclass
+class Tree:
+    """The new site tree, written beside the live one at `out` and swapped in on success."""
 
-    def feed(self, dataset: str) -> str:
-        """URL of the dataset's Atom feed, relative to the site root."""
-        ...
+    out: Path
+    root: Path  # where the new tree is being written
+    prev: Path | None  # the live tree, whose unchanged files are re-used
+    writer: TreeWriter
+    scratch: Path  # private scratch space, removed after the build
 
-    def write(self, writer: TreeWriter, chrome: Chrome) -> list[str]:
-        """Write its files with `writer`; return its page URLs for the sitemap."""
-        ...
+    def check(self, guard: Verify | None) -> None:
+        """The guard's verdict on the finished tree; the last step before the swap."""
+        if guard is not None:
+            guard(self.root, self.writer.finish())
+            guard.forget()  # the swap changes the live tree
+
+
+@contextmanager
+def new_tree(out: Path, work: Path, guard: Verify | None = None) -> Iterator[Tree]:
+    """A new tree for `out`; it replaces `out` atomically when the block ends normally.
+
+    An exception in the block (a stage failed, the guard stopped the build) leaves `out`
+    exactly as it was.
+    """
+    scratch = work / "site-scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    out = out.resolve()
+    try:
+        with replace_dir(out) as tmp:
+            prev = out if out.is_dir() else None
+            if guard is None:
+                writer = TreeWriter(tmp, prev)
+            else:
+                writer = TreeWriter(tmp, prev, guard.scanner, guard.inherit(out))
+            yield Tree(out, tmp, prev, writer, scratch)
+        if guard is not None:
+            guard.passed(out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the narrative pages come from: mkdocs.yml, content/ and site.yml."""
+
+    mkdocs_file: Path
+    content_dir: Path
+    site_file: Path
+
+    @classmethod
+    def beside(cls, site_file: Path) -> Sources:
+        """mkdocs.yml and content/ next to site.yml, else the generator's own checkout's."""
+        here = site_file.parent
+        root = here if (here / "mkdocs.yml").is_file() else PACKAGE_DIR.parent
+        return cls(root / "mkdocs.yml", root / "content", site_file)
 
 
 @dataclass
@@ -83,80 +117,61 @@ class SiteStats:
         return f"site: {self.files} files, {self.changed} changed, {self.removed} removed"
 
 
-def build_site(
-    result: Result,
-    config: Config,
-    out: Path,
-    work: Path,
-    *,
-    mkdocs_file: Path | None = None,
-    content_dir: Path | None = None,
-    site_file: Path | None = None,
-    workers: int | None = None,
-    extra: Extra | None = None,
-    search: SearchStage | None = None,
-    verify: Verify | None = None,
-    monitor: Callable[[TreeWriter, Chrome], list[str]] | None = None,
-) -> SiteStats:
-    """Build the public site into `out` (atomically); `work` holds scratch files.
+@dataclass
+class Site:
+    """The rendered site: what the later stages need of it (chrome, datasets, narrative)."""
 
-    `verify` checks each file as it is written and the finished new tree before it
-    replaces `out`; if it raises, `out` is left as it was (the guard: generator/guard.py).
+    tree: Tree
+    pages: Pages
+    datasets: list[Dataset]
+    narrative: Path  # the MkDocs output, for the search index
+    narrative_urls: list[str]
+    subjects: int
+    urls: list[str] = field(default_factory=list)  # record pages, for the sitemap
+
+    @property
+    def chrome(self) -> Chrome:
+        return self.pages.chrome
+
+    def finish(self, more_urls: list[str]) -> SiteStats:
+        """The sitemap of every page written (the site's and `more_urls`), and the counts."""
+        self.pages.sitemap(self.narrative_urls + self.urls + more_urls)
+        tree = self.tree
+        gone = removed(tree.prev, tree.root) if tree.prev else 0
+        count = tree.writer.counts
+        n = sum(ds.count for ds in self.datasets)
+        return SiteStats(count.files, count.changed, gone, n, self.subjects)
+
+
+def render(
+    published: Published,
+    tree: Tree,
+    sources: Sources,
+    workers: int | None = None,
+    feeds: bool = False,
+) -> Site:
+    """Narrative pages, subject pages and 信用报告, record pages, lists, home, search page, 404.
+
+    `feeds`: the open-data stage runs, so list pages link each kind's Atom feed.
     """
-    # mkdocs.yml and content/ sit next to site.yml, else in the generator's own checkout.
-    root = config.root if (config.root / "mkdocs.yml").is_file() else PACKAGE_DIR.parent
-    mkdocs_file = mkdocs_file or root / "mkdocs.yml"
-    content_dir = content_dir or root / "content"
-    site_file = site_file or config.root / "site.yml"
-    scratch = work / "site-scratch"
-    shutil.rmtree(scratch, ignore_errors=True)
-    out = out.resolve()
-    try:
-        with replace_dir(out) as tmp:
-            prev = out if out.is_dir() else None
-            narrative = build_narrative(mkdocs_file, site_file, scratch / "mkdocs", result.today)
-            if verify is None:
-                writer = TreeWriter(tmp, prev)
-            else:
-                writer = TreeWriter(tmp, prev, verify.scanner, verify.inherit(out))
-            writer.copy_tree(narrative, skip=REPLACED)
-            chrome = Chrome(config, material_css(narrative))
-            datasets = [prepare(result.published(s.id), s, result.today) for s in config.datasets()]
-            pages = Pages(chrome, writer, result.today, feed=extra.feed if extra else None)
-            # Subject pages and 信用报告 first: a report prints every field of its records,
-            # which the record pages' stage drops once written.
-            n_subjects = pages.subjects(subjects(datasets), datasets)
-            jobs = [(ds, job_for(ds, chrome)) for ds in datasets]
-            writer.counts.add(render_records(jobs, writer, scratch / "records", workers))
-            for ds in datasets:
-                pages.dataset_lists(ds)
-            pages.objection_form()
-            pages.home(datasets, articles(content_dir, "news"), articles(content_dir, "cases"))
-            pages.search(datasets)
-            pages.not_found()
-            if search is not None:
-                schemas = config.datasets()
-                search.write(writer, datasets, schemas, narrative, page_urls(narrative),
-                             scratch / "search")  # fmt: skip
-            extra_urls = extra.write(writer, chrome) if extra else []
-            extra_urls += monitor(writer, chrome) if monitor else []  # 信用监测 (generator/monitor)
-            record_urls = [
-                record_href(ds.id, rid) for ds in datasets for rid in ds.frame.get_column(ID)
-            ]
-            pages.sitemap(page_urls(narrative) + record_urls + extra_urls)
-            gone = removed(prev, tmp) if prev else 0
-            # Last step before the swap: nothing written after this is checked.
-            if verify is not None:
-                verify(tmp, writer.finish())
-                verify.forget()  # the swap below changes the live tree
-        if verify is not None:
-            verify.passed(out)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return SiteStats(
-        writer.counts.files,
-        writer.counts.changed,
-        gone,
-        sum(ds.count for ds in datasets),
-        n_subjects,
-    )
+    today, writer = published.today, tree.writer
+    mkdocs_out = tree.scratch / "mkdocs"
+    narrative = build_narrative(sources.mkdocs_file, sources.site_file, mkdocs_out, today)
+    writer.copy_tree(narrative, skip=REPLACED)
+    chrome = Chrome(published.config, material_css(narrative))
+    datasets = [prepare(published.frame(s.id), s, today) for s in published.kinds]
+    pages = Pages(chrome, writer, today, feed=feed_rel if feeds else None)
+    # Subject pages and 信用报告 first: a report prints every field of its records,
+    # which the record pages' stage drops once written.
+    n_subjects = pages.subjects(subjects(datasets), datasets)
+    jobs = [(ds, job_for(ds, chrome)) for ds in datasets]
+    writer.counts.add(render_records(jobs, writer, tree.scratch / "records", workers))
+    for ds in datasets:
+        pages.dataset_lists(ds)
+    content = sources.content_dir
+    pages.objection_form()
+    pages.home(datasets, articles(content, "news"), articles(content, "cases"))
+    pages.search(datasets)
+    pages.not_found()
+    urls = [record_href(ds.id, rid) for ds in datasets for rid in ds.frame.get_column(ID)]
+    return Site(tree, pages, datasets, narrative, page_urls(narrative), n_subjects, urls)

@@ -13,8 +13,9 @@ from urllib.parse import quote, urlsplit
 import polars as pl
 from markupsafe import Markup
 
+from ..columns import ID, SUBJECT, UNTIL
 from ..web.chrome import FAVICON, SITE_CSS, SITE_JS, Chrome, read_asset
-from ..web.model import ID, SUBJECT, UNTIL, Dataset
+from ..web.model import Dataset
 from ..web.shell import Shell
 from ..web.templating import cn_date, template
 from ..web.urls import root_for, subject_slug

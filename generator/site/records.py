@@ -27,8 +27,9 @@ import polars as pl
 from jinja2 import Template
 from markupsafe import Markup, escape
 
+from ..columns import ID, SUBJECT, UNTIL
 from ..web.chrome import Chrome
-from ..web.model import ID, SUBJECT, UNTIL, Dataset
+from ..web.model import Dataset
 from ..web.templating import template
 from ..web.urls import subject_slug
 from ..web.writer import Counts, Scanner, TreeWriter

@@ -14,11 +14,11 @@ from decimal import Decimal
 import polars as pl
 from markupsafe import escape
 
+from ..columns import ID, SUBJECT, UNTIL
 from ..config import Schema
 from .extras import column_keys, flag
 from .urls import slug
 
-ID, SUBJECT, UNTIL = "_id", "_subject", "_until"
 CN_DATE = "%Y年%-m月%-d日"
 _WAN = re.compile(r"[(（]万元[)）]$")
 

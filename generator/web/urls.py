@@ -27,6 +27,11 @@ def record_href(dataset: str, rid: str) -> str:
     return f"{dataset}/{rid}.html"
 
 
+def feed_rel(dataset: str) -> str:
+    """A kind's Atom feed (written by the open-data stage)."""
+    return f"feeds/{dataset}.xml"
+
+
 def root_for(url: str) -> str:
     """Relative prefix from a page at `url` (directory URL, relative) back to the root."""
     depth = url.count("/")
