@@ -463,18 +463,21 @@ def _bundle_of(fig: dict, url: str) -> str:
 
 
 # ---------------------------------------------------------------- 3. recall
+# the first 10 results' addresses without the /s/ or /u/ the two sides are served under
 TOP10 = """() => [...document.querySelectorAll('#xy-results li a')].slice(0, 10)
-  .map((a) => a.getAttribute('href'))"""
+  .map((a) => new URL(a.href).pathname.split('/').slice(2).join('/'))"""
 
 
 def recall_child(cache: Path, out: Path, site: Path, main_subjects: int) -> None:
-    from generator.search import SearchIndex
+    from generator.search import MAIN_SUBJECTS, MORE_SUBJECTS, SearchIndex
     from generator.web.writer import TreeWriter
 
     datasets, schemas, _ = load_datasets(cache)
     urls = narrative_urls(site)
     shutil.rmtree(out, ignore_errors=True)
-    sharded = SearchIndex(main_subjects=main_subjects, more_subjects=main_subjects)
+    # more-* bundles hold MORE_SUBJECTS / MAIN_SUBJECTS times main's subjects, as at 1 M
+    more = round(main_subjects * MORE_SUBJECTS / MAIN_SUBJECTS)
+    sharded = SearchIndex(main_subjects=main_subjects, more_subjects=more)
     sharded.write(TreeWriter(out / "sharded", None), datasets, schemas, site, urls, out / "s1")
     whole = SearchIndex(main_subjects=10**9)
     whole.write(TreeWriter(out / "unsharded", None), datasets, schemas, site, urls, out / "s2")
@@ -558,6 +561,9 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
         rows = asyncio.run(_page_tops(base, queries))
     finally:
         server.shutdown()
+    (OUT / f"search-recall-{records}-pages.json").write_text(
+        json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     print_recall(fig, rows, records, ratio)
     loss_line(result, records)
 

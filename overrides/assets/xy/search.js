@@ -147,13 +147,14 @@ async function recent() {
   return recentPf;
 }
 
-/* The count's second sentence: which subjects the search covered. */
-function covered(bundles, newest) {
+/* The count's second sentence: which subjects the search covered (`complete`: the route
+   tables showed that no other subject holds every word). */
+function covered(bundles, newest, complete) {
   const total = manifest.subjects || 0;
   const n = bundles.reduce((sum, b) => sum + (b.subjects || 0), 0);
   if (!manifest.recent || !total) return "";
   const num = (x) => x.toLocaleString("zh-CN");
-  if (n >= total) return `已搜索全站全部 ${num(total)} 个主体和全部文章。`;
+  if (n >= total || complete) return `已搜索全站全部 ${num(total)} 个主体和全部文章。`;
   const which = newest ? "最近有公示记录" : "";
   return `本次只搜索了全站 ${num(total)} 个主体中${which}的 ${num(n)} 个和全部文章，其余 ${num(total - n)} 个主体可点击下方“同时搜索其余主体”。`;
 }
@@ -259,12 +260,14 @@ async function run(widen = false, all = false) {
     results = await find(await recent()); // the newest first: the recent bundle has them
     newest = results.length > 0;
   }
+  let complete = false; // the route tables rule out every bundle not searched
   if (!narrowed && !newest) {
-    results = await find(pagefind);
-    // Less than a page among main's subjects: merge the older bundles that hold every
-    // word, when they are few; when main has nothing, those bundles one at a time.
-    const ids = words && !hit && results.length < PAGE ? await route(words) : null;
-    if (ids && ids.length && ids.length <= ROUTED) {
+    // The route tables name the older bundles that hold every word of the query.
+    let ids;
+    [results, ids] = await Promise.all([find(pagefind), words && !hit ? route(words) : null]);
+    // Less than a page among main's subjects: merge those bundles when they are few; when
+    // main has nothing, merge them (or, without routes, every bundle) one at a time.
+    if (ids && ids.length && ids.length <= ROUTED && results.length < PAGE) {
       await mergeSome(ids);
       results = await find(pagefind);
     }
@@ -275,6 +278,7 @@ async function run(widen = false, all = false) {
       order = order.slice(1);
       results = await find(pagefind);
     }
+    complete = ids !== null && ids.every((i) => merged.has(i));
   }
   if (mine !== seq) return;
   listed = new Set(exact.map((e) => e.url));
@@ -289,7 +293,8 @@ async function run(widen = false, all = false) {
   // Announced once the first results are on the page.
   const note = loose ? "没有完全一致的结果，以下结果包含所输入的全部字词。" : "";
   // Until every bundle is searched, the count says which subjects it covers.
-  scope = narrowed || hit ? "" : covered(newest ? [manifest.recent] : [...merged].map((i) => manifest.bundles[i]), newest);
+  const searched = newest ? [manifest.recent] : [...merged].map((i) => manifest.bundles[i]);
+  scope = narrowed || hit ? "" : covered(searched, newest, complete);
   // Results are subjects (each with all its records), pages and records: say so, since
   // the column lists count records.
   const what = exact.some((e) => e.how) ? "条记录或结果" : "个结果（企业等主体和文章，每个主体的全部公示记录见其页面）";
