@@ -106,14 +106,15 @@ function unmerged() {
   return manifest.bundles.map((_, i) => i).filter((i) => !merged.has(i));
 }
 
-/* The route tables say which older bundles hold every word of the query: positions in
-   manifest.bundles not merged yet, or null when they cannot tell (a one-character word,
-   letters or digits). */
+/* The route tables say which older bundles hold every Han pair of the query: positions in
+   manifest.bundles not merged yet, or null when they cannot tell (no pair in the query). */
 const routeCache = new Map();
 async function route(words) {
-  const ws = words.split(" ");
+  // Only Han pairs are in the tables: the bundles that hold every pair of the query are
+  // the only ones that can hold all its words.
   const pair = (w) => w.length >= 6 && w.length <= 8 && !"0z".includes(w[0]);
-  if (!manifest.routes || !ws.every(pair)) return null;
+  const ws = [...new Set(words.split(" ").filter(pair))];
+  if (!manifest.routes || !ws.length) return null;
   try {
     const tables = await Promise.all(ws.map((w) => {
       const n = fnv1a(w) % manifest.routes;
@@ -265,17 +266,21 @@ async function run(widen = false, all = false) {
     // The route tables name the older bundles that hold every word of the query.
     let ids;
     [results, ids] = await Promise.all([find(pagefind), words && !hit ? route(words) : null]);
-    // Less than a page among main's subjects: merge those bundles when they are few; when
-    // main has nothing, merge them (or, without routes, every bundle) one at a time.
+    // Less than a page among main's subjects: merge those bundles when they are few.
     if (ids && ids.length && ids.length <= ROUTED && results.length < PAGE) {
       await mergeSome(ids);
       results = await find(pagefind);
     }
-    let order = ids ?? unmerged();
-    while (!hit && !exact.length && !results.length && order.length) {
+    // Fewer than a first page of ten: older bundles in turn (at most ROUTED of them), and
+    // when nothing is found, on until something is.
+    let order = (ids ?? unmerged()).filter((i) => !merged.has(i));
+    let extra = 0;
+    const wanted = () => !results.length || (results.length < 10 && extra < ROUTED);
+    while (!hit && !exact.length && order.length && wanted()) {
       if (mine !== seq) return;
       await mergeSome([order[0]]);
       order = order.slice(1);
+      extra += 1;
       results = await find(pagefind);
     }
     complete = ids !== null && ids.every((i) => merged.has(i));
