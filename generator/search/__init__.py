@@ -5,12 +5,13 @@ same atomically swapped tree under /search/pf/:
 
 - `main/`: the narrative pages and the subjects with the shortest documents (at most
   MAIN_SUBJECTS): what every query loads, so a query costs the same at a million records
-  as at a thousand. Pagefind ranks shorter documents higher for the same words, so for a
-  word many subjects hold, the best matches of the whole site are among these.
-- `more-<n>/`: the other subjects, by a hash of their address into 2^k bundles of at most
-  MORE_SUBJECTS (a subject keeps its bundle from build to build while k stays). The page
-  merges them (Pagefind's mergeIndex): those the route tables name when main found less
-  than a page, one at a time while nothing is found, or all when the reader asks.
+  as at a thousand. Pagefind ranks shorter documents higher for the same words (and the
+  page orders a phrase's matches so too), so the best matches come from here first.
+- `more-<n>/`: the other subjects, in tiers of at most MORE_SUBJECTS by the length of their
+  documents (more-1 the shortest). When main finds fewer than ten, the page merges them
+  (Pagefind's mergeIndex, each tier's scores below the one before) in this order — only
+  those the route tables name — until ten are found (at most a few), while nothing is
+  found, or all of them when the reader asks.
 - `recent/` (only when there are more-<n>): the narrative pages and the most recently
   active subjects again, searched alone for lists newest first (filters alone, 按日期).
 - `routes/<n>.json`: for each Han pair word that some but not all more-<n> bundles hold,
@@ -137,25 +138,21 @@ class SearchIndex:
     def _groups(self, docs: list[Doc], articles: list[Doc]) -> list[tuple[str, list[Doc]]]:
         """The bundles: main, more-<n> and (when there are more) recent.
 
-        main holds the narrative pages and the subjects with the shortest documents: Pagefind
-        ranks a document higher the shorter it is (for the same words), so for a word that
-        many subjects hold, the best matches of the whole site are among them. The others go
-        to more-<n> by a hash of their address (2^k bundles: a subject stays in its bundle
-        from build to build). recent repeats the most recently active subjects, for searches
-        that list the newest first (filters alone, 按日期排序).
+        Subjects go by the length of their documents, shortest first: main, then more-1,
+        more-2 … Pagefind ranks a document higher the shorter it is (for the same words),
+        and the page orders a phrase's matches so too, so the best matches of the whole
+        site are in the first bundles that hold any: the page merges them in this order.
+        recent repeats the most recently active subjects, for lists newest first (filters
+        alone, 按日期排序).
         """
         ranked = sorted(docs, key=lambda d: (d.words, d.url))
         top, rest = ranked[: self.main_subjects], ranked[self.main_subjects :]
         groups: list[tuple[str, list[Doc]]] = [("main", articles + top)]
         if not rest:
             return groups
-        n = 1
-        while n * self.more_subjects < len(rest):
-            n *= 2
-        buckets: list[list[Doc]] = [[] for _ in range(n)]
-        for d in sorted(rest, key=lambda d: d.url):
-            buckets[fnv1a(d.url) % n].append(d)
-        groups += [(f"more-{i + 1}", b) for i, b in enumerate(buckets) if b]
+        tiers = -(-len(rest) // self.more_subjects)
+        size = -(-len(rest) // tiers)
+        groups += [(f"more-{i + 1}", rest[i * size : (i + 1) * size]) for i in range(tiers)]
         newest = sorted(docs, key=lambda d: (d.date, d.url), reverse=True)
         groups.append((RECENT, articles + newest[: self.main_subjects]))
         return groups

@@ -15,13 +15,13 @@ const wideBtn = document.getElementById("xy-wide");
 const selects = [...form.querySelectorAll("select[data-filter]")];
 const sortSel = document.getElementById("f-sort");
 const PAGE = 20;
-// Older bundles the route tables may name for a query that main answers with less than a
-// page of results: each costs its metadata and index files (bench/bench_search.py).
-const ROUTED = 2;
-// Scores of merged bundles' results are scaled by this: main's results come first (its
-// subjects' documents are the shortest, so Pagefind would rank them first), and a phrase's
-// results, ranked by their place in each bundle's order, do not interleave with main's.
-const MERGED_WEIGHT = 1e-6;
+// Older bundles merged for a query that main answers with fewer than ten results: each
+// costs its metadata and index files (bench/bench_search.py).
+const MAX_MERGED = 3;
+// The scores of more-<n>'s results are scaled by TIER ** -n: each tier's results come after
+// those of the tiers before it (shorter documents, which Pagefind ranks first), and a
+// phrase's results, ranked by their place in each bundle's order, do not interleave.
+const TIER = 1e-6;
 const CODE = /^(?:[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{15})$/;
 
 let pagefind = null;
@@ -97,7 +97,7 @@ async function mergeSome(ids) {
   for (const i of ids) {
     if (merged.has(i)) continue;
     const url = new URL(`${manifest.bundles[i].id}/`, pf).href;
-    await pagefind.mergeIndex(url, { indexWeight: MERGED_WEIGHT });
+    await pagefind.mergeIndex(url, { indexWeight: TIER ** i });
     merged.add(i);
   }
 }
@@ -266,16 +266,11 @@ async function run(widen = false, all = false) {
     // The route tables name the older bundles that hold every word of the query.
     let ids;
     [results, ids] = await Promise.all([find(pagefind), words && !hit ? route(words) : null]);
-    // Less than a page among main's subjects: merge those bundles when they are few.
-    if (ids && ids.length && ids.length <= ROUTED && results.length < PAGE) {
-      await mergeSome(ids);
-      results = await find(pagefind);
-    }
-    // Fewer than a first page of ten: older bundles in turn (at most ROUTED of them), and
-    // when nothing is found, on until something is.
-    let order = (ids ?? unmerged()).filter((i) => !merged.has(i));
+    // Fewer than ten: the tiers that hold every pair of the query, shortest first (at most
+    // MAX_MERGED), and when nothing is found, on until something is.
+    let order = (ids ?? unmerged()).filter((i) => !merged.has(i)).sort((a, b) => a - b);
     let extra = 0;
-    const wanted = () => !results.length || (results.length < 10 && extra < ROUTED);
+    const wanted = () => !results.length || (results.length < 10 && extra < MAX_MERGED);
     while (!hit && !exact.length && order.length && wanted()) {
       if (mine !== seq) return;
       await mergeSome([order[0]]);
