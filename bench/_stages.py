@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 # (stage name, module, attribute path): wrapped in the namespace the build calls it from.
 STAGES = [
-    ("pipeline", "generator.build", "run"),
+    ("pipeline", "generator.build", "run_cached"),
     ("report", "generator.build", "render_html"),
     ("report", "generator.build", "write_json"),
     ("narrative (MkDocs)", "generator.site", "build_narrative"),

@@ -26,10 +26,11 @@ from .config import Config
 from .executors import INLINE, executor
 from .fsutil import lock_file, locked, recover, replace_dir
 from .guard import GuardError, guard_for
+from .memo import run_cached
 from .monitor import Monitor
 from .opendata import LedgerError, OpenData
 from .opendata.ledger import previous_ledger
-from .pipeline import Progress, Result, run
+from .pipeline import Progress, Result
 from .published import Published
 from .report import render_html, text_lines, write_json
 from .search import SearchError, SearchIndex
@@ -74,7 +75,8 @@ def build(
     `say` prints a line of the build's account, `warn` one for the operator's attention.
     """
     with one_build_at_a_time(paths, opts.wait, warn), executor(opts.executor, opts.workers) as pool:
-        result = run(paths.data, config, opts.today, progress, pool)  # load … mask
+        result = run_cached(paths.work / "cache", paths.data, config, opts.today, progress, pool)
+        # ^ load → validate → identity → disclose → mask (kept while the inputs are unchanged)
         ledger, source = last_ledger(config, paths, opts)  # the last publication's ledger
         monitor = Monitor.compute(result, config, ledger)  # 信用监测, timed against it
         published = result.view(config)  # published, masked: all the public stages see

@@ -20,6 +20,10 @@ DUPLICATE = "_merged"  # a duplicate merged into an earlier row (status MERGED)
 # Disclosure: what happens to the row, why, and until when it is shown.
 STATUS, REASON = "_status", "_reason"
 UNTIL, MIN_UNTIL = "_until", "_min_until"
+# The values of STATUS: every row of a drop ends in exactly one (set by disclose).
+PUBLISHED, WITHDRAWN, REJECTED, MERGED = "published", "withdrawn", "rejected", "merged"
+# The REASON of a record withheld because a withdrawal row that may name it needs review.
+REVIEW = "withdrawal-withheld-review"
 
 __all__ = [
     "DUPLICATE",
@@ -28,12 +32,17 @@ __all__ = [
     "ID",
     "IDKEY",
     "LOAD_ERROR",
+    "MERGED",
     "MIN_UNTIL",
+    "PUBLISHED",
     "REASON",
+    "REJECTED",
+    "REVIEW",
     "ROW",
     "SEQ",
     "SHEET",
     "STATUS",
     "SUBJECT",
     "UNTIL",
+    "WITHDRAWN",
 ]

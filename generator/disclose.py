@@ -17,14 +17,28 @@ from typing import Any
 
 import polars as pl
 
-from .columns import DUPLICATE, ERROR, FILE, ID, IDKEY, MIN_UNTIL, REASON, ROW, SHEET, STATUS, UNTIL
+from .columns import (  # the statuses are re-exported: disclose is the stage that sets them
+    DUPLICATE,
+    ERROR,
+    FILE,
+    ID,
+    IDKEY,
+    MERGED,
+    MIN_UNTIL,
+    PUBLISHED,
+    REASON,
+    REJECTED,
+    REVIEW,
+    ROW,
+    SHEET,
+    STATUS,
+    UNTIL,
+    WITHDRAWN,
+)
 from .config import Config, Schema
 from .identity import hash_ids, identity_key
 from .issues import Issue, make_issue
 
-PUBLISHED, WITHDRAWN, REJECTED, MERGED = "published", "withdrawn", "rejected", "merged"
-# Reason of a record withheld because a withdrawal row that may name it needs review.
-REVIEW = "withdrawal-withheld-review"
 # Withdrawal reason (撤下原因) -> the row's reason code.
 WITHDRAWAL_REASONS = {
     "修复": "repaired",

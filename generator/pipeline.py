@@ -14,9 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from .columns import DUPLICATE, ERROR, FILE, ID, REASON, ROW, SEQ, SHEET, STATUS
+from .columns import DUPLICATE, ERROR, FILE, ID, REASON, REJECTED, REVIEW, ROW, SEQ, SHEET, STATUS
 from .config import Config, Schema
-from .disclose import REJECTED, REVIEW, Withdrawal, disclose, match_withdrawals
+from .disclose import Withdrawal, disclose, match_withdrawals
 from .executors import map_ordered
 from .identity import assign_ids, merge_duplicates
 from .issues import Issue, make_issue

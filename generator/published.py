@@ -23,9 +23,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .columns import ID, REASON, STATUS
+from .columns import ID, PUBLISHED, REASON, REJECTED, REVIEW, STATUS
 from .config import Config, Schema
-from .disclose import PUBLISHED, REJECTED, REVIEW
 
 GONE_SCHEMA = {"dataset": pl.Utf8, "id": pl.Utf8, "reason": pl.Utf8}
 # Why a record of the drop is not on the site, as the public (changelog) and the office

@@ -17,9 +17,20 @@ from typing import Any
 import polars as pl
 from markupsafe import Markup
 
-from .columns import FILE, ID, REASON, ROW, SHEET, STATUS, SUBJECT
+from .columns import (
+    FILE,
+    ID,
+    MERGED,
+    PUBLISHED,
+    REASON,
+    REJECTED,
+    ROW,
+    SHEET,
+    STATUS,
+    SUBJECT,
+    WITHDRAWN,
+)
 from .config import Config
-from .disclose import MERGED, PUBLISHED, REJECTED, WITHDRAWN
 from .issues import Issue, codes, where
 from .load import Limits
 from .pipeline import (

@@ -154,7 +154,7 @@ def test_sample_is_deterministic_and_checks(tmp_path):
 # --- exit codes that cannot lie: a crash in any stage exits 70 and changes nothing ---------
 
 BUILD_STAGES = [
-    "generator.build.run",  # load → validate → identity → disclose → mask
+    "generator.memo.run",  # load → validate → identity → disclose → mask
     "generator.build.write_json",
     "generator.build.render_html",
     "generator.build.previous_ledger",

@@ -11,7 +11,7 @@ import datetime as dt
 
 import polars as pl
 
-from ..disclose import MERGED, PUBLISHED, REJECTED, WITHDRAWN
+from ..columns import MERGED, PUBLISHED, REJECTED, WITHDRAWN
 
 LABELS = {
     "dept": "部门",

@@ -17,9 +17,8 @@ from typing import Any
 
 import polars as pl
 
-from ..columns import FILE, ID, REASON, ROW, SHEET, STATUS
+from ..columns import FILE, ID, MERGED, PUBLISHED, REASON, REJECTED, ROW, SHEET, STATUS, WITHDRAWN
 from ..config import Config, Schema
-from ..disclose import MERGED, PUBLISHED, REJECTED, WITHDRAWN
 from ..opendata.ledger import ADDED
 from ..pipeline import Result
 from .calendar import WorkCalendar
