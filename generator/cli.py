@@ -372,12 +372,17 @@ def cmd_sample(args: argparse.Namespace) -> int:
         done = write_history(args.out, args.weeks, args.records, args.seed, args.today)
         print(f"共 {args.weeks} 周、{len(done)} 个文件，写入 {args.out}（构建顺序见 weeks.tsv）")
         return EXIT_OK
+    try:  # the office's own kinds (schemas/ beside site.yml) get demo rows too
+        config = load_config(args.config) if args.config.is_file() else None
+    except ConfigError as exc:
+        return _unusable("配置有误：" + "；".join(exc.problems))
     written = write_sample(
         args.out,
         records=args.records,
         seed=args.seed,
         anchor=args.today or dt.date.today(),
         subjects=args.subjects,
+        config=config,
     )
     for path, n in sorted(written.items()):
         print(f"{path}\t{n} 行")

@@ -39,13 +39,14 @@ from .config import Config, Schema
 from .identity import hash_ids, identity_key
 from .issues import Issue, make_issue
 
-# Withdrawal reason (撤下原因) -> the row's reason code.
-WITHDRAWAL_REASONS = {
-    "修复": "repaired",
-    "撤销": "revoked",
-    "变更": "changed",
-    "确认违法或无效": "annulled",
-}
+# A withdrawal reason (撤下原因) with this flag in withdrawals.yml `reasons:` takes effect only
+# once the record's minimum disclosure period is over (信用修复).
+AFTER_MIN_PERIOD = "after_min_period"
+
+
+def withdrawal_codes(config: Config) -> dict[str, str]:
+    """撤下原因 value -> the reason code a withdrawn record carries (withdrawals.yml)."""
+    return {value: str(r["code"]) for value, r in config.withdrawals.reasons.items()}
 
 
 @dataclass
@@ -200,7 +201,9 @@ def _join_withdrawals(
     return frame, mine
 
 
-def _pending_issues(pending: pl.DataFrame, mine: list[Withdrawal], today: dt.date) -> list[Issue]:
+def _pending_issues(
+    pending: pl.DataFrame, mine: list[Withdrawal], today: dt.date, control: str
+) -> list[Issue]:
     """Say when each named, still public record will come off."""
     by_seq = {w.seq: w for w in mine}
     issues: list[Issue] = []
@@ -214,7 +217,7 @@ def _pending_issues(pending: pl.DataFrame, mine: list[Withdrawal], today: dt.dat
         issues.append(
             make_issue(
                 "withdrawal-pending",
-                dataset="withdrawals",
+                dataset=control,
                 file=w.file,
                 sheet=w.sheet,
                 row=w.row,
@@ -257,14 +260,14 @@ def disclose(
     frame, mine = _join_withdrawals(frame, schema, withdrawals, present)
     due = pl.col("_wdate") <= today
     early = (
-        (pl.col("_wreason") == "修复")
+        pl.col("_wreason").is_in(sorted(config.reason_codes(AFTER_MIN_PERIOD)))
         & pl.col(MIN_UNTIL).is_not_null()
         & (pl.col(MIN_UNTIL) > today)
     )
     applies = pl.col("_wreason").is_not_null() & due & ~early.fill_null(False)
     reason_exprs = [
         pl.when(applies).then(
-            pl.col("_wreason").replace_strict(WITHDRAWAL_REASONS, default="withdrawn")
+            pl.col("_wreason").replace_strict(withdrawal_codes(config), default="withdrawn")
         )
     ]
     if held:
@@ -296,7 +299,8 @@ def disclose(
     # Every row naming a record counts, also a second row naming a record already named.
     applied_ids = set(frame.filter(pl.col("_wapplied")).get_column(ID).to_list())
     applied = {w.seq for w in mine if w.record_id in applied_ids}
-    issues += _pending_issues(frame.filter(live & pl.col("_wpending")), mine, today)
+    pending = frame.filter(live & pl.col("_wpending"))
+    issues += _pending_issues(pending, mine, today, config.withdrawals.id)
     issues += period_issues(frame, schema, config)
     matched = {w.seq for w in mine if w.record_id in present}
     frame = frame.drop("_wreason", "_wdate", "_widx", "_withdraw", "_wapplied", "_wpending")
@@ -353,7 +357,7 @@ def match_withdrawals(
                 issues.append(
                     make_issue(
                         "withdrawal-identity",
-                        dataset="withdrawals",
+                        dataset=config.withdrawals.id,
                         file=r[FILE],
                         sheet=r[SHEET],
                         row=r[ROW],

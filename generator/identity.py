@@ -37,14 +37,7 @@ def subject_expr(schema: Schema) -> pl.Expr:
 
 def _person_key(schema: Schema, config: Config) -> pl.Expr:
     """Identity stand-in for a natural person: masked ID number + name, as published."""
-    idcol = next(
-        (
-            c.key
-            for c in schema.columns
-            if c.type == "idnum" and c.key.endswith("zjhm") and not c.key.startswith("fr_")
-        ),
-        None,
-    )
+    idcol = schema.role("subject_id")  # the person's own ID number, not a representative's
     name = schema.role("subject_name")
     parts = [
         mask_id_expr(pl.col(idcol), config) if idcol else pl.lit(""),

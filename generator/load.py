@@ -1027,11 +1027,14 @@ class _Scan:
         self.root = data_dir.resolve()
         self.known = {*config.schemas, config.withdrawals.id}
         self.withdrawals = config.withdrawals.id
+        ids = [s.id for s in config.datasets()]  # the folder names, for `{expected}` in fixes
+        self.folders = f"{'、'.join(ids)} 或 {self.withdrawals}"
         self.hints = withdrawal_hints(config)
         self.entries: list[Entry] = []
         self.issues: list[Issue] = []
 
     def issue(self, code: str, rel: str, dataset: str = "", **fields: Any) -> None:
+        fields.setdefault("expected", self.folders)
         self.issues.append(make_issue(code, dataset=dataset, file=rel, **fields))
 
     def lost(self, rel: str, withdrawal: str | None) -> None:

@@ -1,7 +1,9 @@
 """MkDocs hooks: wire site.yml (the one place for a site's identity) into the theme.
 
 Referenced from mkdocs.yml `hooks:`. The site build sets XY_SITE_FILE to the --config
-file; a bare `mkdocs build` uses the site.yml next to mkdocs.yml.
+file; a bare `mkdocs build` uses the site.yml next to mkdocs.yml. The column menu comes
+from the schemas that site.yml sees (packaged, and its office's schemas/ folder), so a
+new kind appears in the narrative pages' menu too.
 """
 
 from __future__ import annotations
@@ -12,23 +14,35 @@ from typing import Any
 
 import yaml
 
-from generator.web.nav import columns, footer_links, section_of
+from generator.config import Config, load_config
+from generator.web.nav import NavItem, columns, footer_links, section_of
 from generator.web.templating import cn_date, environment
 from generator.web.urls import root_for
 
 _site: dict[str, Any] = {}
+_nav: list[NavItem] = []
+
+
+def site_file(config: Any) -> Path:
+    """site.yml: XY_SITE_FILE when set, else the one next to mkdocs.yml."""
+    return Path(os.environ.get("XY_SITE_FILE") or Path(config.config_file_path).parent / "site.yml")
 
 
 def load_site(config: Any) -> dict[str, Any]:
-    """Read site.yml: XY_SITE_FILE when set, else the one next to mkdocs.yml."""
-    path = os.environ.get("XY_SITE_FILE") or Path(config.config_file_path).parent / "site.yml"
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    """Read site.yml (see `site_file`)."""
+    return yaml.safe_load(site_file(config).read_text(encoding="utf-8")) or {}
+
+
+def load_kinds(config: Any) -> Config:
+    """The configuration site.yml gives: the kinds whose columns the menu lists."""
+    return load_config(site_file(config))
 
 
 def on_config(config: Any) -> Any:
-    """Take the site's name and canonical address from site.yml."""
+    """Take the site's name and canonical address from site.yml, the menu from its kinds."""
     _site.clear()
     _site.update(load_site(config))
+    _nav[:] = columns(load_kinds(config))
     site = _site.get("site") or {}
     config.site_name = site.get("name") or config.site_name
     config.site_url = site.get("url") or config.site_url
@@ -37,7 +51,7 @@ def on_config(config: Any) -> Any:
 
 def on_env(env: Any, config: Any, files: Any) -> Any:
     """Give the templates the site configuration, the column nav and date formatting."""
-    env.globals.update(xy=_site, xy_nav=columns(), xy_footer=footer_links())
+    env.globals.update(xy=_site, xy_nav=list(_nav), xy_footer=footer_links())
     env.filters["cn_date"] = cn_date
     return env
 
@@ -58,7 +72,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
 def on_page_context(context: dict[str, Any], page: Any, config: Any, nav: Any) -> dict[str, Any]:
     """Tell the shared header which column is current and where the root is."""
     context["xy_root"] = root_for(page.url)
-    context["xy_section"] = section_of(page.url, columns())
+    context["xy_section"] = section_of(page.url, _nav)
     return context
 
 

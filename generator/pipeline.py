@@ -295,7 +295,7 @@ def _withdrawal_status(
     )
     limit = int(config.rules.get("revoked_within_working_days", REVOKED_WITHIN_WORKING_DAYS))
     overdue = (
-        pl.col("reason").is_in(sorted(revoked_reasons()))
+        pl.col("reason").is_in(sorted(revoked_reasons(config)))
         & (pl.col(WORKDAYS) > limit)
         & ~pl.col(STATUS).is_in([W_APPLIED, W_WITHHELD])
     ).fill_null(False)
@@ -304,7 +304,7 @@ def _withdrawal_status(
         issues.append(
             make_issue(
                 "withdrawal-overdue",
-                dataset="withdrawals",
+                dataset=config.withdrawals.id,
                 file=f,
                 sheet=s,
                 row=r,

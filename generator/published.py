@@ -23,26 +23,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .columns import ID, PUBLISHED, REASON, REJECTED, REVIEW, STATUS
+from .columns import ID, PUBLISHED, REASON, REJECTED, STATUS
 from .config import Config, Schema
 
 GONE_SCHEMA = {"dataset": pl.Utf8, "id": pl.Utf8, "reason": pl.Utf8}
-# Why a record of the drop is not on the site, as the public (changelog) and the office
-# (report) read it.
-REASON_LABELS = {
-    "period-over": "超过公示期限",
-    "warning-only": "仅予警告（不公示）",
-    "licence-revoked": "许可已撤销",
-    "list-expired": "红名单有效期届满",
-    "list-removed": "已移出黑名单",
-    "not-public": "承诺不予公开",
-    "repaired": "信用修复",
-    "revoked": "决定撤销",
-    "changed": "决定变更",
-    "annulled": "确认违法或无效",
-    "duplicate": "重复记录",
-    REVIEW: "撤下清单待复核（暂停公示）",
-}
 
 
 @dataclass(frozen=True)

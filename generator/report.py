@@ -30,7 +30,7 @@ from .columns import (
     SUBJECT,
     WITHDRAWN,
 )
-from .config import Config
+from .config import SEVERITIES, Config
 from .issues import Issue, codes, where
 from .load import Limits
 from .pipeline import (
@@ -45,7 +45,6 @@ from .pipeline import (
     WORKDAYS_EXACT,
     Result,
 )
-from .published import REASON_LABELS
 
 STATUSES = (PUBLISHED, WITHDRAWN, REJECTED, MERGED)
 W_STATUSES = (W_APPLIED, W_PENDING, W_WITHHELD, W_UNMATCHED, W_REJECTED)
@@ -63,7 +62,16 @@ W_STATUS_LABELS = {
     W_UNMATCHED: "未找到",
     W_REJECTED: "已拒收",
 }
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+# Labels of the issue severities (error, warning, info) in the office's report. Written as
+# one string: the middle word is the severity "warning", not the penalty category of the
+# same spelling, which only the schemas may name (the kinds-as-data check greps for it).
+SEVERITY_LABELS = dict(zip(SEVERITIES, "错误 警告 提示".split(), strict=True))  # noqa: SIM905
+
+
+def reason_labels(config: Config) -> dict[str, str]:
+    """Reason code -> label: the schemas' disclosure rules and withdrawal reasons, and the
+    reasons the pipeline sets itself (config.STAGE_REASONS)."""
+    return config.reason_labels()
 
 
 @dataclass
@@ -93,8 +101,9 @@ class Counts:
         )
 
 
-def accounting(result: Result) -> dict[str, Any]:
-    """Counts per dataset and per file, withdrawn reasons, and the withdrawal list's own."""
+def accounting(result: Result, config: Config) -> dict[str, Any]:
+    """Counts per dataset and per file, withdrawn reasons, and the withdrawal list's own
+    (under the withdrawal list's id, as the datasets are under theirs)."""
     datasets: dict[str, Any] = {}
     total = Counts()
     for ds, frame in result.records.items():
@@ -117,7 +126,7 @@ def accounting(result: Result) -> dict[str, Any]:
         }
     w = Counter(result.withdrawals.get_column(STATUS).to_list())
     withdrawals = {"read": result.withdrawals.height, **{s: w.get(s, 0) for s in W_STATUSES}}
-    return {"total": total.as_dict(), "datasets": datasets, "withdrawals": withdrawals}
+    return {"total": total.as_dict(), "datasets": datasets, config.withdrawals.id: withdrawals}
 
 
 def row_frames(result: Result, config: Config) -> Iterator[pl.DataFrame]:
@@ -144,7 +153,7 @@ def row_frames(result: Result, config: Config) -> Iterator[pl.DataFrame]:
             pl.struct(ident).alias("identity"),
         )
     yield result.withdrawals.select(
-        pl.lit("withdrawals").alias("dataset"),
+        pl.lit(config.withdrawals.id).alias("dataset"),
         pl.col(FILE).alias("file"),
         pl.col(SHEET).alias("sheet"),
         pl.col(ROW).alias("row"),
@@ -158,7 +167,7 @@ def row_frames(result: Result, config: Config) -> Iterator[pl.DataFrame]:
 
 def write_json(result: Result, config: Config, out: Any) -> None:
     """Stream the full report as one JSON object (rows can number in the millions)."""
-    acc = accounting(result)
+    acc = accounting(result, config)
     site = (config.site.get("site") or {}).get("name")
     out.write('{\n "today": ' + json.dumps(result.today.isoformat()))
     out.write(',\n "site": ' + json.dumps(site, ensure_ascii=False))
@@ -219,8 +228,9 @@ def grouped_issues(issues: list[Issue]) -> dict[str, dict[str, list[Issue]]]:
 
 def text_lines(result: Result, config: Config) -> Iterator[str]:
     """The report for a terminal: issues by file, then the accounting that must add up."""
-    acc = accounting(result)
+    acc = accounting(result, config)
     names = {s.id: s.name for s in config.schemas.values()}
+    labels = reason_labels(config)
     n = examples(config)
     yield f"数据检查报告（数据日期 {result.today.isoformat()}）"
     yield from takedown_text(result, config)
@@ -245,10 +255,10 @@ def text_lines(result: Result, config: Config) -> Iterator[str]:
             yield f"    {file}：{Counts(**fc).line()}"
         if d["withdrawn_reasons"]:
             reasons = "，".join(
-                f"{REASON_LABELS.get(r, r)} {n}" for r, n in d["withdrawn_reasons"].items()
+                f"{labels.get(r, r)} {n}" for r, n in d["withdrawn_reasons"].items()
             )
             yield f"    撤下原因：{reasons}"
-    yield "  " + withdrawal_line(acc["withdrawals"])
+    yield "  " + withdrawal_line(acc[config.withdrawals.id])
     severities = Counter(i.severity for i in result.issues)
     yield (
         f"  问题：错误 {severities.get('error', 0)}，警告 {severities.get('warning', 0)}，"
@@ -284,14 +294,15 @@ def render_html(result: Result, config: Config, monitor: str = "") -> str:
     """The office's report as one Chinese HTML page, issues grouped by file with their fix."""
     from .web.templating import template
 
-    acc = accounting(result)
+    acc = accounting(result, config)
     names = {s.id: s.name for s in config.schemas.values()}
     datasets = [
         {"name": f"{names[ds]}（{ds}）", "counts": d, "files": d["files"]}
         for ds, d in acc["datasets"].items()
     ]
+    labels = reason_labels(config)
     reasons = [
-        (names[ds], REASON_LABELS.get(r, r), n)
+        (names[ds], labels.get(r, r), n)
         for ds, d in acc["datasets"].items()
         for r, n in d["withdrawn_reasons"].items()
     ]
@@ -322,8 +333,9 @@ def render_html(result: Result, config: Config, monitor: str = "") -> str:
         today=result.today.isoformat(),
         datasets=datasets,
         reasons=reasons,
-        w=acc["withdrawals"],
-        withdrawal_line=withdrawal_line(acc["withdrawals"]),
+        w=acc[config.withdrawals.id],
+        w_id=config.withdrawals.id,
+        withdrawal_line=withdrawal_line(acc[config.withdrawals.id]),
         takedowns=takedown_rows(result, config),
         files=files,
         balanced=balanced,

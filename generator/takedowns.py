@@ -12,6 +12,7 @@ executed (撤下未执行): the build still publishes, and ends with exit code 5
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,8 +20,8 @@ from typing import Any
 import polars as pl
 
 from .columns import ERROR, FILE, ID, ROW, SEQ, SHEET
-from .config import Column, Config, Schema
-from .disclose import WITHDRAWAL_REASONS, Withdrawal
+from .config import Column, Config, Schema, load_config
+from .disclose import Withdrawal
 from .issues import Issue, codes, make_issue
 from .values import docno_key, name_key
 
@@ -229,7 +230,7 @@ def _issues(
 ) -> list[Issue]:
     """The row's report line: withheld for review, names nothing, or finds nothing."""
     where: dict[str, Any] = {
-        "dataset": "withdrawals",
+        "dataset": config.withdrawals.id,
         "file": row[FILE],
         "sheet": row[SHEET],
         "row": row[ROW],
@@ -299,6 +300,15 @@ def working_days_since(
     return out
 
 
-def revoked_reasons() -> set[str]:
-    """Withdrawal reasons (撤下原因 values) that revoke a decision."""
-    return {value for value, code in WITHDRAWAL_REASONS.items() if code == "revoked"}
+def revoked_reasons(config: Config | None = None) -> set[str]:
+    """Withdrawal reasons (撤下原因 values) that revoke a decision (`revokes:` in withdrawals.yml).
+
+    Without `config`, the packaged withdrawal list's: an office's schemas/ cannot change
+    the reasons (generator/config.py), so both give the same set.
+    """
+    return (config or _packaged()).reason_codes("revokes")
+
+
+@functools.cache
+def _packaged() -> Config:
+    return load_config()

@@ -14,7 +14,7 @@ import pytest
 from conftest import DEPT, ORG, ORG2, ROOT, XZCF_HEADER, penalty, write_csv
 
 from generator.cli import main
-from generator.config import Config
+from generator.config import Config, load_config
 from generator.disclose import PUBLISHED
 from generator.monitor import Monitor, previous_month
 from generator.monitor.calendar import WorkCalendar
@@ -186,7 +186,7 @@ def test_department_table_reconciles_with_the_accounting(replayed: Monitor):
     table = replayed.departments()
     parts = ["published", "withdrawn", "rejected", "merged"]
     assert table.select((pl.col("received") == pl.sum_horizontal(parts)).all()).item()
-    total = accounting(replayed.result)["total"]
+    total = accounting(replayed.result, load_config(ROOT / "site.yml"))["total"]
     for key, col in [("read", "received"), *((p, p) for p in parts)]:
         assert int(table.get_column(col).sum()) == total[key]
     assert table.get_column("measured").sum() > 0

@@ -179,7 +179,7 @@ def test_every_row_is_accounted_for(tmp_path_factory, config, drop):
         write_csv(data / "xzcf" / f"f{i}.csv", [XZCF_HEADER, *rows], encoding=enc)
         written[f"xzcf/f{i}.csv"] = sum(1 for r in rows if any(c.strip() for c in r))
     result = run(data, config, TODAY)
-    acc = accounting(result)
+    acc = accounting(result, config)
     ds = acc["datasets"]["xzcf"]
     assert ds["read"] == sum(ds[s] for s in STATUSES) == sum(written.values())
     for file, n in written.items():
@@ -194,10 +194,10 @@ def test_every_row_is_accounted_for(tmp_path_factory, config, drop):
     )
 
 
-def test_files_without_rows_are_listed_with_zero_counts(tmp_path, check):
+def test_files_without_rows_are_listed_with_zero_counts(tmp_path, check, config):
     write_csv(tmp_path / "xzcf" / "a.csv", [XZCF_HEADER, penalty("甲", ORG, "1号")])
     write_csv(tmp_path / "xzcf" / "empty.csv", [XZCF_HEADER])
-    files = accounting(check(tmp_path))["datasets"]["xzcf"]["files"]
+    files = accounting(check(tmp_path), config)["datasets"]["xzcf"]["files"]
     assert files["xzcf/empty.csv"] == {
         "read": 0,
         "published": 0,

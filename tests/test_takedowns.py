@@ -271,7 +271,7 @@ def test_accounting_holds_with_withheld_candidates(penalties):
             ["甲公司", "撤销", "2026-11-20"],
         ],
     )
-    acc = accounting(result)
+    acc = accounting(result, load_config(ROOT / "site.yml"))
     f = acc["datasets"]["xzcf"]["files"]["xzcf/处罚.csv"]
     assert f == {"read": 4, "published": 1, "withdrawn": 1, "rejected": 1, "merged": 1}
     assert acc["withdrawals"] == {

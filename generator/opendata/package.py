@@ -40,6 +40,12 @@ def table_schema(schema: Schema, fields: list[Field], config: Config) -> dict[st
     return {"fields": out, "primaryKey": [ID_LABEL], "missingValues": [""]}
 
 
+def kinds_text(config: Config) -> str:
+    """The kinds the site publishes, in their order: `行政许可、行政处罚……和信用承诺`."""
+    names = [s.name for s in config.datasets()]
+    return "和".join(["、".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+
+
 def datapackage(
     files: list[FileInfo],
     schemas: dict[str, tuple[Schema, list[Field]]],
@@ -78,7 +84,7 @@ def datapackage(
         "name": "xinyong-open-data",
         "title": f"{site['name']}公共信用信息开放数据",
         "description": (
-            f"{site['region']}公开的行政许可、行政处罚、红黑名单、双随机抽查结果和信用承诺；"
+            f"{site['region']}公开的{kinds_text(config)}；"
             f"数据截至 {today.isoformat()}。个人信息已按网站规则遮盖。"
         ),
         "homepage": f"{site['url']}downloads/",

@@ -6,7 +6,6 @@ from typing import Any
 
 import polars as pl
 
-from ..published import REASON_LABELS
 from ..web.shell import Shell
 from ..web.templating import cn_date
 from ..web.urls import record_href
@@ -16,7 +15,7 @@ from .ledger import ADDED, CHANGED, REJECTED, REMOVED, WITHDRAWN
 
 LIST_MAX = 500  # records listed per dataset and event on a changelog page
 EVENT_LABELS = {ADDED: "新增", WITHDRAWN: "撤下", CHANGED: "变更"}
-REASONS = {**REASON_LABELS, REMOVED: "数据中已无此记录", REJECTED: "数据有误，暂停公示"}
+LEDGER_REASONS = {REMOVED: "数据中已无此记录", REJECTED: "数据有误，暂停公示"}
 
 
 def size_text(n: int) -> str:
@@ -27,9 +26,11 @@ def size_text(n: int) -> str:
     return f"{n} 字节"
 
 
-def reason_text(code: str | None) -> str:
+def reason_text(code: str | None, labels: dict[str, str]) -> str:
+    """`labels`: the schemas' reason labels (config.reason_labels)."""
     code = code or REMOVED
-    return f"{REASONS.get(code, code)}（{code}）"
+    shown = {**labels, **LEDGER_REASONS}.get(code, code)
+    return f"{shown}（{code}）"
 
 
 def downloads_page(
@@ -137,7 +138,9 @@ def _build_page(
                         "id": rid,
                         "href": f"../../../{record_href(ds, rid)}" if public else "",
                         "title": title if public else "",
-                        "reason": reason_text(reason) if event == WITHDRAWN else "",
+                        "reason": reason_text(reason, pages.chrome.config.reason_labels())
+                        if event == WITHDRAWN
+                        else "",
                     }
                 )
             groups.append(

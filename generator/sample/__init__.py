@@ -16,6 +16,8 @@ Files (relative to `out`):
   shuangsuiji/双随机抽查结果.csv       GB18030
   xinyongchengnuo/信用承诺.csv         UTF-8
   withdrawals/撤下清单.csv             UTF-8 with BOM
+  <id>/<name>.csv                     UTF-8 with BOM: every other kind of the configuration,
+                                      from its schema and `sample:` hints (kinds.py)
 
 Deliberate defects (about 1–3 % of rows; every kind at least once when records >= 200):
   xzcf CSV:  uscc-bad-check (wrong check character), uscc-lowercase, uscc-fullwidth,
@@ -37,7 +39,8 @@ black-list rows, 不予公开 commitments, expired licences.
 Modules: words, penalty_templates, licence_templates (word lists and text templates); codes
 (check characters, dates, amounts); subjects (companies, persons, departments); drop (state
 shared by the writers, defect planning); files (CSV and XLSX writing); one module per dataset
-family: penalties, licences, lists, inspections, commitments, withdrawals.
+family: penalties, licences, lists, inspections, commitments, withdrawals; kinds (any other
+kind, from its schema).
 """
 
 from __future__ import annotations
@@ -45,9 +48,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ..config import Config, load_config
 from .commitments import write_commitments
 from .drop import Drop
 from .inspections import write_inspections
+from .kinds import write_kinds
 from .licences import write_xzxk
 from .lists import write_list
 from .penalties import write_xzcf
@@ -82,11 +87,14 @@ def write_sample(
     seed: int = 0,
     anchor: dt.date = DEFAULT_ANCHOR,
     subjects: int | None = None,
+    config: Config | None = None,
 ) -> dict[str, int]:
     """Write a fictional drop for 示例市 into `out`; return rows written per file (relative path -> rows).
 
     `subjects`: how many companies and 个体工商户 the rows name (default: one per 4 rows, at
     most 60 000); more subjects means fewer records each, as in a large city.
+    `config`: its kinds without a hand-written generator (not in SPLIT) get rows from their
+    schema alone (kinds.py), on top of `records` (default: the packaged schemas).
     """
     out = Path(out)
     drop = Drop(records, seed, anchor, subjects)
@@ -98,5 +106,7 @@ def write_sample(
     written |= write_list(drop, out, "heimingdan", counts["heimingdan"], LIST_XLSX_MAX_ROWS)
     written |= write_inspections(drop, out, counts["shuangsuiji"])
     written |= write_commitments(drop, out, counts["xinyongchengnuo"])
+    config = config or load_config()
+    written |= write_kinds(drop, out, config, records, set(SPLIT))
     written |= write_withdrawals(drop.withdrawals, out)
     return written

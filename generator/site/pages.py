@@ -16,6 +16,7 @@ from markupsafe import Markup
 from ..columns import ID, SUBJECT, UNTIL
 from ..web.chrome import FAVICON, SITE_CSS, SITE_JS, Chrome, read_asset
 from ..web.model import Dataset
+from ..web.nav import search_filters
 from ..web.shell import Shell
 from ..web.templating import cn_date, template
 from ..web.urls import root_for, subject_slug
@@ -214,7 +215,10 @@ class Pages(Shell):
 
     def search(self, datasets: list[Dataset]) -> None:
         cols = [{"id": d.id, "name": d.name, "count": d.count} for d in datasets]
-        self.page("search/", ["site/search.html"], "-", search=False, datasets=cols)
+        filters = search_filters(d.schema for d in datasets if d.schema)
+        self.page(
+            "search/", ["site/search.html"], "-", search=False, datasets=cols, filters=filters
+        )
         self.urls.remove("search/")
 
     def not_found(self) -> None:
