@@ -21,21 +21,21 @@ Figures printed (no asserts; targets on the 2-core reference machine):
    (pagefind.js, wasm, entry, filters), "query" after, "total" the sum compared with the
    target. Time = submit → first result <li> on the page. The code look-up fetches the
    subject page, which the demo site lacks at 1 M: a stub page is served for those codes.
-   "fallback" = the main bundle found nothing and the page merged `more-*`; the "click"
-   row is the 搜索更早的主体 button after a fragment query. Targets: ≤ 500 KB, ≤ 500 ms.
+   "merged" = the page merged `more-*` bundles (those the route tables name when main found
+   less than a page, or in turn when main found nothing); the "click" row is the
+   同时搜索其余主体 button after a fragment query. Targets: ≤ 500 KB, ≤ 500 ms.
 3. Recall on a smaller sample (default 20 000 records): the same subject documents indexed
-   sharded (main/more sizes scaled by the 1 M ratio, so main holds the same share of the
-   subjects) and as one unsharded index. For ~50 queries (subject names and record titles)
-   recall@10 = |top 10 ∩ unsharded top 10| / |unsharded top 10|, for main only, for the
-   page's behaviour (main, merge only when it finds nothing) and for everything merged;
-   plus "target found": the named subject is in the top 10, and the share of all hits that
-   main alone returns. With many hits the top 10 depends on ranking, and a merged index
-   ranks differently from one index: "all merged" below 100 % is ranking, not lost hits.
-   Titles repeat (few distinct 违法行为/许可类别 values), so 4-character parts of them fill
-   the title queries up to 25. Record-level loss: published
+   sharded (main and more-* sizes set to main's share of the subjects at 1 M records, so
+   main holds the same share) and as one unsharded index. 25 name queries (unique subject
+   names) and 50 title queries (record titles; 4-character parts of them when there are
+   fewer distinct titles) are typed into the real search page, once over each index:
+   recall@10 = |page's first 10 ∩ unsharded page's first 10| / |unsharded first 10|.
+   Printed per group with the queries that merged older bundles (route tables) and those
+   whose count says it covered part of the subjects. Record-level loss: published
    records of natural persons, which have no subject document (by design).
 
     .venv/bin/python bench/bench_search.py [--records 1000000] [--subjects N] [--skip-browser]
+    .venv/bin/python bench/bench_search.py --recall-only [--recall-records 100000]
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ TODAY = dt.date(2026, 11, 22)
 DEMO = OUT / "search-site"
 TARGET_WALL, TARGET_PEAK = 300.0, 6 * 1024**3
 TARGET_BYTES, TARGET_MS = 500_000, 500.0
+SUBJECTS_1M = 59_855  # subjects of the 1 M-record sample: main's share of them is kept
 
 
 # ---------------------------------------------------------------- preparation (not timed)
@@ -191,22 +192,22 @@ def index_child(cache: Path, out: Path, site: Path, sizes: str) -> None:
     wall = time.perf_counter() - t1
     sampler.stop = True
     order = ordered_subjects(datasets)
-    n_main = stage.main_subjects
-    main = order[min(100, len(order) - 1)]
-    more = order[min(n_main + 5000, len(order) - 1)]
+    in_main_urls = set(stage.subjects["main"]) | set(stage.subjects.get("recent", []))
+    older = [r for r in order if r[0] not in in_main_urls]
     names = {}
     for r in order:
         names[r[2]] = names.get(r[2], 0) + 1
     # unique names, so a hit is the subject itself
     # an 18-character 统一社会信用代码 with a letter, so upper and lower case differ
-    main = next((r for r in order[100:n_main] if names[r[2]] == 1 and len(r[1]) == 18
-                 and re.search(r"[A-Z]", r[1])), main)  # fmt: skip
-    more = next((r for r in order[n_main + 5000 :] if names[r[2]] == 1), more)
-    # the trade name (two characters after the district) of an older subject that no
-    # subject of the main bundle has in its name: found only by merging older bundles
-    in_main = "".join(r[2] for r in order[:n_main])
+    mains = [r for r in order if r[0] in set(stage.subjects["main"])]
+    main = next((r for r in mains if names[r[2]] == 1 and len(r[1]) == 18
+                 and re.search(r"[A-Z]", r[1])), mains[0])  # fmt: skip
+    more = next((r for r in older if names[r[2]] == 1), older[0] if older else main)
+    # the trade name (three characters after the district) of a subject in neither main nor
+    # recent that no subject of main has in its name: found only in older bundles
+    in_main = "".join(r[2] for r in mains)
     rare = ""
-    for r in order[n_main:]:
+    for r in older:
         m = re.search(r"[县区]([\u4e00-\u9fff]{3})", r[2])
         if m and m.group(1) not in in_main:
             rare = m.group(1)
@@ -229,9 +230,11 @@ def part1(cache: Path, site: Path, records: int, sizes: str) -> dict:
         raise SystemExit(f"index build failed with exit code {run['code']}")
     fig = json.loads(figures.read_text())
     size = sum(int(b["bytes"]) for b in fig["bundles"])
-    more = [b for b in fig["bundles"] if b["id"] != "main"]
+    more = [b for b in fig["bundles"] if b["id"].startswith("more-")]
+    recent = [b for b in fig["bundles"] if b["id"] == "recent"]
     print(f"[1] index {records:,} records: {fig['subjects']:,} subjects → {fig['documents']:,} "
-          f"documents in {len(fig['bundles'])} bundles (main + {len(more)} more-*)")  # fmt: skip
+          f"documents in {len(fig['bundles'])} bundles (main + {len(more)} more-*"
+          f"{' + recent' if recent else ''}; recent repeats main's share of subjects)")  # fmt: skip
     main = fig["bundles"][0]
     print(f"    main: {main['pages']:,} documents, {main['bytes'] / 1e6:.1f} MB; more-*: "
           f"{sum(int(b['pages']) for b in more):,} documents, "
@@ -241,6 +244,9 @@ def part1(cache: Path, site: Path, records: int, sizes: str) -> dict:
     print(f"    peak RSS: process tree (Python + Pagefind processes at once, sampled) "
           f"{fig['tree_peak'] / 1024**2:,.0f} MB, of which Pagefind {fig['children_peak'] / 1024**2:,.0f} MB; "
           f"largest single process (RUSAGE_CHILDREN) {run['peak'] / 1024**2:,.0f} MB")  # fmt: skip
+    routes = list((out / "search/pf/routes").glob("*.json"))
+    print(f"    route tables {len(routes)} files, "
+          f"{sum(p.stat().st_size for p in routes) / 1e6:.1f} MB")  # fmt: skip
     names = len(list((out / "search/pf/names").glob("*.json")))
     name_bytes = sum(p.stat().st_size for p in (out / "search/pf/names").glob("*.json"))
     print(f"    total index bytes {size / 1e6:.1f} MB; name tables {names} files, "
@@ -415,7 +421,7 @@ def part2(fig: dict, site: Path) -> None:
         ("超过保质期", "超过保质期", False),
         ("无证经营", "无证经营", False),
         (f"name in {_bundle_of(fig, more_url)}", more_name, False),
-        ("older trade name", fig["rare"], False),
+        ("older trade name (routed)", fig["rare"], False),
         ("filter 栏目, no query", "", False, {"栏目": "行政处罚"}),
         ("filter 年份+类别, no query", "", False, {"年份": "2025", "类别": "罚款"}),
         ("食品 + filter 栏目", "食品", False, {"栏目": "行政许可"}),
@@ -438,13 +444,13 @@ def part2(fig: dict, site: Path) -> None:
         total = r["init"] + r["query"]
         ms = r["ms"]
         worst_b, worst_ms = max(worst_b, total), max(worst_ms, ms or 0)
-        fb = f"; fallback merged {len(r['fallback'])} more-* bundles" if r["fallback"] else ""
+        fb = f"; merged {len(r['fallback'])} more-* bundles" if r["fallback"] else ""
         label = f"{r['label']}: {r['q']}" if r["q"] else r["label"]
         print(f"    {label:<34} {r['init'] / 1e3:8.0f} {r['query'] / 1e3:9.0f} {total / 1e3:9.0f} "
               f"{(f'{ms:.0f}' if ms is not None else '-'):>9}  {r['status']}{fb}")  # fmt: skip
         if "click" in r:
             c = r["click"]
-            print(f"      click 搜索更早的主体: +{c['bytes'] / 1e3:.0f} KB, {c['ms']:.0f} ms to results "
+            print(f"      click 同时搜索其余主体: +{c['bytes'] / 1e3:.0f} KB, {c['ms']:.0f} ms to results "
                   f"({c['bundles']} more-* bundles merged) — {c['status']}")  # fmt: skip
     print(f"    max per query {worst_b / 1e3:.0f} KB, {worst_ms:.0f} ms to first result; target "
           f"≤ {TARGET_BYTES / 1e3:.0f} KB and ≤ {TARGET_MS:.0f} ms: "
@@ -457,43 +463,21 @@ def _bundle_of(fig: dict, url: str) -> str:
 
 
 # ---------------------------------------------------------------- 3. recall
-RECALL_JS = """async ([queries, sharded, unsharded, more, tokens]) => {
-  // The page's own steps (overrides/assets/xy/search.js): phrase, then all words.
-  const t = await import(tokens);
-  const find = async (pf, q) => {
-    const exactly = t.phrase(q);
-    if (exactly.includes(" ")) {
-      const r = (await pf.search(`"${exactly}"`)).results;
-      if (r.length) return r;
-    }
-    return (await pf.search(t.query(q))).results;
-  };
-  const top = async (pf, q) => { const r = await find(pf, q);
-    return { n: r.length, urls: (await Promise.all(r.slice(0, 10).map((x) => x.data()))).map((d) => d.meta.href) }; };
-  const S = await import(sharded + "main/pagefind.js"); await S.init();
-  const U = await import(unsharded + "main/pagefind.js"); await U.init();
-  const manifest = await (await fetch(sharded + "manifest.json")).json();
-  const out = [];
-  for (const q of queries) {
-    const key = t.normalise(q).replace(/\\s+/g, "");
-    const table = await (await fetch(`${sharded}names/${t.fnv1a(key) % manifest.names}.json`)).json();
-    out.push({ q, exact: (table[key] || []).map(([u]) => u),
-               main: await top(S, q), all: await top(U, q) });
-  }
-  for (const id of more) await S.mergeIndex(sharded + id + "/");
-  for (const o of out) o.merged = await top(S, o.q);
-  return out;
-}"""
+# the first 10 results' addresses without the /s/ or /u/ the two sides are served under
+TOP10 = """() => [...document.querySelectorAll('#xy-results li a')].slice(0, 10)
+  .map((a) => new URL(a.href).pathname.split('/').slice(2).join('/'))"""
 
 
 def recall_child(cache: Path, out: Path, site: Path, main_subjects: int) -> None:
-    from generator.search import SearchIndex
+    from generator.search import MAIN_SUBJECTS, MORE_SUBJECTS, SearchIndex
     from generator.web.writer import TreeWriter
 
     datasets, schemas, _ = load_datasets(cache)
     urls = narrative_urls(site)
     shutil.rmtree(out, ignore_errors=True)
-    sharded = SearchIndex(main_subjects=main_subjects, more_subjects=main_subjects)
+    # more-* bundles hold MORE_SUBJECTS / MAIN_SUBJECTS times main's subjects, as at 1 M
+    more = round(main_subjects * MORE_SUBJECTS / MAIN_SUBJECTS)
+    sharded = SearchIndex(main_subjects=main_subjects, more_subjects=more)
     sharded.write(TreeWriter(out / "sharded", None), datasets, schemas, site, urls, out / "s1")
     whole = SearchIndex(main_subjects=10**9)
     whole.write(TreeWriter(out / "unsharded", None), datasets, schemas, site, urls, out / "s2")
@@ -502,11 +486,12 @@ def recall_child(cache: Path, out: Path, site: Path, main_subjects: int) -> None
     names = {}
     for r in order:
         names[r[2]] = names.get(r[2], 0) + 1
+    near = set(sharded.subjects["main"])
     picks = rng.sample([r for r in order if names[r[2]] == 1], 25)
     titles = sorted({t for ds in datasets for t in ds.frame.filter(
         ds.frame["_subject"].is_not_null()).get_column("_t1").unique().to_list() if t})  # fmt: skip
-    tq = rng.sample(titles, min(25, len(titles)))
-    while len(tq) < 25 and titles:  # few distinct titles: add 4-character parts of them
+    tq = rng.sample(titles, min(50, len(titles)))
+    while len(tq) < 50 and titles:  # few distinct titles: add 4-character parts of them
         t = rng.choice(titles).replace(" ", "")
         if len(t) > 4:
             i = rng.randrange(len(t) - 3)
@@ -515,8 +500,38 @@ def recall_child(cache: Path, out: Path, site: Path, main_subjects: int) -> None
     print(json.dumps({
         "subjects": len(order), "main_share": main_subjects,
         "bundles": [b["id"] for b in sharded.bundles],
-        "names": [[r[2], r[0], order.index(r) < main_subjects] for r in picks], "titles": tq,
+        "names": [[r[2], r[0], r[0] in near] for r in picks], "titles": tq,
     }, ensure_ascii=False))  # fmt: skip
+
+
+async def _page_tops(base: str, queries: list[str]) -> list[dict]:
+    """Each query typed into the real search page over the sharded index (/s/) and over
+    the unsharded one (/u/): the first 10 results' addresses, and the more-* fetched."""
+    from urllib.parse import quote
+
+    from playwright.async_api import async_playwright
+
+    rows = []
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = await b.new_page()
+        for q in queries:
+            row: dict = {"q": q}
+            for side in ("s", "u"):
+                LOG.clear()
+                await page.goto(f"{base}/{side}/search/?q={quote(q)}")
+                await page.wait_for_function(
+                    "() => /^(找到|没有找到)/.test(document.getElementById('xy-status').textContent)",
+                    timeout=120_000,
+                )
+                row[side] = await page.evaluate(TOP10)
+                if side == "s":
+                    row["status"] = await page.text_content("#xy-status")
+                    row["merged"] = sorted({m.group(1) for _, path, _ in list(LOG)
+                                            if (m := re.search(r"/pf/(more-\d+)/", path))})  # fmt: skip
+            rows.append(row)
+        await b.close()
+    return rows
 
 
 def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
@@ -538,65 +553,51 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
         raise SystemExit(f"recall build failed with exit code {run['code']}")
     fig = json.loads(figures.read_text())
     queries = [q for q, _, _ in fig["names"]] + fig["titles"]
-    server, base = serve({"/": out, "/assets/": site / "assets"}, {})
-
-    async def go() -> list[dict]:
-        from playwright.async_api import async_playwright
-
-        async with async_playwright() as p:
-            b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = await b.new_page()
-            await page.goto(f"{base}/sharded/search/pf/manifest.json")
-            res = await page.evaluate(RECALL_JS, [queries, f"{base}/sharded/search/pf/",
-                                                  f"{base}/unsharded/search/pf/", fig["bundles"][1:],
-                                                  f"{base}/assets/xy/tokens.js"])  # fmt: skip
-            await b.close()
-            return res
-
+    routes = {"/s/search/pf/": out / "sharded" / "search" / "pf",
+              "/u/search/pf/": out / "unsharded" / "search" / "pf", "/s/": site, "/u/": site,
+              "/": site}  # fmt: skip
+    server, base = serve(routes, {})
     try:
-        rows = asyncio.run(go())
+        rows = asyncio.run(_page_tops(base, queries))
     finally:
         server.shutdown()
+    (OUT / f"search-recall-{records}-pages.json").write_text(
+        json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    print_recall(fig, rows, records, ratio)
+    loss_line(result, records)
 
-    def page_urls(r: dict) -> list[str]:
-        """What the page lists: exact names first, then main's hits, or, when there is
-        nothing, the hits after merging older bundles (all of them: an upper bound, the page
-        stops merging at the first bundle that finds something)."""
-        found = r["main"]["urls"] if r["main"]["n"] or r["exact"] else r["merged"]["urls"]
-        return (r["exact"] + [u for u in found if u not in r["exact"]])[:10]
 
+def print_recall(fig: dict, rows: list[dict], records: int, ratio: float) -> None:
     def rec(got: list[str], truth: list[str]) -> float:
         return len(set(got) & set(truth)) / len(truth)
 
     groups = {"names": rows[: len(fig["names"])], "titles": rows[len(fig["names"]) :]}
-    print(f"[3] recall on {records:,} records: {fig['subjects']:,} subjects, main holds "
-          f"{fig['main_share']:,} ({ratio:.1%}, the 1 M share), {len(fig['bundles'])} bundles")  # fmt: skip
-    for label, rs in list(groups.items()) + [("all", rows)]:
-        none = [r["q"] for r in rs if not r["all"]["urls"]]
+    more = sum(1 for b in fig["bundles"] if b.startswith("more-"))
+    print(f"[3] recall@10 on {records:,} records, the search page itself over a sharded and an "
+          f"unsharded index: {fig['subjects']:,} subjects, main holds {fig['main_share']:,} "
+          f"({ratio:.1%}, the 1 M share), {more} more-* bundles (+ recent)")  # fmt: skip
+    for label, rs in groups.items():
+        none = [r["q"] for r in rs if not r["u"]]
         if none:
             print(f"    {label}: {len(none)} of {len(rs)} queries find nothing even unsharded "
-                  f"(left out below), e.g. {', '.join(none[:3])}")  # fmt: skip
-        rs = [r for r in rs if r["all"]["urls"]]
+                  f"(left out), e.g. {', '.join(none[:3])}")  # fmt: skip
+        rs = [r for r in rs if r["u"]]
         if not rs:
             continue
-        m = sum(rec(r["main"]["urls"], r["all"]["urls"]) for r in rs) / len(rs)
-        fb = sum(rec(page_urls(r), r["all"]["urls"]) for r in rs) / len(rs)
-        mg = sum(rec(r["merged"]["urls"], r["all"]["urls"]) for r in rs) / len(rs)
-        zero = sum(1 for r in rs if not r["main"]["n"])
-        hits = sum(r["main"]["n"] for r in rs) / max(1, sum(r["all"]["n"] for r in rs))
-        print(f"    {label:<6} ({len(rs)} queries): recall@10 vs unsharded: main only {m:.1%}, "
-              f"page (merge on zero) {fb:.1%}, all merged {mg:.1%}; main found nothing for {zero}; "
-              f"main holds {hits:.1%} of the unsharded hits")  # fmt: skip
-    found = {"main": 0, "page": 0, "merged": 0, "unsharded": 0}
-    in_main = sum(1 for _, _, im in fig["names"] if im)
-    for (_, url, _), r in zip(fig["names"], groups["names"], strict=True):
-        page = page_urls(r)
-        for k, got in (("main", r["main"]["urls"]), ("page", page), ("merged", r["merged"]["urls"]),
-                       ("unsharded", r["all"]["urls"])):  # fmt: skip
-            found[k] += any(u.strip("/").endswith(url.strip("/")) for u in got)
-    print(f"    named subject in top 10 ({len(groups['names'])} name queries, {in_main} of them in "
-          f"main): " + ", ".join(f"{k} {v}" for k, v in found.items()))  # fmt: skip
-    loss_line(result, records)
+        shares = [rec(r["s"], r["u"]) for r in rs]
+        merged = sum(1 for r in rs if r["merged"])
+        partial = sum(1 for r in rs if "本次只搜索了" in (r["status"] or ""))
+        worst = sorted(zip(shares, [r["q"] for r in rs], strict=True))[:3]
+        print(f"    {label:<6} ({len(rs)} queries): recall@10 {sum(shares) / len(shares):.1%} "
+              f"(target ≥ 80 %); {merged} merged older bundles (routes); {partial} counts say "
+              f"they covered part of the subjects; lowest: "
+              + ", ".join(f"{q} {v:.0%}" for v, q in worst))  # fmt: skip
+    found = sum(
+        any(u.strip("/").endswith(url.strip("/")) for u in r["s"])
+        for (_, url, _), r in zip(fig["names"], groups["names"], strict=True)
+    )
+    print(f"    named subject in the page's top 10: {found} of {len(groups['names'])}")
 
 
 def loss_line(result, records: int) -> None:
@@ -624,6 +625,7 @@ def main() -> None:
         help="subjects the sample names (default: the sample's, 59 855 at 1 M records)",
     )  # fmt: skip
     parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--recall-only", action="store_true", help="part 3 only")
     parser.add_argument("--main", type=int, default=None, help="subjects in the main bundle")
     parser.add_argument("--more", type=int, default=None, help="subjects in each more-* bundle")
     parser.add_argument("--_index", nargs=4, help=argparse.SUPPRESS)
@@ -638,18 +640,22 @@ def main() -> None:
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load {load[0]:.1f} at start; python "
           f"{sys.version.split()[0]}; today={TODAY}")  # fmt: skip
-    cache = records_cache(args.records, args.subjects)
     site = demo_site()
     from generator.search import MAIN_SUBJECTS, MORE_SUBJECTS
 
     main_n, more_n = args.main or MAIN_SUBJECTS, args.more or MORE_SUBJECTS
+    if args.recall_only:  # main's share of the subjects as at 1 M records
+        part3(args.recall_records, main_n / SUBJECTS_1M, site, True)
+        return
+    cache = records_cache(args.records, args.subjects)
     fig = part1(cache, site, args.records, f"{main_n},{more_n}")
     _, _, result = load_datasets(cache)
     loss_line(result, args.records)
     del result
     if not args.skip_browser:
         part2(fig, site)
-    part3(args.recall_records, main_n / fig["subjects"], site, not args.skip_browser)
+    share = main_n / max(fig["subjects"], SUBJECTS_1M)  # as at 1 M records at least
+    part3(args.recall_records, share, site, not args.skip_browser)
     print(f"load {os.getloadavg()[0]:.1f} at end (2 cores: above 2 means contended)")
 
 

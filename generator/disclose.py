@@ -314,14 +314,15 @@ def match_withdrawals(
 
     A row names its record by 记录编号 or by the dataset's identity fields (mapped in
     withdrawals.yml). Rows that cannot name one are rejected with withdrawal-identity.
+    Every kind is matched: one with no mapping (an office's own kind) by 记录编号 only.
     """
     ws = config.withdrawals
     issues: list[Issue] = []
     ids: list[str | None] = [None] * frame.height
     alts: list[str | None] = [None] * frame.height
     errors: list[str | None] = frame.get_column(ERROR).to_list()
-    for ds, mapping in ws.match.items():
-        schema = config.schemas[ds]
+    for schema in config.datasets():
+        ds, mapping = schema.id, ws.match.get(schema.id, {})
         sel = pl.col("dataset") == ds
         part = frame.with_row_index("_i").filter(sel & pl.col(ERROR).is_null())
         if part.height == 0:

@@ -15,12 +15,14 @@ from typing import Any
 import yaml
 
 from generator.config import Config, load_config
+from generator.web.kinds import explained
 from generator.web.nav import NavItem, columns, footer_links, section_of
 from generator.web.templating import cn_date, environment
 from generator.web.urls import root_for
 
 _site: dict[str, Any] = {}
 _nav: list[NavItem] = []
+_kinds: list[dict[str, Any]] = []
 
 
 def site_file(config: Any) -> Path:
@@ -42,7 +44,9 @@ def on_config(config: Any) -> Any:
     """Take the site's name and canonical address from site.yml, the menu from its kinds."""
     _site.clear()
     _site.update(load_site(config))
-    _nav[:] = columns(load_kinds(config))
+    kinds = load_kinds(config)
+    _nav[:] = columns(kinds)
+    _kinds[:] = explained(kinds)
     site = _site.get("site") or {}
     config.site_name = site.get("name") or config.site_name
     config.site_url = site.get("url") or config.site_url
@@ -57,7 +61,13 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
-    """Fill `{{ office.name }}`-style placeholders before the Markdown is parsed."""
+    """Fill `{{ office.name }}`-style placeholders before the Markdown is parsed.
+
+    `kinds`: every kind, explained from its schema; `undescribed`: those the page does not
+    already describe under a heading ending in （id）, so a page that explains kinds by
+    hand still covers one added as YAML.
+    """
+    undescribed = [k for k in _kinds if f"（{k['id']}）" not in markdown]
     return (
         environment()
         .from_string(markdown)
@@ -65,6 +75,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
             site=_site.get("site") or {},
             office=_site.get("office") or {},
             links=_site.get("links") or {},
+            kinds=_kinds,
+            undescribed=undescribed,
         )
     )
 

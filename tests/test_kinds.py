@@ -243,3 +243,34 @@ def test_the_persons_id_column_is_the_one_with_role_subject_id(config):
         ],
     )
     assert assign_ids(frame, unroled, config).get_column("_id").n_unique() == 1
+
+
+def test_an_office_kind_without_a_match_entry_is_withdrawn_by_its_record_number(added, tmp_path):
+    data = tmp_path / "data"
+    rows = [
+        ["甲建筑公司", ORG, "一级", BUREAU, "2025-03-01", "2027-03-01"],
+        ["丙建筑公司", ORG2, "二级", BUREAU, "2025-04-01", "2027-04-01"],
+    ]
+    write_csv(data / "zizhi" / "资质.csv", [HEADER, *rows])
+    first = run(data, added, TODAY).records["zizhi"].sort("pdrq")
+    rid = first.get_column("_id")[0]
+    header = ["数据集", "记录编号", "撤下原因", "撤下日期"]
+    write_csv(data / "withdrawals" / "撤下.csv", [header, ["资质等级", rid, "撤销", "2026-11-20"]])
+    result = run(data, added, TODAY)
+    frame = result.records["zizhi"].sort("pdrq")
+    assert frame.get_column("_status").to_list() == ["withdrawn", "published"]
+    assert result.withdrawals.get_column("_status").to_list() == ["applied"]
+    assert result.takedowns_not_executed == 0
+
+
+def test_the_data_page_explains_a_kind_it_does_not_describe_by_hand(added, monkeypatch):
+    monkeypatch.setenv("XY_SITE_FILE", str(added.root / "site.yml"))
+    mk = SimpleNamespace(config_file_path=str(ROOT / "mkdocs.yml"), site_name="", site_url="")
+    mkdocs_hooks.on_config(mk)
+    page = (ROOT / "content" / "data.md").read_text(encoding="utf-8")
+    text = mkdocs_hooks.on_page_markdown(page, SimpleNamespace(url="data/"), mk, None)
+    assert f"公示的 {len(added.datasets())} 类信用数据" in text
+    assert "## 建筑业企业资质等级（zizhi）" in text
+    assert "**主要字段**：企业名称、统一社会信用代码、资质等级" in text
+    assert "公示至「有效期至」前一日" in text
+    assert text.count("## 行政处罚（xzcf）") == 1  # described by hand, not twice

@@ -3,7 +3,6 @@ served over HTTP at the root and under /credit/."""
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import json
 import re
@@ -114,24 +113,73 @@ def sharded(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
 
     from generator.build import Paths, write_site
     from generator.search import SearchIndex
+    from generator.search.documents import subject_docs
+    from generator.web.model import prepare
 
     search = SearchIndex(main_subjects=40, more_subjects=40)
     base = tmp_path_factory.mktemp("sharded")
     paths = Paths(demo.data, base / "site", base / "work", ROOT / "site.yml")
     write_site(demo.result.view(demo.config), paths, index=search)
+    schemas = demo.config.datasets()
+    datasets = [prepare(demo.result.published(s.id), s) for s in schemas]
+    words = {d.url: d.words for d in subject_docs(datasets, schemas)}
     url, httpd = serve(base / "site")
-    yield url, search
+    yield url, search, words, str(base / "site")
     httpd.shutdown()
     httpd.server_close()
 
 
-def test_more_bundles_when_subjects_exceed_the_main_one(sharded: tuple[str, Any]):
+def test_bundles_tiered_by_document_length_recent_apart(sharded: tuple[str, Any]):
     search = sharded[1]
     ids = [b["id"] for b in search.bundles]
-    assert ids[0] == "main" and ids[1:] == [f"more-{i}" for i in range(1, len(ids))]
-    assert len(ids) >= 3
-    # Newest activity first: the main bundle's subjects are the most recent ones.
-    assert search.bundles[0]["oldest"] >= search.bundles[1]["newest"]
+    more = [f"more-{i}" for i in range(1, len(ids) - 1)]
+    assert ids == ["main", *more, "recent"] and len(more) >= 2
+    # main holds the subjects with the shortest documents (Pagefind ranks them first), then
+    # more-1, more-2 …: every tier's documents are at most as long as the next tier's.
+    words = sharded[2]
+    tiers = [[words[u] for u in search.subjects[b]] for b in ["main", *more]]
+    assert all(max(t) <= min(n) for t, n in zip(tiers, tiers[1:], strict=False))
+    assert all(len(search.subjects[b]) <= 40 for b in more)
+    # recent repeats the most recently active subjects, for lists newest first.
+    recent = search.bundles[-1]
+    others = [b for b in search.bundles[:-1] if b["subjects"]]
+    assert all(
+        b["newest"] <= recent["oldest"]
+        for b in others
+        if set(search.subjects[b["id"]]).isdisjoint(search.subjects["recent"])
+    )
+    assert len(search.subjects["recent"]) == len(search.subjects["main"])
+    manifest = json.loads((Path(sharded[3]) / "search/pf/manifest.json").read_text("utf-8"))
+    assert [b["id"] for b in manifest["bundles"]] == ["main", *more]
+    assert manifest["recent"]["id"] == "recent" and manifest["routes"] >= 1
+    assert manifest["subjects"] == sum(len(search.subjects[b]) for b in ["main", *more])
+
+
+def test_route_tables_name_the_bundles_that_hold_a_word(tmp_path: Path):
+    from generator.search import _route_tables
+    from generator.search.bundles import spool
+    from generator.search.documents import RANK_TOP, render
+
+    def doc(url: str, text: str):
+        return render(url, text, [(text, 1)], {}, {}, "", "subject")
+
+    groups = [
+        ("main", [doc("a/", "甲乙丙"), doc("b/", "丁戊")]),
+        ("more-1", [doc("c/", "甲乙己庚")]),
+        ("more-2", [doc("d/", "甲乙辛")]),
+        ("more-3", [doc("e/", "甲乙辛壬")]),
+    ]
+    for _, g in groups:
+        g[:] = list(spool(g, tmp_path))
+    routes = {w: held for table in _route_tables(tmp_path, groups) for w, held in table.items()}
+    pair = lambda text: encode(text).split()[0]  # noqa: E731
+    assert routes[pair("己庚")] == [1] and routes[pair("辛壬")] == [3]
+    assert routes[pair("乙辛")] == [2, 3] and routes[pair("丁戊")] == []  # in main only
+    assert pair("甲乙") not in routes  # in every more-<n>: no bundle to skip
+    first = groups[0][1][0]
+    assert first.words == len(encode("甲乙丙").split()) + 1  # + the mark in every document
+    html = (tmp_path / "a%2F.html").read_text(encoding="utf-8")
+    assert f'data-pagefind-sort="rank">{RANK_TOP - first.words}<' in html
 
 
 # ---------------------------------------------------------------- in the browser
@@ -165,6 +213,25 @@ def test_document_number_finds_its_record_first(page, credit_url: str, demo: Dem
         assert "条记录" in page.text_content("#xy-status")
     # A natural person's record is never looked up.
     assert search(page, credit_url, PERSON_NO) == []
+
+
+@pytest.mark.parametrize("brackets", ["[]", "（）", "【】", "()"])
+def test_document_number_with_other_brackets_is_exact_too(page, sharded, demo: Demo, brackets: str):
+    """A 文号 typed with the brackets people use (示忙罚[2026]16号) is the same 文号, as
+    takedowns match it: its record is looked up exactly, even when its subject is only in
+    an older bundle, and no index file is fetched."""
+    url, index, *_ = sharded
+    frame = demo.result.published("xzcf")
+    old = {u.split("/")[1] for b, urls in index.subjects.items() if b.startswith("more-")
+           for u in urls}  # fmt: skip
+    row = frame.filter(pl.col("_subject").is_in(old) & pl.col("wsh").str.contains("〔")).row(
+        0, named=True
+    )
+    typed = row["wsh"].replace("〔", brackets[0]).replace("〕", brackets[1])
+    results = search(page, url, typed)
+    assert results[0]["href"] == f"{url}xzcf/{row['_id']}.html", (typed, results[:2])
+    assert "文号完全一致" in results[0]["info"]
+    assert not [u for u in page.requests if "/index/" in u]
 
 
 def test_part_of_a_number_ranks_subjects_above_articles(page, base_url: str):
@@ -308,23 +375,34 @@ def test_without_javascript_says_so(browser, base_url: str):
 
 
 def an_old_subject(demo: Demo, index: Any) -> tuple[str, str]:
-    """(name, URL) of a legal person whose newest record is older than main's oldest."""
-    cutoff = dt.date.fromisoformat(index.bundles[0]["oldest"])
-    newest: dict[str, tuple[dt.date, str]] = {}
+    """(name, URL) of a legal person in neither main nor recent (only in a more-<n>)."""
+    near = set(index.subjects["main"]) | set(index.subjects["recent"])
+    names: dict[str, str] = {}
     for ds in demo.config.datasets():
-        date, name = ds.role("date"), ds.role("subject_name")
+        name = ds.role("subject_name")
         frame = demo.result.published(ds.id).filter(pl.col("_subject").is_not_null())
-        for code, day, who in frame.select("_subject", date, name).iter_rows():
-            if code not in newest or day > newest[code][0]:
-                newest[code] = (day, who)
+        for code, who in frame.select("_subject", name).iter_rows():
+            names.setdefault(code, who)
     old = sorted(
         (code, who)
-        for code, (day, who) in newest.items()
-        if day < cutoff and re.fullmatch(r"[0-9A-Z]{18}", code) and len(who) >= 8
+        for code, who in names.items()
+        if f"subject/{code}/" not in near and re.fullmatch(r"[0-9A-Z]{18}", code) and len(who) >= 8
     )
-    assert old, "no subject outside the main bundle"
+    assert old, "no subject outside main and recent"
     code, name = old[0]
     return name, f"subject/{code}/"
+
+
+def texts_but(demo: Demo, subject: str) -> str:
+    """Every published text of every record except those of `subject` (its key)."""
+    out = []
+    for ds in demo.config.datasets():
+        frame = demo.result.published(ds.id)
+        frame = frame.filter(pl.col("_subject").is_null() | (pl.col("_subject") != subject))
+        for col, dtype in frame.schema.items():
+            if dtype == pl.Utf8 and not col.startswith("_"):
+                out.extend(v for v in frame.get_column(col).to_list() if v)
+    return "\n".join(out)
 
 
 def test_exact_name_first_wider_search_on_request(page, base_url: str, demo: Demo):
@@ -349,7 +427,7 @@ def test_filters_alone_fetch_one_index_file_newest_first(page, base_url: str):
 
 
 def test_full_name_outside_main_found_by_the_name_table(page, sharded, demo: Demo):
-    url, index = sharded
+    url, index, *_ = sharded
     name, subject = an_old_subject(demo, index)
     results = search(page, url, name)
     assert results[0]["href"] == f"{url}{subject}" and "名称完全一致" in results[0]["info"]
@@ -358,48 +436,82 @@ def test_full_name_outside_main_found_by_the_name_table(page, sharded, demo: Dem
     assert not [u for u in page.requests if "/pf/more-" in u]
 
 
-def test_fragment_only_in_older_bundles_merges_them_in_turn(page, sharded, demo: Demo):
-    url, index = sharded
+def test_term_only_in_an_old_subject_found_on_the_first_page(page, sharded, demo: Demo):
+    """A term that only an old subject's records hold (the subject is in neither main nor
+    recent): the page's default search finds it on its first page, merging only tiers
+    the route tables name, and its count says which subjects it covered."""
+    url, index, *_ = sharded
     name, subject = an_old_subject(demo, index)
-    home = next(b for b, urls in index.subjects.items() if subject in urls)
-    order = [b["id"] for b in index.bundles]
-    # A part of the name that the main bundle's subjects lack: the page merges older
-    # bundles one at a time, in order, until it finds something — at the latest in the
-    # bundle that holds the subject.
-    for i in range(3, len(name) - 2):
-        fragment = name[i : i + 3]
-        page.requests.clear()
-        results = search(page, url, fragment)
-        fetched = {u.split("/pf/")[1].split("/")[0] for u in page.requests if "/pf/more-" in u}
-        if not fetched:
-            continue  # the main bundle has it
-        assert results and all(fragment in r["text"] for r in results), (fragment, results[:3])
-        merged = order[1 : 1 + len(fetched)]
-        assert fetched == set(merged), (fetched, merged)  # one at a time, oldest last
-        assert len(merged) <= order.index(home), (merged, home)  # stopped in time
-        if merged[-1] == home and len(results) < 20:
-            assert f"{url}{subject}" in [r["href"] for r in results]
-        return
-    pytest.skip("every part of the name is also in the main bundle")
+    code = subject.split("/")[1]
+    home = next(b for b, urls in index.subjects.items() if subject in urls and b != "recent")
+    others = texts_but(demo, code)
+    term = next(
+        (name[i : i + n] for n in (3, 4, 5) for i in range(len(name) - n + 1)
+         if re.fullmatch(r"[\u4e00-\u9fff]+", name[i : i + n]) and name[i : i + n] not in others),
+        None,
+    )  # fmt: skip
+    assert term, name
+    results = search(page, url, term)
+    assert f"{url}{subject}" in [r["href"] for r in results[:20]], (term, results[:3])
+    fetched = {u.split("/pf/")[1].split("/")[0] for u in page.requests if "/pf/more-" in u}
+    assert home in fetched and len(fetched) <= 3, (fetched, home)  # the page's MAX_MERGED
+    # The count says what it covered: every subject (the route tables rule out the tiers
+    # not merged), or how many of them.
+    total = sum(len(index.subjects[b]) for b in index.subjects if b != "recent")
+    searched = sum(len(index.subjects[b]) for b in fetched | {"main"})
+    status = page.text_content("#xy-status")
+    assert (
+        f"已搜索全站全部 {total} 个主体和全部文章" in status
+        or f"本次只搜索了全站 {total} 个主体中的 {searched} 个和全部文章" in status
+    ), status
+
+
+def test_title_terms_rank_as_one_index_would(page, sharded, base_url: str, demo: Demo):
+    """For record-title terms, the sharded page's first 10 results hold at least 80 % of
+    what one index over every subject (the demo site) ranks in its first 10."""
+    url = sharded[0]
+    titles = demo.result.published("xzcf").get_column("wfxw").drop_nulls().unique().sort()
+    terms = [t[:6] for t in titles.to_list() if len(t) >= 6][:8] + ["超过保质期", "食品", "经营"]
+    shares = {}
+    for term in terms:
+        whole = [r["href"].removeprefix(base_url) for r in search(page, base_url, term)[:10]]
+        part = [r["href"].removeprefix(url) for r in search(page, url, term)[:10]]
+        if whole:
+            shares[term] = len(set(whole) & set(part)) / len(whole)
+    assert len(shares) >= 5 and sum(shares.values()) / len(shares) >= 0.8, shares
 
 
 def test_older_subjects_button_searches_every_bundle(page, sharded):
-    url, index = sharded
+    url, index, *_ = sharded
     search(page, url, "有限公司")
     status = page.text_content("#xy-status")
-    assert "在近期有公示记录的主体中" in status and page.is_visible("#xy-older")
+    assert "本次只搜索了全站" in status and page.is_visible("#xy-older")
     recent = int(re.search(r"找到 (\d+) ", status).group(1))
     page.requests.clear()
     page.click("#xy-older")
     page.wait_for_function(
         "() => /找到/.test(document.getElementById('xy-status').textContent)"
-        " && !/近期/.test(document.getElementById('xy-status').textContent)"
+        " && !/本次只/.test(document.getElementById('xy-status').textContent)"
     )
     fetched = {u.split("/pf/")[1].split("/")[0] for u in page.requests if "/pf/more-" in u}
-    assert fetched == {b["id"] for b in index.bundles[1:]}
+    assert fetched == {b["id"] for b in index.bundles if b["id"].startswith("more-")}
     status = page.text_content("#xy-status")
     assert int(re.search(r"找到 (\d+) ", status).group(1)) > recent
+    assert "已搜索全站全部" in status
     assert not page.is_visible("#xy-older")
+
+
+def test_filters_alone_list_the_newest_from_the_recent_bundle(page, sharded):
+    url, index, *_ = sharded
+    results = search(page, url, 栏目="行政处罚")
+    fetched = {u.split("/pf/")[1].split("/")[0] for u in page.requests if "/index/" in u}
+    assert fetched == {"recent"}, fetched
+    dates = [
+        tuple(int(x) for x in re.findall(r"\d+", r["info"].rsplit(" · ", 1)[-1])) for r in results
+    ]
+    assert results and dates == sorted(dates, reverse=True)
+    status = page.text_content("#xy-status")
+    assert "最近有公示记录的 " in status, status
 
 
 def test_title_with_digits_and_brackets(page, base_url: str, demo: Demo):

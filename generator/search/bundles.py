@@ -3,8 +3,8 @@
 Each bundle is indexed by its own run of the Pagefind CLI, so its memory is returned when
 the bundle is written: the peak is that of the largest bundles being indexed at once, not
 of the whole site. Documents go to Pagefind as flat files: each is written to a pool as it
-is made (so the documents' HTML is never all in memory), moved into its bundle's folder by
-the worker that indexes the bundle, and deleted by it straight after (the Python API's
+is made (so the documents' HTML is never all in memory), linked into its bundle's folder by
+the worker that indexes the bundle, and the link deleted by it straight after (the Python API's
 custom records wait 0.1 s per response: a day at a million). A document's page address
 travels in its `href` metadata, not in its file name.
 """
@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from urllib.parse import quote
 import cbor2
 
 from .documents import Doc
+from .tokens import is_pair
 
 # The search page uses the JS API only; the UI bundles and the playground are not copied.
 KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")
@@ -142,12 +144,13 @@ def canonical(out: Path) -> None:
 
 
 def _job(docs: list[Doc], pool: Path, source: Path, out: Path, timeout: float) -> int:
-    """Move one bundle's documents out of the pool, index them, delete them; return the count."""
+    """Link one bundle's documents from the pool (a document may be in two bundles: main or
+    more-* and recent), index them, delete the links; return the count."""
     source.mkdir(parents=True, exist_ok=True)
     try:
         for doc in docs:
             name = doc_name(doc.url)
-            os.rename(pool / name, source / name)
+            os.link(pool / name, source / name)
         _index(source, out, timeout)
         return len(docs)
     finally:
@@ -174,3 +177,16 @@ def bundle_files(out: Path) -> Iterable[tuple[str, Path]]:
             if name in KEEP or name.endswith(KEEP_SUFFIXES):
                 full = Path(dirpath) / name
                 yield full.relative_to(out).as_posix(), full
+
+
+_BODY = re.compile(r"<p[^>]*>([^<]*)</p>")
+
+
+def pair_words(pool: Path, docs: Iterable[Doc]) -> set[str]:
+    """The Han pair words (tokens.is_pair) in the bodies of `docs`, read back from the pool."""
+    out: set[str] = set()
+    for doc in docs:
+        text = (pool / doc_name(doc.url)).read_text(encoding="utf-8")
+        for body in _BODY.findall(text):
+            out.update(w for w in body.split() if is_pair(w))
+    return out

@@ -36,6 +36,7 @@ from .tokens import EVERY, encode, filter_word
 TITLES_PER_SUBJECT = 30  # distinct record titles written into a subject's document
 NOS_PER_SUBJECT = 60  # record numbers (文号) written into a subject's document
 FILTERS = ("栏目", "部门", "年份", "类别")
+RANK_TOP = 1_000_000  # a document's rank sort value: RANK_TOP minus its index words
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Doc:
     title: str = ""
     meta: dict[str, str] = field(default_factory=dict)
     digest: bytes = b""  # SHA-256 of url and HTML, kept once the HTML is spooled to disk
+    words: int = 0  # index words in its body: Pagefind ranks shorter documents higher
 
 
 def _attr(value: str) -> str:
@@ -83,13 +85,20 @@ def render(
     if date:
         parts.append(f'<span data-pagefind-sort="date">{date}</span>')
     marks = [EVERY] + [filter_word(k, v) for k, values in filters.items() for v in values]
-    parts.append(f"<main data-pagefind-body><p>{' '.join(marks)}</p>")
-    for text, weight in body:
-        if text:
+    words = len(marks)
+    text = [f"<main data-pagefind-body><p>{' '.join(marks)}</p>"]
+    for value, weight in body:
+        if value:
             w = f' data-pagefind-weight="{weight}"' if weight != 1 else ""
-            parts.append(f"<p{w}>{encode(text)}</p>")
+            encoded = encode(value)
+            text.append(f"<p{w}>{encoded}</p>")
+            words += encoded.count(" ") + 1 if encoded else 0
+    # Pagefind gives every match of a phrase the same score: the page orders them by this,
+    # shorter documents first, as Pagefind's own ranking does for words.
+    parts.append(f'<span data-pagefind-sort="rank">{max(RANK_TOP - words, 0)}</span>')
+    parts.extend(text)
     parts.append("</main></body></html>")
-    return Doc(url, "".join(parts), date, kind, filters, title, meta)
+    return Doc(url, "".join(parts), date, kind, filters, title, meta, words=words)
 
 
 def _categories(ds: Dataset, schema: Schema) -> pl.DataFrame:

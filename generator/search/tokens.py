@@ -88,6 +88,12 @@ def filter_word(name: str, value: str) -> str:
     return "zy" + _sym(fnv1a(f"{name}={value}"), 7)
 
 
+def is_pair(word: str) -> bool:
+    """Whether an index word is two Han characters: 6–8 symbols, not a "0…" word (letters
+    and digits), "p…" (punctuation, two symbols) or "z…" (marks, no Han code is that high)."""
+    return len(word) in (6, 7, 8) and word[0] not in "0z"
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width letters and digits to half-width) and lower case."""
     return unicodedata.normalize("NFKC", text).lower()

@@ -20,7 +20,7 @@ from typing import Any
 import zxingcpp
 from markupsafe import Markup
 
-from ..config import Schema
+from ..web.kinds import rule_texts
 from ..web.model import Dataset
 from ..web.urls import subject_slug
 
@@ -76,34 +76,6 @@ def qr_svg(url: str, scale: int = 3) -> Markup:
         f'viewBox="0 0 {w} {h}" width="{w * scale}" height="{h * scale}" shape-rendering="crispEdges">'
         f'<rect width="{w}" height="{h}" fill="#fff"/><path d="{path.group(1)}"/></svg>'
     )
-
-
-def _join(values: list[str]) -> str:
-    return "、".join(str(v) for v in values)
-
-
-def rule_texts(schema: Schema, rules: dict[str, Any]) -> list[str]:
-    """The disclosure rules of a dataset, as the public reads them."""
-    out = []
-    penalty = rules.get("penalty") or {}
-    for r in schema.disclosure:
-        name, col = r.get("rule"), schema.label(str(r.get("field") or r.get("date") or ""))
-        if name == "penalty_period":
-            out.append(
-                f"自{col}起公示，最短{penalty.get('min_months', 3)}个月、最长"
-                f"{penalty.get('max_months', 36)}个月（涉及{_join(penalty.get('special_keywords') or [])}"
-                f"的最短{penalty.get('special_min_months', 12)}个月）；公示期满即撤下。"
-            )
-        elif name == "exclude_warning_only":
-            out.append("仅受警告处罚、按简易程序作出的决定不公示。")
-        elif name == "until_date":
-            out.append(f"公示至「{col}」{'当日' if r.get('inclusive') else '前一日'}，到期即撤下。")
-        elif name == "value_in":
-            out.append(f"只公示「{col}」为{_join(r.get('values') or [])}的记录。")
-        elif name == "state_not_in":
-            values = r.get("values") or rules.get(str(r.get("values_from")), [])
-            out.append(f"「{col}」为{_join(values)}的不公示。")
-    return out
 
 
 def subject_context(

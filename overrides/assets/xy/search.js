@@ -15,11 +15,20 @@ const wideBtn = document.getElementById("xy-wide");
 const selects = [...form.querySelectorAll("select[data-filter]")];
 const sortSel = document.getElementById("f-sort");
 const PAGE = 20;
+// Older bundles merged for a query that main answers with fewer than ten results: each
+// costs its metadata and index files (bench/bench_search.py).
+const MAX_MERGED = 3;
+// The scores of more-<n>'s results are scaled by TIER ** -n: each tier's results come after
+// those of the tiers before it (shorter documents, which Pagefind ranks first), and a
+// phrase's results, ranked by their place in each bundle's order, do not interleave.
+const TIER = 1e-6;
 const CODE = /^(?:[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}|\d{15})$/;
 
 let pagefind = null;
+let recentPf = null; // the recent bundle, loaded when a search lists the newest first
 let manifest = { bundles: [], names: 0, filters: {} };
-let merged = 1;
+let merged = new Set([0]); // positions in manifest.bundles searched by `pagefind`
+let scope = ""; // what the last search covered, for its count
 let shown = 0;
 let current = [];
 let seq = 0;
@@ -83,12 +92,72 @@ async function load() {
   document.getElementById("xy-filters").hidden = false;
 }
 
-/* Merge the next older bundle into the search; false when none is left. */
-async function mergeNext() {
-  if (merged >= manifest.bundles.length) return false;
-  await pagefind.mergeIndex(new URL(`${manifest.bundles[merged].id}/`, pf).href);
-  merged += 1;
-  return true;
+/* Merge these bundles (positions in manifest.bundles) into the search. */
+async function mergeSome(ids) {
+  for (const i of ids) {
+    if (merged.has(i)) continue;
+    const url = new URL(`${manifest.bundles[i].id}/`, pf).href;
+    await pagefind.mergeIndex(url, { indexWeight: TIER ** i });
+    merged.add(i);
+  }
+}
+
+function unmerged() {
+  return manifest.bundles.map((_, i) => i).filter((i) => !merged.has(i));
+}
+
+/* The route tables say which older bundles hold every Han pair of the query: positions in
+   manifest.bundles not merged yet, or null when they cannot tell (no pair in the query). */
+const routeCache = new Map();
+async function route(words) {
+  // Only Han pairs are in the tables: the bundles that hold every pair of the query are
+  // the only ones that can hold all its words.
+  const pair = (w) => w.length >= 6 && w.length <= 8 && !"0z".includes(w[0]);
+  const ws = [...new Set(words.split(" ").filter(pair))];
+  if (!manifest.routes || !ws.length) return null;
+  try {
+    const tables = await Promise.all(ws.map((w) => {
+      const n = fnv1a(w) % manifest.routes;
+      if (!routeCache.has(n)) {
+        routeCache.set(n, fetch(new URL(`routes/${n}.json`, pf)).then((r) => {
+          if (!r.ok) throw new Error(`routes/${n}.json`);
+          return r.json();
+        }));
+      }
+      return routeCache.get(n);
+    }));
+    let keep = unmerged();
+    ws.forEach((w, k) => {
+      const held = tables[k][w]; // absent: every older bundle holds the word
+      if (held) keep = keep.filter((i) => held.includes(i));
+    });
+    return keep;
+  } catch (e) {
+    routeCache.clear();
+    return null;
+  }
+}
+
+/* The recent bundle, searched alone when the newest come first. */
+async function recent() {
+  if (!recentPf) {
+    recentPf = await import(new URL(`${manifest.recent.id}/pagefind.js`, pf).href);
+    await recentPf.options({ excerptLength: 30 });
+    await recentPf.init();
+  }
+  return recentPf;
+}
+
+/* The count's second sentence: which subjects the search covered (`complete`: the route
+   tables showed that no other subject holds every word). */
+function covered(bundles, newest, complete) {
+  const total = manifest.subjects || 0;
+  const n = bundles.reduce((sum, b) => sum + (b.subjects || 0), 0);
+  if (!manifest.recent || !total) return "";
+  const num = (x) => x.toLocaleString("zh-CN");
+  if (n >= total || complete) return `已搜索全站全部 ${num(total)} 个主体和全部文章。`;
+  const which = newest ? "最近有公示记录" : "";
+  return `本次只搜索了全站 ${num(total)} 个主体中${which}的 ${num(n)} 个和全部文章，其余 ${num(total - n)} 个主体可点击下方“同时搜索其余主体”。`;
 }
 
 /* A 统一社会信用代码 (or 注册号) names its subject page: look it up directly. */
@@ -104,9 +173,15 @@ async function direct(q) {
   }
 }
 
-/* A full name (company, policy, article) is looked up in the name tables. */
+/* A name or 文号 as the name tables hold it (generator/search name_key): NFKC, lower
+   case, no white space, every kind of bracket as ( and ). */
+export function nameKey(q) {
+  return normaliseWords(q).replace(/\s+/g, "").replace(/[[【〔﹝]/g, "(").replace(/[\]】〕﹞]/g, ")");
+}
+
+/* A full name (company, policy, article) or 文号 is looked up in the name tables. */
 async function named(q) {
-  const key = normaliseWords(q).replace(/\s+/g, "");
+  const key = nameKey(q);
   if (!key || !manifest.names) return [];
   try {
     const resp = await fetch(new URL(`names/${fnv1a(key) % manifest.names}.json`, pf));
@@ -132,7 +207,7 @@ function remember(s) {
   history.replaceState(null, "", `${location.pathname}${params.size ? `?${params}` : ""}`);
 }
 
-async function run(widen = false) {
+async function run(widen = false, all = false) {
   const mine = ++seq;
   const s = state();
   remember(s);
@@ -154,19 +229,21 @@ async function run(widen = false) {
   const words = s.q ? query(s.q) : "";
   const exactly = s.q ? phrase(s.q) : "";
   let loose = false; // found only by all the words, not by the words in order
-  const find = async () => {
+  const find = async (index) => {
     loose = false;
     if (code || (s.q && !words)) return [];
     if (!words) {
       // Filters alone: the filter values' own words, faster than Pagefind's filters.
       const marks = Object.entries(s.filters).map(([k, v]) => filterWord(k, v));
-      return (await pagefind.search(marks.join(" ") || EVERY, { sort: options.sort })).results;
+      return (await index.search(marks.join(" ") || EVERY, { sort: options.sort })).results;
     }
     if (exactly.includes(" ")) {
-      const found = (await pagefind.search(`"${exactly}"`, options)).results;
+      // Every match of a phrase scores the same: shorter documents first (documents.py).
+      const ranked = options.sort ? options : { ...options, sort: { rank: "desc" } };
+      const found = (await index.search(`"${exactly}"`, ranked)).results;
       if (found.length) return found;
     }
-    const found = (await pagefind.search(words, options)).results;
+    const found = (await index.search(words, options)).results;
     loose = exactly.includes(" ") && found.length > 0;
     return found;
   };
@@ -177,11 +254,31 @@ async function run(widen = false) {
     s.q && lookup && !code ? named(s.q) : [],
   ]);
   narrowed = exact.length > 0 && !widen;
-  let results = narrowed ? [] : await find();
-  // Nothing among the recent subjects: merge older bundles one at a time until found.
-  while (!hit && !exact.length && !results.length && (await mergeNext())) {
-    if (mine !== seq) return;
-    results = await find();
+  let results = [];
+  let newest = false; // searched the recent bundle alone
+  if (all) await mergeSome(unmerged());
+  if (!narrowed && !code && manifest.recent && options.sort?.date === "desc" && unmerged().length) {
+    results = await find(await recent()); // the newest first: the recent bundle has them
+    newest = results.length > 0;
+  }
+  let complete = false; // the route tables rule out every bundle not searched
+  if (!narrowed && !newest) {
+    // The route tables name the older bundles that hold every word of the query.
+    let ids;
+    [results, ids] = await Promise.all([find(pagefind), words && !hit ? route(words) : null]);
+    // Fewer than ten: the tiers that hold every pair of the query, shortest first (at most
+    // MAX_MERGED), and when nothing is found, on until something is.
+    let order = (ids ?? unmerged()).filter((i) => !merged.has(i)).sort((a, b) => a - b);
+    let extra = 0;
+    const wanted = () => !results.length || (results.length < 10 && extra < MAX_MERGED);
+    while (!hit && !exact.length && order.length && wanted()) {
+      if (mine !== seq) return;
+      await mergeSome([order[0]]);
+      order = order.slice(1);
+      extra += 1;
+      results = await find(pagefind);
+    }
+    complete = ids !== null && ids.every((i) => merged.has(i));
   }
   if (mine !== seq) return;
   listed = new Set(exact.map((e) => e.url));
@@ -195,14 +292,17 @@ async function run(widen = false) {
   const total = results.length + (hit ? 1 : 0) + exact.length - repeated;
   // Announced once the first results are on the page.
   const note = loose ? "没有完全一致的结果，以下结果包含所输入的全部字词。" : "";
-  // Until older bundles are merged, the count covers the recently active subjects only.
-  const recent = !narrowed && !hit && merged < manifest.bundles.length ? "（在近期有公示记录的主体中）" : "";
+  // Until every bundle is searched, the count says which subjects it covers.
+  const searched = newest ? [manifest.recent] : [...merged].map((i) => manifest.bundles[i]);
+  scope = narrowed || hit ? "" : covered(searched, newest, complete);
   // Results are subjects (each with all its records), pages and records: say so, since
   // the column lists count records.
   const what = exact.some((e) => e.how) ? "条记录或结果" : "个结果（企业等主体和文章，每个主体的全部公示记录见其页面）";
   status.textContent = total
-    ? `找到 ${total} ${what}${recent}。${note}`
+    ? `找到 ${total} ${what}。${note}${scope}`
     : "没有找到结果。请检查输入，或减少关键词、取消筛选条件后再试。";
+  olderBtn.hidden = narrowed || !!hit || !scope.startsWith("本次");
+  moreWrap.hidden = moreBtn.hidden && olderBtn.hidden && wideBtn.hidden;
 }
 
 async function more(mine) {
@@ -221,7 +321,6 @@ async function more(mine) {
   }
   shown += page.length;
   moreBtn.hidden = shown >= current.length;
-  olderBtn.hidden = narrowed || merged >= manifest.bundles.length;
   wideBtn.hidden = !narrowed;
   moreWrap.hidden = moreBtn.hidden && olderBtn.hidden && wideBtn.hidden;
 }
@@ -233,10 +332,7 @@ form.addEventListener("submit", (e) => {
 for (const sel of [...selects, sortSel]) sel.addEventListener("change", () => run());
 moreBtn.addEventListener("click", () => more(seq));
 wideBtn.addEventListener("click", () => run(true));
-olderBtn.addEventListener("click", async () => {
-  while (await mergeNext());
-  run();
-});
+olderBtn.addEventListener("click", () => run(false, true));
 
 const params = new URLSearchParams(location.search);
 input.value = params.get("q") || "";
