@@ -16,7 +16,6 @@ in clear, and the page turns Pagefind's excerpt back into text.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import re
 from collections.abc import Iterator
@@ -37,8 +36,7 @@ from .tokens import EVERY, encode, filter_word
 TITLES_PER_SUBJECT = 30  # distinct record titles written into a subject's document
 NOS_PER_SUBJECT = 60  # record numbers (文号) written into a subject's document
 FILTERS = ("栏目", "部门", "年份", "类别")
-RANK_TOP = 1_000_000  # a document's rank sort value: RANK_TOP minus its index words …
-TIE = 1_000_000  # … times TIE, plus a tie-break from its address (below 2**53: exact in JS)
+RANK_TOP = 1_000_000  # a document's rank sort value: RANK_TOP minus its index words
 
 
 @dataclass
@@ -96,11 +94,8 @@ def render(
             text.append(f"<p{w}>{encoded}</p>")
             words += encoded.count(" ") + 1 if encoded else 0
     # Pagefind gives every match of a phrase the same score: the page orders them by this,
-    # shorter documents first, as Pagefind's own ranking does for words. Equal lengths are
-    # told apart by the address's hash: Pagefind orders ties as its threads finish, so a
-    # tie would make the index differ from run to run.
-    tie = int(hashlib.sha256(url.encode()).hexdigest()[:8], 16) % TIE
-    parts.append(f'<span data-pagefind-sort="rank">{max(RANK_TOP - words, 0) * TIE + tie}</span>')
+    # shorter documents first, as Pagefind's own ranking does for words.
+    parts.append(f'<span data-pagefind-sort="rank">{max(RANK_TOP - words, 0)}</span>')
     parts.extend(text)
     parts.append("</main></body></html>")
     return Doc(url, "".join(parts), date, kind, filters, title, meta, words=words)
