@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,7 @@ def build(
             for line in text_lines(result, config):
                 say(line)
             say(f"上次发布的台账：{source}" if source else "首次发布：发布台账从头开始")
-            public_site(published, ledger, monitor, paths, opts, say)  # render … swap
+            public_site(published, ledger, monitor, paths, opts, say, pool)  # render … swap
         monitor.write_draft(paths.work)  # the month's 通报 draft, never published
     return result
 
@@ -134,6 +135,7 @@ def public_site(
     paths: Paths,
     opts: Options,
     say: Say,
+    pool: Executor | None = None,
 ) -> None:
     """The public stages into a new tree, the guard, the swap; Stop if it is not replaced."""
     export = OpenData(published, ledger)
@@ -147,6 +149,7 @@ def public_site(
             monitor=monitor,
             guard=guard_for(published, paths.work),
             workers=opts.workers,
+            pool=pool,
         )
     except (SiteError, LedgerError, SearchError) as exc:
         raise Stop(EXIT_UNUSABLE, f"{exc}；原网站 {paths.out} 保持不变") from exc
@@ -167,10 +170,12 @@ def write_site(
     monitor: Monitor | None = None,
     guard: Verify | None = None,
     workers: int | None = None,
+    pool: Executor | None = None,
 ) -> SiteStats:
     """Every public stage writes into one new tree; the guard checks it; it is swapped in."""
     with new_tree(paths.out, paths.work, guard) as tree:
-        site = render(published, tree, Sources.beside(paths.site_file), workers, export is not None)
+        sources = Sources.beside(paths.site_file)
+        site = render(published, tree, sources, workers, export is not None, pool)
         if index is not None:
             index.write(tree.writer, site.datasets, published.kinds, site.narrative,
                         site.narrative_urls, tree.scratch / "search")  # fmt: skip

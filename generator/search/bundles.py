@@ -37,6 +37,7 @@ CONCURRENT = 2  # bundles indexed at once (one Pagefind process each)
 TIMEOUT = 1800.0  # seconds one Pagefind run may take (a 10 000-subject bundle takes ~1 min)
 _MAGIC = b"pagefind_dcd"  # what Pagefind writes before the CBOR of every binary file
 _META_FILTERS = 3  # index of the [filter name, file hash] list in the metadata
+_META_SORTS = 4  # index of the [sort name, page order] list
 
 
 class SearchError(Exception):
@@ -122,9 +123,9 @@ def _save(folder: Path, stem: str, suffix: str, value: object, digits: int) -> s
 def canonical(out: Path) -> None:
     """Make a bundle's bytes depend on its documents only.
 
-    Pagefind writes each filter's values, and the filters in the metadata, in hash-map
-    order, different in every run: sort both, rename those files after their new content
-    and point pagefind-entry.json at the new metadata file.
+    Pagefind writes each filter's values, and the filters and the sorts in the metadata,
+    in hash-map order, different in every run: sort them, rename those files after their
+    new content and point pagefind-entry.json at the new metadata file.
     """
     entry_path = out / "pagefind-entry.json"
     entry = json.loads(entry_path.read_text(encoding="utf-8"))
@@ -138,6 +139,8 @@ def canonical(out: Path) -> None:
             path.unlink()
             renamed[fhash] = _save(out / "filter", lang, ".pf_filter", [name, sorted(values)], 7)
         meta[_META_FILTERS] = sorted([f, renamed[h]] for f, h in meta[_META_FILTERS])
+        if len(meta) > _META_SORTS:  # the sorts (date, rank), in hash-map order too
+            meta[_META_SORTS] = sorted(meta[_META_SORTS], key=lambda s: str(s[0]))
         meta_path.unlink()
         info["hash"] = _save(out, f"pagefind.{lang}", ".pf_meta", meta, 10).split(".", 1)[1]
     entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), "utf-8")

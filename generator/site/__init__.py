@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +153,7 @@ def render(
     sources: Sources,
     workers: int | None = None,
     feeds: bool = False,
+    pool: Executor | None = None,
 ) -> Site:
     """Narrative pages, subject pages and 信用报告, record pages, lists, home, search page, 404.
 
@@ -169,7 +171,7 @@ def render(
     # which the record pages' stage drops once written.
     n_subjects = pages.subjects(subjects(datasets), datasets)
     jobs = [(ds, job_for(ds, chrome)) for ds in datasets]
-    writer.counts.add(render_records(jobs, writer, tree.scratch / "records", workers))
+    writer.counts.add(render_records(jobs, writer, tree.scratch / "records", workers, pool))
     for ds in datasets:
         pages.dataset_lists(ds)
     content = sources.content_dir

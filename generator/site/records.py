@@ -17,7 +17,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -28,6 +28,7 @@ from jinja2 import Template
 from markupsafe import Markup, escape
 
 from ..columns import ID, SUBJECT, UNTIL
+from ..executors import map_ordered
 from ..web.cache import RenderCache, row_hashes
 from ..web.chrome import Chrome
 from ..web.model import Dataset
@@ -226,9 +227,10 @@ def render_records(
     writer: TreeWriter,
     scratch: Path,
     workers: int | None = None,
+    pool: Executor | None = None,
 ) -> Counts:
     """Write every record page (but those the render cache keeps); in parallel when
-    there are many.
+    there are many, or on `pool` (the build's executor: a Dask cluster) when it has one.
 
     Drops each dataset's `_html` column once its pages are written: the other pages do
     not need it, and at a million records it is most of the memory.
@@ -238,6 +240,11 @@ def render_records(
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if total >= PARALLEL_FROM else 1
     counts = Counts()
+    if pool is not None and total:
+        scratch.mkdir(parents=True, exist_ok=True)
+        for part in map_ordered(pool, _chunk, _tasks(todo, writer, scratch)):
+            counts.add(part)
+        return counts
     if workers <= 1:
         for ds, job, frame in todo:
             render_rows(job, frame, writer)
