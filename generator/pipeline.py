@@ -11,6 +11,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -155,12 +156,8 @@ def _identify(
 ) -> dict[str, pl.DataFrame]:
     """Every kind's rows with record ids and subjects, duplicates marked (one task a kind);
     the withdrawal list's rows as they are (under its own id)."""
-    kinds = config.datasets()
-    done = map_ordered(pool, _identified, [(s, frames.get(s.id)) for s in kinds], config, today)
-    out = {}
-    for schema, (frame, found) in zip(kinds, done, strict=True):
-        issues.extend(found)
-        out[schema.id] = frame
+    jobs = [(s, frames.get(s.id)) for s in config.datasets()]
+    out = _each_kind(pool, _identified, jobs, config, today, issues)
     wframe = frames.get(config.withdrawals.id)
     out[config.withdrawals.id] = (
         _empty(config.withdrawals, config, today) if wframe is None else wframe
@@ -211,14 +208,24 @@ def _mask(
     pool: Executor | None = None,
 ) -> dict[str, pl.DataFrame]:
     """ID numbers and natural persons' details masked in every kind's rows (a task a kind)."""
-    kinds = config.datasets()
-    jobs = [(s, records[s.id]) for s in kinds]
+    jobs = [(s, records[s.id]) for s in config.datasets()]
+    out = _each_kind(pool, _masked, jobs, config, today, issues)
+    return {kind: frame.drop(DUPLICATE).sort(SEQ) for kind, frame in out.items()}
+
+
+def _each_kind(
+    pool: Executor | None,
+    task: Callable[..., tuple[pl.DataFrame, list[Issue]]],
+    jobs: list[Any],
+    config: Config,
+    today: dt.date,
+    issues: list[Issue],
+) -> dict[str, pl.DataFrame]:
+    """`task` over one job a kind (its schema first), on `pool`; issues collected in order."""
     out: dict[str, pl.DataFrame] = {}
-    for schema, (frame, found) in zip(
-        kinds, map_ordered(pool, _masked, jobs, config, today), strict=True
-    ):
+    for job, (frame, found) in zip(jobs, map_ordered(pool, task, jobs, config, today), strict=True):
         issues.extend(found)
-        out[schema.id] = frame.drop(DUPLICATE).sort(SEQ)
+        out[job[0].id] = frame
     return out
 
 
