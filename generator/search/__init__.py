@@ -288,6 +288,7 @@ def _previous(writer: TreeWriter) -> dict[str, dict[str, Any]]:
         return {}
     try:
         manifest = json.loads((Path(writer.prev) / PREFIX / "manifest.json").read_text("utf-8"))
-        return {str(b["id"]): b for b in manifest["bundles"] if "input" in b}
+        bundles = [*manifest["bundles"], *([manifest["recent"]] if manifest.get("recent") else [])]
+        return {str(b["id"]): b for b in bundles if "input" in b}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
