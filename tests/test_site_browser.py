@@ -14,6 +14,11 @@ from browser import LAYOUT_JS, VIEWPORTS, page_types
 from site_demo import BUSY_CODE, BUSY_NOS, Demo, demo
 
 __all__ = ["demo"]
+
+SETTLED = (
+    "() => document.fonts.ready.then(() => new Promise("
+    "r => requestAnimationFrame(() => requestAnimationFrame(r))))"
+)
 pytestmark = pytest.mark.browser
 SEARCH_DONE = "() => /找到|没有/.test(document.getElementById('xy-status').textContent)"
 
@@ -116,13 +121,14 @@ def test_every_page_type_fits_and_runs_clean(
         page.goto(credit_url + url)
         if url.startswith("search/"):
             page.wait_for_function(SEARCH_DONE)
+        page.evaluate(SETTLED)  # fonts loaded and the results laid out, not mid-render
         found = page.evaluate(LAYOUT_JS)
         if found["overflow"] > 0 or found["pager_lines"] > 1 or errors:
             bad[name] = (found, errors[:3])
         if name == "list-page2":
             assert found["pager_lines"] == 1
         assert page.evaluate("document.documentElement.classList.contains('xy-elder')") == elder
-    assert bad == {}
+    assert bad == {}, repr(bad)  # in full: which element sticks out, by how many pixels
     assert all(u.startswith(credit_url) or u.startswith("data:") for u in page.requests)
 
 
