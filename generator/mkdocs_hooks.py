@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from markupsafe import Markup
 
 from generator.config import Config, load_config
 from generator.web.kinds import explained
@@ -63,11 +64,16 @@ def on_env(env: Any, config: Any, files: Any) -> Any:
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     """Fill `{{ office.name }}`-style placeholders before the Markdown is parsed.
 
-    `kinds`: every kind, explained from its schema; `undescribed`: those the page does not
-    already describe under a heading ending in （id）, so a page that explains kinds by
-    hand still covers one added as YAML.
+    `{{ kinds.count }}`: how many kinds the site shows; `{{ kinds.others }}`: a section for
+    each kind the page does not already describe under a heading ending in （id）, written
+    from its schema, so a page that explains kinds by hand still covers one added as YAML.
     """
-    undescribed = [k for k in _kinds if f"（{k['id']}）" not in markdown]
+    others = "\n\n".join(
+        f"## {k['name']}（{k['id']}）\n\n{k['description']}\n\n**主要字段**：{k['fields']}。"
+        f"\n\n**公示期限**：{k['period']}"
+        for k in _kinds
+        if f"（{k['id']}）" not in markdown
+    )
     return (
         environment()
         .from_string(markdown)
@@ -75,8 +81,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
             site=_site.get("site") or {},
             office=_site.get("office") or {},
             links=_site.get("links") or {},
-            kinds=_kinds,
-            undescribed=undescribed,
+            kinds={"count": len(_kinds), "others": Markup(others)},
         )
     )
 
