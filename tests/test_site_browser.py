@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import polars as pl
 import pytest
@@ -165,6 +166,45 @@ def test_report_prints_to_a4_pdf(page, credit_url: str, demo: Demo):
     assert [rid for rid in ids if rid not in text] == []
     if "报告" in text:  # a CJK font is installed (CI): the 文号 read back too
         assert all(no in text for no in BUSY_NOS)
+
+
+def _qr_text(element: Any) -> list[str]:
+    """What zxing-cpp reads on a screenshot of `element`."""
+    import zxingcpp
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(element.screenshot()))
+    return [r.text for r in zxingcpp.read_barcodes(image)]
+
+
+def test_report_qr_code_reads_as_the_reports_address(page, browser, credit_url: str):
+    """The 信用报告's QR code, drawn in the browser (vendored qrcode-generator, no request
+    off the site), reads back as the address printed beside it, on screen and in print;
+    with JavaScript off there is no code, and the address is still printed."""
+    from generator.web.urls import subject_slug
+
+    url = f"{credit_url}subject/{subject_slug(BUSY_CODE)}/credit-report/"
+    page.goto(url)
+    box = page.locator(".xy-verify [data-xy-qr]")
+    printed = page.locator(".xy-verify p a").get_attribute("href")
+    assert printed == box.get_attribute("data-xy-qr") and printed.endswith(
+        f"/subject/{subject_slug(BUSY_CODE)}/credit-report/"
+    )
+    page.wait_for_selector(".xy-verify [data-xy-qr] svg")
+    assert page.locator(".xy-verify svg").get_attribute("aria-label")
+    assert _qr_text(box) == [printed]
+    page.emulate_media(media="print")
+    assert page.is_visible(".xy-verify svg")
+    assert _qr_text(box) == [printed]
+    assert all(u.startswith(credit_url) for u in page.requests)
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        off = context.new_page()
+        off.goto(url)
+        assert off.locator(".xy-verify svg").count() == 0
+        assert off.locator(".xy-verify p a").get_attribute("href") == printed
+    finally:
+        context.close()
 
 
 def test_objection_form_is_filled_from_the_record_link(page, credit_url: str, demo: Demo):

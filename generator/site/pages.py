@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+import tempfile
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import groupby
-from operator import itemgetter
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -14,27 +17,37 @@ import polars as pl
 from markupsafe import Markup
 
 from ..columns import ID, SUBJECT, UNTIL
+from ..executors import map_ordered
 from ..web.cache import Ident, RenderCache, row_hashes, text_hash
 from ..web.chrome import FAVICON, SITE_CSS, SITE_JS, Chrome, read_asset
 from ..web.model import Dataset
 from ..web.nav import search_filters
 from ..web.shell import Shell
 from ..web.templating import cn_date, template
-from ..web.urls import root_for, subject_slug
+from ..web.urls import root_for
 from ..web.writer import TreeWriter
 from .narrative import Article
-from .subject import REPORT_DIR, Group, qr_svg, subject_context
+from .subject import (
+    COLUMNS,
+    REPORT_DIR,
+    SUBJECT_FILES,
+    render_subjects,
+    subject_chunk,
+    subject_dir,
+    subject_job,
+    subject_tasks,
+)
 
 PAGE_SIZE = 50
 HOME_LATEST = 5
 SITEMAP_MAX = 50_000  # URLs per sitemap file (sitemaps.org limit)
 _LISTS = "lists"
 _FAMILIES = ("subjects", "reports")  # render-cache families of a subject's two pages
-_SUBJECT_FILES = ("index.html", f"{REPORT_DIR}/index.html")
+SUBJECTS_CHUNK = 10_000  # subjects per worker task, at most
+SUBJECTS_PARALLEL_FROM = 5_000  # subjects; below this, worker start-up costs more than it saves
 
 
-def _slug_dir(key: Any) -> str:
-    return f"subject/{subject_slug(str(key))}/"
+_slug_dir = subject_dir
 
 
 @dataclass
@@ -161,60 +174,54 @@ class Pages(Shell):
 
     # ---------------------------------------------------------------- subjects
 
-    def subjects(self, table: pl.DataFrame, datasets: list[Dataset]) -> int:
+    def subjects(
+        self,
+        table: pl.DataFrame,
+        datasets: list[Dataset],
+        workers: int | None = None,
+        pool: Executor | None = None,
+        scratch: Path | None = None,
+    ) -> int:
         """One page and one 信用报告 per subject key (never for natural persons: their
-        key is null); with a render cache, only those whose records changed."""
+        key is null); with a render cache, only those whose records changed. Many
+        subjects are rendered in chunks by `workers` processes, or on `pool` (the build's
+        executor) when it has one; the pages are the same bytes either way."""
         if table.is_empty():
             return 0
-        by_id = {ds.id: ds for ds in datasets}
         table = table.select(
-            SUBJECT,
-            "_ds",
-            ID,
-            "_t0",
-            "_t1",
-            "_dept",
+            *COLUMNS[:6],
             pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""),
             pl.col(UNTIL).fill_null(""),
             "_html",
             "_name",
         )
         keys, kept = self._reuse_subjects(table, self.writer.cache)
-        for key in keys:
-            base = f"subject/{subject_slug(str(key))}/"
-            self.urls += [base, f"{base}{REPORT_DIR}/"]
-        done = [k for k in keys if all(f"{_slug_dir(k)}{p}" in kept for p in _SUBJECT_FILES)]
+        self.urls += [u for k in keys for u in (_slug_dir(k), f"{_slug_dir(k)}{REPORT_DIR}/")]
+        done = [k for k in keys if all(f"{_slug_dir(k)}{p}" in kept for p in SUBJECT_FILES)]
         if done:
             table = table.filter(~pl.col(SUBJECT).is_in(done))
-        rules = self.chrome.config.rules
-        # The table is sorted by subject, then newest first: one pass, no per-group frames.
-        for key, recs in groupby(table.iter_rows(), key=itemgetter(0)):
-            groups = {ds.id: Group(ds) for ds in datasets}
-            name = ""
-            for _, d, rid, t0, t1, dept, date, until, html, nm in recs:
-                groups[d].rows.append((rid, t0, t1, dept, date, until, Markup(html)))
-                name = name or nm
-            shown = [g for g in groups.values() if g.rows and g.ds.id in by_id]
-            ctx = subject_context(
-                str(key), name or str(key), shown, self.today, self.site_url, rules
-            )
-            base = _slug_dir(key)
-            if f"{base}index.html" not in kept:
-                self._render(base, ["site/subject.html"], **ctx)
-            if f"{base}{REPORT_DIR}/index.html" not in kept:
-                self._render(
-                    f"{base}{REPORT_DIR}/",
-                    ["site/report.html"],
-                    data_date=cn_date(self.today),
-                    qr=qr_svg(ctx["report_url"]),
-                    **ctx,
-                )
+        if table.is_empty():
+            return len(keys)
+        job = subject_job(datasets, self.chrome, self.today)
+        todo = len(keys) - len(done)
+        if workers is None:
+            workers = min(2, os.cpu_count() or 1) if todo >= SUBJECTS_PARALLEL_FROM else 1
+        if pool is None and workers <= 1:
+            render_subjects(job, table.iter_rows(), self.writer, kept)
+            return len(keys)
+        size = max(1, min(SUBJECTS_CHUNK, -(-todo // (2 * workers))))
+        with tempfile.TemporaryDirectory(prefix="xy-subjects-") as tmp:
+            folder = scratch or Path(tmp)
+            tasks = subject_tasks(job, table, kept, self.writer, folder, size)
+            if pool is not None:
+                parts = map_ordered(pool, subject_chunk, tasks)
+            else:
+                ctx = multiprocessing.get_context("spawn")
+                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as procs:
+                    parts = list(procs.map(subject_chunk, tasks))
+        for part in parts:
+            self.writer.counts.add(part)
         return len(keys)
-
-    def _render(self, url: str, names: list[str], **ctx: Any) -> None:
-        """A subject's page, its URL already listed for the sitemap."""
-        self.page(url, names, "-", **ctx)
-        self.urls.pop()
 
     def _reuse_subjects(
         self, table: pl.DataFrame, cache: RenderCache | None
@@ -238,7 +245,7 @@ class Pages(Shell):
         dirs = [_slug_dir(k) for k in per.get_column(SUBJECT).to_list()]
         kept: set[str] = set()
         for family, suffix, parts in zip(
-            _FAMILIES, _SUBJECT_FILES, ((), (self.today,)), strict=True
+            _FAMILIES, SUBJECT_FILES, ((), (self.today,)), strict=True
         ):
             cache.family(family, *parts)
             pages = pl.DataFrame({"rel": [f"{d}{suffix}" for d in dirs]}).hstack(hashes)

@@ -4,37 +4,65 @@ A subject page opens with a summary (records per column, the latest date of each
 current entry of an `alert` column highlighted) and lists the records grouped by column,
 without repeating the subject. The 信用报告 is the print-ready page (A4 print stylesheet
 in site.css): report number, dates, identity, every published field of every record,
-the disclosure rules that applied, the page's permanent address with a QR code made at
-build time, and what the report is and is not. Natural persons have no subject key, so
-no page and no report (spec §5).
+the disclosure rules that applied, the page's permanent address, and what the report is
+and is not. Its QR code is drawn in the reader's browser from that address (report-qr.js
+with the vendored qrcode-generator): at a city's 250 000 subjects, encoding it at build
+time cost minutes of CPU. Natural persons have no subject key, so no page and no report
+(spec §5).
+
+Large builds render the subjects in chunks on worker processes (or the build's executor),
+each reading its rows from an Arrow IPC file, as record pages do (records.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
+import os
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
-import zxingcpp
+import polars as pl
 from markupsafe import Markup
 
+from ..columns import ID, SUBJECT, UNTIL
+from ..web.chrome import Chrome
 from ..web.kinds import rule_texts
 from ..web.model import Dataset
+from ..web.templating import cn_date, template
 from ..web.urls import subject_slug
+from ..web.writer import Counts, Scanner, TreeWriter
 
 REPORT_PREFIX = "XYBG"
 # The 信用报告's folder under its subject's. Never "report…": that is the office's own
 # internal report, which must not appear in the public tree.
 REPORT_DIR = "credit-report"
+SUBJECT_FILES = ("index.html", f"{REPORT_DIR}/index.html")
+_ROOTS = ("../../", "../../../")  # a subject page's and its report's way back to the root
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the subject pages show of a dataset (picklable: no frame)."""
+
+    id: str
+    name: str
+    description: str
+    alert: bool
+    repairable: bool
+    rules: tuple[str, ...]
 
 
 @dataclass
 class Group:
     """One column's records of a subject, newest first."""
 
-    ds: Dataset
+    ds: Kind
     rows: list[tuple[Any, ...]] = field(default_factory=list)  # rid t0 t1 dept date until html
 
     @property
@@ -54,35 +82,42 @@ def report_number(key: str, today: dt.date) -> str:
     return f"{REPORT_PREFIX}-{today:%Y%m%d}-{''.join(_LETTERS[b % 24] for b in digest)}"
 
 
-_QR_PATH = re.compile(r'<path d="([^"]+)"')
-_QR_SIZE = re.compile(r'<svg width="(\d+)" height="(\d+)"')
+def subject_dir(key: Any) -> str:
+    return f"subject/{subject_slug(str(key))}/"
 
 
-def qr_svg(url: str, scale: int = 3) -> Markup:
-    """The QR code of `url` as inline SVG (no service, no image file).
+@dataclass(frozen=True)
+class SubjectJob:
+    """What a worker needs to render subject pages and 信用报告 (picklable)."""
 
-    zxing-cpp (C++) encodes it: one QR code per subject, ~1 ms where a pure-Python encoder
-    took 4–10 ms (minutes at a city's 250 000 subjects). Only its module path is kept,
-    inside an SVG of our own (no XML prolog, no fixed id repeated across pages)."""
-    raw = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_svg(
-        add_quiet_zones=True
+    kinds: tuple[Kind, ...]  # the datasets, in the site's order
+    today: dt.date
+    site_url: str
+    site_name: str
+    chrome: tuple[dict[str, Markup], ...]  # per root of _ROOTS
+
+
+def subject_job(datasets: list[Dataset], chrome: Chrome, today: dt.date) -> SubjectJob:
+    rules = chrome.config.rules
+    kinds = tuple(
+        Kind(
+            ds.id,
+            ds.name,
+            ds.description,
+            ds.alert,
+            ds.repairable,
+            tuple(rule_texts(ds.schema, rules)) if ds.schema else (),
+        )
+        for ds in datasets
     )
-    size, path = _QR_SIZE.search(raw), _QR_PATH.search(raw)
-    if size is None or path is None:  # pragma: no cover - zxing-cpp's SVG layout changed
-        raise ValueError("zxing-cpp returned an SVG without a path")
-    w, h = int(size.group(1)), int(size.group(2))
-    return Markup(
-        f'<svg role="img" aria-label="本报告网址的二维码" xmlns="http://www.w3.org/2000/svg" '
-        f'viewBox="0 0 {w} {h}" width="{w * scale}" height="{h * scale}" shape-rendering="crispEdges">'
-        f'<rect width="{w}" height="{h}" fill="#fff"/><path d="{path.group(1)}"/></svg>'
-    )
+    site = chrome.xy["site"]
+    pieces = tuple(dict(chrome.get(root, "-")) for root in _ROOTS)
+    return SubjectJob(kinds, today, str(site["url"]), str(site["name"]), pieces)
 
 
-def subject_context(
-    key: str, name: str, groups: list[Group], today: dt.date, site_url: str, rules: dict[str, Any]
-) -> dict[str, Any]:
+def subject_context(key: str, name: str, groups: list[Group], job: SubjectJob) -> dict[str, Any]:
     """What the subject page and its report show."""
-    url = f"{site_url}subject/{subject_slug(key)}/{REPORT_DIR}/"
+    url = f"{job.site_url}{subject_dir(key)}{REPORT_DIR}/"
     return {
         "name": name,
         "key": key,
@@ -90,10 +125,81 @@ def subject_context(
         "alerts": [g for g in groups if g.ds.alert],
         "total": sum(len(g.rows) for g in groups),
         "repairable": any(g.ds.repairable for g in groups),
-        "report_no": report_number(key, today),
+        "report_no": report_number(key, job.today),
         "report_url": url,
-        "rules": [
-            (g.ds.name, g.ds.description, rule_texts(g.ds.schema, rules) if g.ds.schema else [])
-            for g in groups
-        ],
+        "rules": [(g.ds.name, g.ds.description, g.ds.rules) for g in groups],
     }
+
+
+# The columns of a subject table as render_subjects reads them, in this order.
+COLUMNS = (SUBJECT, "_ds", ID, "_t0", "_t1", "_dept", "_date", UNTIL, "_html", "_name")
+
+
+def render_subjects(
+    job: SubjectJob, rows: Iterable[tuple[Any, ...]], writer: TreeWriter, kept: set[str]
+) -> None:
+    """Write the page and the 信用报告 of each subject of `rows` (COLUMNS, sorted by
+    subject, newest first), but the files in `kept` (the render cache's)."""
+    pages = (template("site/subject.html"), template("site/report.html"))
+    common = {"site_name": job.site_name, "data_date": cn_date(job.today)}
+    shells = [
+        {**common, "root": root, "chrome": c} for root, c in zip(_ROOTS, job.chrome, strict=True)
+    ]
+    order = {k.id: k for k in job.kinds}
+    write = writer.write
+    # One pass over rows sorted by subject: no per-group frames.
+    for key, recs in groupby(rows, key=itemgetter(0)):
+        groups = {d: Group(k) for d, k in order.items()}
+        name = ""
+        for _, d, rid, t0, t1, dept, date, until, html, nm in recs:
+            groups[d].rows.append((rid, t0, t1, dept, date, until, Markup(html)))
+            name = name or nm
+        shown = [g for g in groups.values() if g.rows]
+        ctx = subject_context(str(key), name or str(key), shown, job)
+        base = subject_dir(key)
+        for tpl, shell, rel in zip(pages, shells, SUBJECT_FILES, strict=True):
+            if f"{base}{rel}" not in kept:
+                write(f"{base}{rel}", tpl.render(ctx, **shell).encode())
+
+
+Task = tuple[SubjectJob, str, list[str], str, str | None, Scanner | None, bool, bool]
+
+
+def subject_chunk(task: Task) -> Counts:
+    """Worker: the subjects of one chunk file (checked by the scanner as they are written)."""
+    start = time.process_time()
+    job, ipc, kept, new, prev, scanner, inherit, track = task
+    writer = TreeWriter(Path(new), Path(prev) if prev else None, scanner, inherit, track)
+    render_subjects(job, pl.read_ipc(ipc).iter_rows(), writer, set(kept))
+    os.unlink(ipc)
+    counts = writer.finish()
+    counts.cpu = time.process_time() - start
+    return counts
+
+
+def subject_tasks(
+    job: SubjectJob,
+    table: pl.DataFrame,
+    kept: set[str],
+    writer: TreeWriter,
+    scratch: Path,
+    size: int,
+) -> Iterator[Task]:
+    """One Arrow file per chunk of `size` subjects (a subject's rows never cut in two),
+    with the files of its subjects that the render cache keeps."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    w = writer
+    runs = table.get_column(SUBJECT).rle_id()  # sorted by subject: 0, 0, 1, 1, 1, 2, …
+    firsts = pl.Series(range(0, int(runs[-1]) + 1, size), dtype=runs.dtype)
+    starts = runs.search_sorted(firsts).to_list()
+    for i, (lo, hi) in enumerate(zip(starts, [*starts[1:], table.height], strict=True)):
+        part = table.slice(lo, hi - lo)
+        ipc = scratch / f"subjects-{i}.arrow"
+        part.write_ipc(ipc, compression="uncompressed")
+        mine = [
+            rel
+            for key in part.get_column(SUBJECT).unique().to_list()
+            for f in SUBJECT_FILES
+            if (rel := f"{subject_dir(key)}{f}") in kept
+        ]
+        yield job, str(ipc), mine, w.new, w.prev, w.scanner, w.inherit, w.track
