@@ -169,7 +169,9 @@ def render(
     pages = Pages(chrome, writer, today, feed=feed_rel if feeds else None)
     # Subject pages and 信用报告 first: a report prints every field of its records,
     # which the record pages' stage drops once written.
-    n_subjects = pages.subjects(subjects(datasets), datasets)
+    n_subjects = pages.subjects(
+        subjects(datasets), datasets, workers, pool, tree.scratch / "subjects"
+    )
     jobs = [(ds, job_for(ds, chrome)) for ds in datasets]
     writer.counts.add(render_records(jobs, writer, tree.scratch / "records", workers, pool))
     for ds in datasets:
