@@ -12,6 +12,7 @@ from generator.columns import SUBJECT
 from generator.site.pages import Pages
 from generator.site.subject import (
     SUBJECT_FILES,
+    Renderer,
     subject_chunk,
     subject_dir,
     subject_job,
@@ -19,6 +20,7 @@ from generator.site.subject import (
 )
 from generator.web.chrome import Chrome
 from generator.web.model import Dataset, prepare, subjects
+from generator.web.templating import environment
 from generator.web.writer import TreeWriter
 
 __all__ = ["demo"]
@@ -55,19 +57,8 @@ def test_worker_processes_write_the_same_pages_as_inline(demo: Demo, tmp_path: P
 
 
 def test_chunks_keep_subjects_whole_and_skip_kept_files(demo: Demo, tmp_path: Path):
-    datasets, chrome, table = setup(demo)
-    table = table.select(
-        SUBJECT,
-        "_ds",
-        "_id",
-        "_t0",
-        "_t1",
-        "_dept",
-        pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""),
-        pl.col("_until").fill_null(""),
-        "_html",
-        "_name",
-    )
+    datasets, chrome, _ = setup(demo)
+    table = table_of(datasets)
     keys = table.get_column(SUBJECT).unique(maintain_order=True).to_list()
     kept = {f"{subject_dir(keys[0])}{SUBJECT_FILES[1]}", f"{subject_dir(keys[-1])}index.html"}
     job = subject_job(datasets, chrome, demo.result.today)
@@ -86,3 +77,42 @@ def test_chunks_keep_subjects_whole_and_skip_kept_files(demo: Demo, tmp_path: Pa
     assert sorted(t for task in tasks for t in task[2]) == sorted(kept)
     written = set(files(out))
     assert written.isdisjoint(kept) and len(written) == 2 * len(keys) - 2
+
+
+def table_of(datasets: list[Dataset]) -> pl.DataFrame:
+    return subjects(datasets).select(
+        SUBJECT,
+        "_ds",
+        "_id",
+        "_t0",
+        "_t1",
+        "_dept",
+        pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""),
+        pl.col("_until").fill_null(""),
+        "_html",
+        "_name",
+    )
+
+
+def test_pre_escaped_rendering_gives_jinjas_own_bytes(demo: Demo):
+    """The fast way (values escaped beforehand, no autoescape) writes exactly what
+    autoescaping Jinja writes, markup in names and facts included."""
+    datasets, chrome, _ = setup(demo)
+    table = table_of(datasets)
+    assert table.filter(pl.col("_name").str.contains("<b>")).height  # a hostile name
+    r = Renderer(subject_job(datasets, chrome, demo.result.today))
+    assert r.fast
+    fast, slow = list(r._pages(table, True)), list(r._pages(table, False))
+    assert fast == slow and len(fast) == table.get_column(SUBJECT).n_unique()
+    assert any(b"&lt;b&gt;" in page for _, pages in fast for page in pages)
+
+
+def test_a_template_the_fast_way_cannot_follow_is_rendered_by_jinja(demo: Demo):
+    """A template that measures a value (length of an escaped name differs) fails the
+    probe: every page is then rendered with autoescape."""
+    datasets, chrome, _ = setup(demo)
+    r = Renderer(subject_job(datasets, chrome, demo.result.today))
+    source = "{{ name | length }} {{ name }}"
+    r.safe = (environment().from_string(source),) * 2
+    r.raw = (environment().overlay(autoescape=False).from_string(source),) * 2
+    assert not r._agrees()

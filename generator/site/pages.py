@@ -207,7 +207,7 @@ class Pages(Shell):
         if workers is None:
             workers = min(2, os.cpu_count() or 1) if todo >= SUBJECTS_PARALLEL_FROM else 1
         if pool is None and workers <= 1:
-            render_subjects(job, table.iter_rows(), self.writer, kept)
+            render_subjects(job, table, self.writer, kept)
             return len(keys)
         size = max(1, min(SUBJECTS_CHUNK, -(-todo // (2 * workers))))
         with tempfile.TemporaryDirectory(prefix="xy-subjects-") as tmp:

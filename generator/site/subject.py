@@ -20,24 +20,25 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..columns import ID, SUBJECT, UNTIL
 from ..web.chrome import Chrome
 from ..web.kinds import rule_texts
 from ..web.model import Dataset
-from ..web.templating import cn_date, template
+from ..web.templating import cn_date, environment, template
 from ..web.urls import subject_slug
 from ..web.writer import Counts, Scanner, TreeWriter
 
+Esc = Callable[[str], str]
 REPORT_PREFIX = "XYBG"
 # The 信用报告's folder under its subject's. Never "report…": that is the office's own
 # internal report, which must not appear in the public tree.
@@ -115,51 +116,127 @@ def subject_job(datasets: list[Dataset], chrome: Chrome, today: dt.date) -> Subj
     return SubjectJob(kinds, today, str(site["url"]), str(site["name"]), pieces)
 
 
-def subject_context(key: str, name: str, groups: list[Group], job: SubjectJob) -> dict[str, Any]:
-    """What the subject page and its report show."""
+def subject_context(
+    key: str, name: str, groups: list[Group], job: SubjectJob, esc: Esc = str
+) -> dict[str, Any]:
+    """What the subject page and its report show (`esc`: how a value is printed)."""
     url = f"{job.site_url}{subject_dir(key)}{REPORT_DIR}/"
     return {
-        "name": name,
-        "key": key,
+        "name": esc(name),
+        "key": esc(key),
         "groups": groups,
         "alerts": [g for g in groups if g.ds.alert],
         "total": sum(len(g.rows) for g in groups),
         "repairable": any(g.ds.repairable for g in groups),
-        "report_no": report_number(key, job.today),
-        "report_url": url,
+        "report_no": esc(report_number(key, job.today)),
+        "report_url": esc(url),
         "rules": [(g.ds.name, g.ds.description, g.ds.rules) for g in groups],
     }
 
 
 # The columns of a subject table as render_subjects reads them, in this order.
 COLUMNS = (SUBJECT, "_ds", ID, "_t0", "_t1", "_dept", "_date", UNTIL, "_html", "_name")
+_TEXT = (ID, "_t0", "_t1", "_dept", "_date", UNTIL)  # a record's printed values (not _html)
+_HTML_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"), ("'", "&#39;"))
+_PROBE = "甲<b>&\"'：乙"  # every character Jinja escapes
+
+
+class Renderer:
+    """Renders a subject's two pages, the fast way when it gives Jinja's own bytes.
+
+    Jinja's autoescape costs an escape() and a Markup per printed value: a third of
+    the rendering time. The fast way renders the same templates without autoescape from
+    values escaped beforehand (the rows in one vectorised pass, the rest once). A probe
+    subject whose every value holds every character that needs escaping is rendered
+    both ways first; if the bytes differ (a template that filters or tests a value),
+    every page is rendered by autoescaping Jinja: slower, never different."""
+
+    def __init__(self, job: SubjectJob):
+        self.job = job
+        names = ("site/subject.html", "site/report.html")
+        self.safe = tuple(template(n) for n in names)
+        raw = environment().overlay(autoescape=False)
+        self.raw = tuple(raw.get_template(n) for n in names)
+        common = {"site_name": job.site_name, "data_date": cn_date(job.today)}
+        self.shells = [
+            {**common, "root": root, "chrome": c}
+            for root, c in zip(_ROOTS, job.chrome, strict=True)
+        ]
+        self.kinds = {k.id: k for k in job.kinds}
+        e = _escape
+        self.raw_kinds = {
+            k.id: replace(
+                k,
+                id=e(k.id),
+                name=e(k.name),
+                description=e(k.description),
+                rules=tuple(e(t) for t in k.rules),
+            )
+            for k in job.kinds
+        }
+        self.raw_shells = [
+            {**s, "site_name": e(job.site_name), "data_date": e(common["data_date"])}
+            for s in self.shells
+        ]
+        self.fast = self._agrees()
+
+    def _agrees(self) -> bool:
+        probe = pl.DataFrame(
+            [
+                [_PROBE] + [k.id] + [_PROBE] * 6 + ["<dt>甲</dt><dd>&amp;</dd>", _PROBE]
+                for k in self.job.kinds
+            ],
+            schema=list(COLUMNS),
+            orient="row",
+        )
+        slow = [p for _, p in self._pages(probe, fast=False)]
+        return slow == [p for _, p in self._pages(probe, fast=True)]
+
+    def pages(self, frame: pl.DataFrame) -> Iterator[tuple[str, list[bytes]]]:
+        """(subject folder, [page, 信用报告]) of each subject of `frame`."""
+        return self._pages(frame, self.fast)
+
+    def _pages(self, frame: pl.DataFrame, fast: bool) -> Iterator[tuple[str, list[bytes]]]:
+        esc: Esc = _escape if fast else str
+        mark: Esc = str if fast else Markup
+        if fast:
+            frame = frame.with_columns(_escaped(pl.col(list(_TEXT))))
+            kinds, shells, tpls = self.raw_kinds, self.raw_shells, self.raw
+        else:
+            kinds, shells, tpls = self.kinds, self.shells, self.safe
+        # One pass over rows sorted by subject: no per-group frames.
+        for key, recs in groupby(frame.iter_rows(), key=itemgetter(0)):
+            groups = {d: Group(k) for d, k in kinds.items()}
+            name = ""
+            for _, d, rid, t0, t1, dept, date, until, html, nm in recs:
+                groups[d].rows.append((rid, t0, t1, dept, date, until, mark(html)))
+                name = name or nm
+            shown = [g for g in groups.values() if g.rows]
+            ctx = subject_context(str(key), name or str(key), shown, self.job, esc)
+            pages = [t.render(ctx, **sh).encode() for t, sh in zip(tpls, shells, strict=True)]
+            yield subject_dir(key), pages
+
+
+def _escape(value: str) -> str:
+    return str(escape(value))
+
+
+def _escaped(col: pl.Expr) -> pl.Expr:
+    for char, entity in _HTML_ESCAPES:
+        col = col.str.replace_all(char, entity, literal=True)
+    return col
 
 
 def render_subjects(
-    job: SubjectJob, rows: Iterable[tuple[Any, ...]], writer: TreeWriter, kept: set[str]
+    job: SubjectJob, frame: pl.DataFrame, writer: TreeWriter, kept: set[str]
 ) -> None:
-    """Write the page and the 信用报告 of each subject of `rows` (COLUMNS, sorted by
+    """Write the page and the 信用报告 of each subject of `frame` (COLUMNS, sorted by
     subject, newest first), but the files in `kept` (the render cache's)."""
-    pages = (template("site/subject.html"), template("site/report.html"))
-    common = {"site_name": job.site_name, "data_date": cn_date(job.today)}
-    shells = [
-        {**common, "root": root, "chrome": c} for root, c in zip(_ROOTS, job.chrome, strict=True)
-    ]
-    order = {k.id: k for k in job.kinds}
     write = writer.write
-    # One pass over rows sorted by subject: no per-group frames.
-    for key, recs in groupby(rows, key=itemgetter(0)):
-        groups = {d: Group(k) for d, k in order.items()}
-        name = ""
-        for _, d, rid, t0, t1, dept, date, until, html, nm in recs:
-            groups[d].rows.append((rid, t0, t1, dept, date, until, Markup(html)))
-            name = name or nm
-        shown = [g for g in groups.values() if g.rows]
-        ctx = subject_context(str(key), name or str(key), shown, job)
-        base = subject_dir(key)
-        for tpl, shell, rel in zip(pages, shells, SUBJECT_FILES, strict=True):
+    for base, pages in Renderer(job).pages(frame):
+        for rel, page in zip(SUBJECT_FILES, pages, strict=True):
             if f"{base}{rel}" not in kept:
-                write(f"{base}{rel}", tpl.render(ctx, **shell).encode())
+                write(f"{base}{rel}", page)
 
 
 Task = tuple[SubjectJob, str, list[str], str, str | None, Scanner | None, bool, bool]
@@ -170,7 +247,7 @@ def subject_chunk(task: Task) -> Counts:
     start = time.process_time()
     job, ipc, kept, new, prev, scanner, inherit, track = task
     writer = TreeWriter(Path(new), Path(prev) if prev else None, scanner, inherit, track)
-    render_subjects(job, pl.read_ipc(ipc).iter_rows(), writer, set(kept))
+    render_subjects(job, pl.read_ipc(ipc), writer, set(kept))
     os.unlink(ipc)
     counts = writer.finish()
     counts.cpu = time.process_time() - start
