@@ -58,7 +58,7 @@ def main() -> None:
     writer = TreeWriter(out, None, Scanner(args.today), track=True)
     pages = Pages(Chrome(config, "assets/stylesheets/main.css"), writer, args.today)
     load = os.getloadavg()[0]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     if args.profile:
         prof = cProfile.Profile()
         n = prof.runcall(pages.subjects, table, datasets, workers=1)
@@ -66,9 +66,10 @@ def main() -> None:
         n = pages.subjects(table, datasets, workers=args.workers, scratch=args.work / "scratch")
     took = time.perf_counter() - start
     counts = writer.finish()
+    cpu = time.process_time() - cpu + counts.cpu  # this process and the workers
     print(
         f"subjects: {n}, files {counts.files}, findings {len(counts.findings)}, "
-        f"{took:.1f} s wall, {n / took:.0f} subjects/s, load before {load:.2f}, "
+        f"{took:.1f} s wall, {cpu:.1f} s CPU, {n / took:.0f} subjects/s, load before {load:.2f}, "
         f"after {os.getloadavg()[0]:.2f}"
     )
     if args.profile:
