@@ -344,7 +344,7 @@ def test_report_per_subject(demo: Demo):
     assert tree.css_first(".xy-verify [data-xy-qr]").attributes["data-xy-qr"] == url
     scripts = [s.attributes["src"] for s in tree.css("head script[src]")]
     assert "../../../assets/xy/qrcode-generator.js" in scripts
-    assert "../../../assets/xy/report-qr.js" in scripts
+    assert "../../../assets/xy/qr-code.js" in scripts
     assert (demo.site / "assets" / "xy" / "qrcode-generator.LICENSE.txt").is_file()
     assert "最长36个月" in text and "不是信用评价" in text
     person = find(demo, "xzcf", "wsh", PERSON_NO)

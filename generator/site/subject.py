@@ -5,7 +5,7 @@ current entry of an `alert` column highlighted) and lists the records grouped by
 without repeating the subject. The 信用报告 is the print-ready page (A4 print stylesheet
 in site.css): report number, dates, identity, every published field of every record,
 the disclosure rules that applied, the page's permanent address, and what the report is
-and is not. Its QR code is drawn in the reader's browser from that address (report-qr.js
+and is not. Its QR code is drawn in the reader's browser from that address (qr-code.js
 with the vendored qrcode-generator): at a city's 250 000 subjects, encoding it at build
 time cost minutes of CPU. Natural persons have no subject key, so no page and no report
 (spec §5).
