@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import re
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +13,7 @@ import site_demo
 from site_demo import Demo, parse
 
 from generator.columns import ID
+from generator.executors import PROCESS, executor
 from generator.site import pages as pages_module
 from generator.site.pages import PAGE_MAX, PAGE_MIN, Pages, _starts
 from generator.web.cache import site_cache
@@ -87,7 +88,7 @@ def test_pages_are_the_same_bytes_on_a_process_pool(demo: Demo, tmp_path, monkey
     monkeypatch.setattr(pages_module, "BATCH", 3)  # several tasks even for the demo
     frames = _frames(demo)
     _lists(demo, frames, tmp_path / "inline", None, tmp_path / "w1")
-    with ProcessPoolExecutor(2) as pool:
+    with executor(PROCESS, 2) as pool:
         _lists(demo, frames, tmp_path / "pool", None, tmp_path / "w2", pool)
     inline, pooled = _tree(tmp_path / "inline"), _tree(tmp_path / "pool")
     assert len(inline) > 20 and inline == pooled
