@@ -166,7 +166,7 @@ def public_site(
     pool: Executor | None = None,
 ) -> None:
     """The public stages into a new tree, the guard, the swap; Stop if it is not replaced."""
-    export = OpenData(published, ledger)
+    export = OpenData(published, ledger, pool=pool)
     index = SearchIndex(timeout=opts.search_timeout)
     try:
         stats = write_site(
