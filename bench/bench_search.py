@@ -324,7 +324,7 @@ def _tally() -> tuple[dict[str, int], dict[str, set]]:
     for ph, path, n in list(LOG):
         if "/search/pf/" in path or path.startswith("/subject/"):
             tally[ph] = tally.get(ph, 0) + n
-            m = re.search(r"/search/pf/(more-\d+)/", path)
+            m = re.search(r"/search/pf/(more-[0-9a-f]+-\d+)/", path)
             if m:
                 more.setdefault(ph, set()).add(m.group(1))
     return tally, more
@@ -528,7 +528,7 @@ async def _page_tops(base: str, queries: list[str]) -> list[dict]:
                 if side == "s":
                     row["status"] = await page.text_content("#xy-status")
                     row["merged"] = sorted({m.group(1) for _, path, _ in list(LOG)
-                                            if (m := re.search(r"/pf/(more-\d+)/", path))})  # fmt: skip
+                                            if (m := re.search(r"/pf/(more-[0-9a-f]+-\d+)/", path))})  # fmt: skip
             rows.append(row)
         await b.close()
     return rows
