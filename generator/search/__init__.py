@@ -7,14 +7,16 @@ same atomically swapped tree under /search/pf/:
   MAIN_SUBJECTS): what every query loads, so a query costs the same at a million records
   as at a thousand. Pagefind ranks shorter documents higher for the same words (and the
   page orders a phrase's matches so too), so the best matches come from here first.
-- `more-<n>/`: the other subjects, in tiers of at most MORE_SUBJECTS by the length of their
-  documents (more-1 the shortest). When main finds fewer than ten, the page merges them
-  (Pagefind's mergeIndex, each tier's scores below the one before) in this order — only
-  those the route tables name — until ten are found (at most a few), while nothing is
-  found, or all of them when the reader asks.
-- `recent/` (only when there are more-<n>): the narrative pages and the most recently
+- `more-<first key>-<bits>/`: the other subjects, in tiers of at most about MORE_SUBJECTS
+  by the length of their documents, cut at fixed points of (length, hash of the address)
+  (tiers(): a subject stays in its bundle while the subjects near it in that order do not
+  change, so a rebuild re-indexes only the bundles whose documents changed). When main
+  finds fewer than ten, the page merges them (Pagefind's mergeIndex, each tier's scores
+  below the one before) in this order — only those the route tables name — until ten are
+  found (at most a few), while nothing is found, or all of them when the reader asks.
+- `recent/` (only when there are more-*): the narrative pages and the most recently
   active subjects again, searched alone for lists newest first (filters alone, 按日期).
-- `routes/<n>.json`: for each Han pair word that some but not all more-<n> bundles hold,
+- `routes/<n>.json`: for each Han pair word that some but not all more-* bundles hold,
   which of them hold it (by hash of the word): a rare word's query merges only the
   bundles that can match it.
 - `manifest.json`: the bundles (with their subject counts: the page's count says which
@@ -27,6 +29,10 @@ same atomically swapped tree under /search/pf/:
 
 A 统一社会信用代码 is looked up directly (its subject page is /subject/<code>/), so code
 queries never depend on which bundle holds the subject.
+
+A bundle whose documents are unchanged since the previous build is linked from it (no
+Pagefind run), and when nothing the stage reads changed, every search file is (the render
+cache, generator/web/cache.py, vouches that they are the files that build wrote).
 
 What Pagefind indexes is index words (tokens.py: Chinese as character pairs spelled in
 ASCII), plus in every document a word all documents share and a word per filter value:
@@ -43,6 +49,7 @@ import os
 import shutil
 from array import array
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,27 +108,27 @@ class SearchIndex:
         groups = self._groups(docs, articles)
         del docs
         searched = [g for g in groups if g[0] != RECENT]  # each document once
-        names = [
-            _json(t)
-            for t in _name_tables((d for _, g in searched for d in g), number_entries(datasets))
-        ]
-        filters = _filter_values(d for _, g in searched for d in g)
         # Pagefind's output is not byte-identical from run to run (its filter files follow
         # hash-map order): a bundle whose documents are unchanged since the previous build
         # is linked from it, so an unchanged rebuild changes no file and runs no Pagefind.
         before = _previous(writer)
         previous = _previous_bundles(before)
         digests = {name: _digest(group) for name, group in groups}
-        routes = _routes(writer, before, searched, digests, known) if len(searched) > 1 else []
         jobs = [
             (group, scratch / "docs" / name, scratch / "out" / name)
             for name, group in groups
             if previous.get(name, {}).get("input") != digests[name]
             or not _intact(writer, f"{PREFIX}{name}", known)
         ]
-        counts = dict(
-            zip((o.name for *_, o in jobs), index_bundles(jobs, self.timeout), strict=True)
-        )
+        jobs.sort(key=lambda job: -len(job[0]))  # the largest first: the runs end together
+        # The Pagefind runs (other processes) go on while the tables are made here.
+        with ThreadPoolExecutor(1) as background:
+            indexed = background.submit(index_bundles, jobs, self.timeout)
+            entries = number_entries(datasets)
+            names = [_json(t) for t in _name_tables((d for _, g in searched for d in g), entries)]
+            filters = _filter_values(d for _, g in searched for d in g)
+            routes = _routes(writer, before, searched, digests, known) if len(searched) > 1 else []
+            counts = dict(zip((o.name for *_, o in jobs), indexed.result(), strict=True))
         self.subjects = {
             name: [d.url for d in group if d.kind == "subject"] for name, group in groups
         }
