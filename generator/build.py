@@ -23,11 +23,12 @@ from typing import Any
 
 import polars as pl
 
+from . import lastbuild
 from .config import Config
 from .executors import INLINE, executor
 from .fsutil import lock_file, locked, recover, replace_dir
 from .guard import GuardError, guard_for
-from .memo import run_cached
+from .memo import drop_key, run_cached
 from .monitor import Monitor
 from .opendata import LedgerError, OpenData
 from .opendata.ledger import previous_ledger
@@ -76,9 +77,17 @@ def build(
     `say` prints a line of the build's account, `warn` one for the operator's attention.
     """
     with one_build_at_a_time(paths, opts.wait, warn), executor(opts.executor, opts.workers) as pool:
-        result = run_cached(paths.work / "cache", paths.data, config, opts.today, progress, pool)
+        drop = drop_key(paths.data, config, opts.today)
+        result = run_cached(
+            paths.work / "cache", paths.data, config, opts.today, progress, pool, drop
+        )
         # ^ load → validate → identity → disclose → mask (kept while the inputs are unchanged)
         ledger, source = last_ledger(config, paths, opts)  # the last publication's ledger
+        key = lastbuild.build_key(drop, paths.out, source, Sources.beside(paths.site_file).paths())
+        if (files := lastbuild.unchanged(paths.out, paths.work, key)) is not None:
+            say_unchanged(result, config, source, files, say)
+            return result  # the live site is what this build would write
+        lastbuild.forget(paths.work)
         monitor = Monitor.compute(result, config, ledger)  # 信用监测, timed against it
         published = result.view(config)  # published, masked: all the public stages see
         with ExitStack() as staged:
@@ -91,7 +100,19 @@ def build(
             say(f"上次发布的台账：{source}" if source else "首次发布：发布台账从头开始")
             public_site(published, ledger, monitor, paths, opts, say, pool)  # render … swap
         monitor.write_draft(paths.work)  # the month's 通报 draft, never published
+        lastbuild.remember(paths.out, paths.work, key)  # an unchanged rebuild writes nothing
     return result
+
+
+def say_unchanged(result: Result, config: Config, source: str | None, files: int, say: Say) -> None:
+    """What a build that found nothing to do prints (the drop's account, as always)."""
+    for line in text_lines(result, config):
+        say(line)
+    say(f"上次发布的台账：{source}")
+    say(
+        f"数据、配置、内容页和生成器都与上次成功生成时相同，网站和内部报告的 {files} 个文件"
+        "也未被改动：网站已是最新，本次没有重新生成（原网站保持不变，已通过安全检查）"
+    )
 
 
 @contextmanager

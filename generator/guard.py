@@ -353,13 +353,13 @@ class Scanner:
         return {"today": self.today, "_batches": {}}
 
     def _batch(self, rel: str) -> Batch:
-        separated = PurePosixPath(rel).suffix.lower() not in CODE_SUFFIXES
+        separated = _suffix(rel) not in CODE_SUFFIXES
         if separated not in self._batches:
             self._batches[separated] = Batch(PiiDetector(self.today, separated))
         return self._batches[separated]
 
     def bytes(self, rel: str, data: bytes) -> list[Finding]:
-        suffix = PurePosixPath(rel).suffix.lower()
+        suffix = _suffix(rel)
         if suffix in BINARY_SUFFIXES:
             return []
         if suffix == ".pdf":
@@ -367,7 +367,7 @@ class Scanner:
         return _findings(self._batch(rel).add(rel, data))
 
     def path(self, rel: str, path: str) -> list[Finding]:
-        suffix = PurePosixPath(rel).suffix.lower()
+        suffix = _suffix(rel)
         if suffix in BINARY_SUFFIXES:
             return []
         if suffix == ".pdf":
@@ -377,6 +377,13 @@ class Scanner:
 
     def flush(self) -> list[Finding]:
         return [f for b in self._batches.values() for f in _findings(b.flush())]
+
+
+def _suffix(rel: str) -> str:
+    """PurePosixPath(rel).suffix.lower(), at a fraction of its cost (once per file written)."""
+    name = rel.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
 
 
 def _findings(hits: list[Hit]) -> list[Finding]:

@@ -61,9 +61,11 @@ def run_cached(
     today: dt.date,
     progress: Progress | None = None,
     pool: Executor | None = None,
+    key: str | None = None,
 ) -> Result:
-    """`pipeline.run`, or the result of the last run over exactly the same inputs."""
-    key = drop_key(data, config, today)
+    """`pipeline.run`, or the result of the last run over exactly the same inputs
+    (`key`: their drop_key, when the caller has it already)."""
+    key = key or drop_key(data, config, today)
     path = cache / NAME
     kept = _read(path, key)
     if kept is not None:

@@ -74,6 +74,9 @@ class Batch:
     size: int = 0
 
     def add(self, path: str, data: bytes) -> list[Hit]:
+        if len(data) <= BLOCK and data[:2] != b"\x1f\x8b" and data[:4] != b"PK\x03\x04":
+            self._push(_Item(path, 0, data, 0, len(data)))  # a page: the usual case, no opener
+            return self.flush() if self._full() else []
         return self.add_file(path, partial(io.BytesIO, data), len(data))
 
     def add_file(self, path: str, opener: Opener, size: int) -> list[Hit]:
@@ -95,21 +98,15 @@ class Batch:
         items, self.items, self.size = self.items, [], 0
         if not items:
             return []
+        texts = _utf8([i.data for i in items])  # null: not UTF-8, read by the Python path
         hits: list[Hit] = []
-        text: list[_Item] = []
-        for item in items:  # a strict decode is C speed; text that is not UTF-8 goes to Python
-            try:
-                item.data.decode("utf-8")
-                text.append(item)
-            except UnicodeDecodeError:
-                hits += _keep(item, self.detector.scan_text(item.data))
-        if not text:
-            return hits
-        texts = pl.Series([i.data for i in text], dtype=pl.Binary).cast(pl.Utf8)
+        for i in texts.is_null().arg_true().to_list():
+            hits += _keep(items[i], self.detector.scan_text(items[i].data))
         mark = self.detector.mark.decode()
         found = (
             pl.DataFrame({"t": texts})
             .with_row_index("i")
+            .filter(pl.col("t").is_not_null())
             .select(
                 "i",
                 pl.col("t").str.contains(mark, literal=True).alias("mark"),
@@ -117,12 +114,34 @@ class Batch:
             )
             .filter(pl.col("mark") | (pl.col("c").list.len() > 0))
         )
-        for i, has_mark, candidates in found.iter_rows():
-            item = text[i]
+        # Most candidates are the same few values on every page (a department's code, the
+        # footer's telephone): each distinct one is checked once, and only the files holding
+        # one with a finding (or the report's mark) are located byte by byte.
+        distinct = found.get_column("c").explode().drop_nulls().unique().to_list()
+        bad = [t for t in distinct if self.detector.check(t)]
+        flagged = pl.col("c").list.eval(pl.element().is_in(bad)).list.any()
+        for i, has_mark, candidates in found.filter(pl.col("mark") | flagged).iter_rows():
+            item = items[i]
             if has_mark:
                 hits += _keep(item, [(item.data.find(self.detector.mark), "report", "")])
             hits += _keep(item, list(_candidates(item.data, candidates, self.detector)))
         return hits
+
+
+def _utf8(datas: list[bytes]) -> pl.Series:
+    """The texts as a polars column, null where not UTF-8. Polars validates a whole batch
+    at once; only a batch that fails is decoded item by item."""
+    try:
+        return pl.Series(datas, dtype=pl.Binary).cast(pl.Utf8)
+    except pl.exceptions.ComputeError:
+        return pl.Series([_decoded(d) for d in datas], dtype=pl.Utf8)
+
+
+def _decoded(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _candidates(

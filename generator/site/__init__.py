@@ -108,6 +108,9 @@ class Sources:
         root = here if (here / "mkdocs.yml").is_file() else PACKAGE_DIR.parent
         return cls(root / "mkdocs.yml", root / "content", site_file)
 
+    def paths(self) -> list[Path]:
+        return [self.mkdocs_file, self.content_dir, self.site_file]
+
 
 @dataclass
 class SiteStats:

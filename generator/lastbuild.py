@@ -1,0 +1,113 @@
+"""The last build, remembered: a rebuild that would write the same site writes nothing.
+
+A build is a pure function of its inputs — the drop, the configuration, the generator
+(code, templates, libraries), the narrative sources (mkdocs.yml, content/), the build date
+and the previous ledger — and it is idempotent: built again over its own output, it
+writes the same files (tests/test_lastbuild.py). So when every input is the one the last
+successful build used, and the live site and the office's report are exactly the files
+that build left (same names, inodes, sizes and modification times), the build has
+nothing to do: the site stays as it is, already checked by the guard.
+
+The previous ledger counts as unchanged only when it is the live site's own
+(`downloads/ledger.csv`, covered by the tree's identity); a ledger given with --ledger or
+fetched from a URL always means a full build. The record is kept in the private work
+folder; it is removed before any other build starts and written only after the new site
+and report are in place, so a missing, stale or damaged record only costs a full build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from .opendata.ledger import REL as LEDGER_REL
+from .web.cache import code_stamp
+
+NAME = "last-site.json"
+VERSION = "1"  # bump when the key's or the record's layout changes
+TOOLS = ("mkdocs", "mkdocs-material", "pagefind", "pagefind-bin-extended")
+
+
+def build_key(drop: str, out: Path, ledger_source: str | None, sources: list[Path]) -> str | None:
+    """The key of everything a build's output depends on; None when it cannot be known
+    (the previous ledger does not come from the live site)."""
+    if ledger_source is None or Path(ledger_source).resolve() != (out / LEDGER_REL).resolve():
+        return None
+    h = hashlib.sha256(f"{VERSION}\0{drop}\0{code_stamp()}\0{out.resolve()}".encode())
+    for tool in TOOLS:
+        try:
+            h.update(f"\0{tool} {version(tool)}".encode())
+        except PackageNotFoundError:
+            h.update(f"\0{tool} -".encode())
+    for source in sources:  # mkdocs.yml, content/, site.yml
+        paths = sorted(source.rglob("*")) if source.is_dir() else [source]
+        for p in paths:
+            if p.is_file():
+                h.update(b"\0" + str(p).encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def tree_identity(roots: list[Path]) -> tuple[str, int]:
+    """A digest of every entry under `roots` (name, type, inode, size, mtime) and the
+    number of files: any file added, removed, replaced or edited changes it."""
+    h = hashlib.sha256()
+    files = 0
+    for root in roots:
+        h.update(b"\0root\0" + str(root).encode())
+        stack = [root]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                h.update(b"\0missing\0" + str(folder).encode())
+                continue
+            for e in entries:
+                st = e.stat(follow_symlinks=False)
+                h.update(
+                    f"{e.path}\0{st.st_mode}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\n".encode()
+                )
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(Path(e.path))
+                else:
+                    files += 1
+    return h.hexdigest(), files
+
+
+def _roots(out: Path, work: Path) -> list[Path]:
+    return [out.resolve(), (work / "report").resolve(), (work / "records").resolve()]
+
+
+def unchanged(out: Path, work: Path, key: str | None) -> int | None:
+    """The number of files checked when the last build had the same key and its site and
+    report are untouched; None when the build must run."""
+    if key is None:
+        return None
+    try:
+        record = json.loads((work / "cache" / NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("key") != key:
+        return None
+    digest, files = tree_identity(_roots(out, work))
+    return files if record.get("tree") == digest else None
+
+
+def forget(work: Path) -> None:
+    """Before a build changes anything: the record no longer describes what will be there."""
+    (work / "cache" / NAME).unlink(missing_ok=True)
+
+
+def remember(out: Path, work: Path, key: str | None) -> None:
+    """After the site and the report were replaced: what this build used and left."""
+    if key is None:
+        return
+    digest, files = tree_identity(_roots(out, work))
+    path = work / "cache" / NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"key": key, "tree": digest, "files": files}), encoding="utf-8")
+    os.replace(tmp, path)
