@@ -226,13 +226,14 @@ class SearchIndex:
             if stop > self.main_subjects:
                 break
             end = stop
-        groups: list[tuple[str, list[Doc]]] = [("main", articles + ranked[:end])]
+        # In a bundle, by (length, address), as every bundle's digest has always been taken.
+        groups: list[tuple[str, list[Doc]]] = [("main", articles + _by_length(ranked[:end]))]
         if end == len(ranked):
             return groups
         for a, b, first, bits in joined(
             tiers(keys, end, len(keys), self.more_subjects), self.more_subjects
         ):
-            groups.append((f"more-{first:x}-{bits}", ranked[a:b]))
+            groups.append((f"more-{first:x}-{bits}", _by_length(ranked[a:b])))
         newest = sorted(ranked, key=lambda d: (d.date, d.url), reverse=True)
         groups.append((RECENT, articles + newest[: self.main_subjects]))
         return groups
@@ -416,6 +417,10 @@ def tiers(keys: list[int], lo: int, hi: int, cap: int) -> list[tuple[int, int, i
         half = 1 << (bits - 1)
         todo += [(first + half, bits - 1), (first, bits - 1)]  # the lower half first
     return out
+
+
+def _by_length(docs: list[Doc]) -> list[Doc]:
+    return sorted(docs, key=lambda d: (d.words, d.url))
 
 
 def joined(parts: list[tuple[int, int, int, int]], cap: int) -> list[tuple[int, int, int, int]]:
