@@ -69,7 +69,9 @@ __all__ = ["SearchIndex", "SearchError", "MAIN_SUBJECTS", "MORE_SUBJECTS", "fnv1
 # the hits (~70 µs each here: a word in every document of 8 000 took 300–600 ms). 4 000
 # subjects keep the broadest query of the main bundle near 300 ms and 300 KB.
 MAIN_SUBJECTS = 4_000
-MORE_SUBJECTS = 10_000
+# A more-* tier is cut at fixed points (tiers()), so it holds between about half of this
+# and all of it: ~10 000 subjects on average, as many as a rank cut into 10 000s gave.
+MORE_SUBJECTS = 15_000
 PREFIX = "search/pf/"
 NAMES_SHARD_BYTES = 8192  # target size of one names/<n>.json or routes/<n>.json file
 RECENT = "recent"
