@@ -43,11 +43,12 @@ def prepare(data: Path, cache: Path) -> None:
     (cache / ".complete").write_text("ok\n", encoding="utf-8")
 
 
-def export(cache: Path, out: Path) -> None:
+def export(cache: Path, out: Path, spec: str) -> None:
     """The measured child: load the cached records, run the export stage, print figures."""
     import polars as pl
 
     from generator.config import load_config
+    from generator.executors import executor
     from generator.opendata import OpenData
     from generator.opendata.ledger import empty
     from generator.pipeline import Result
@@ -58,10 +59,11 @@ def export(cache: Path, out: Path) -> None:
     records = {s.id: pl.read_parquet(cache / f"{s.id}.parquet") for s in config.datasets()}
     result = Result(TODAY, records, pl.DataFrame(), [])
     loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    stage = OpenData(result.view(config), empty())
-    start = time.perf_counter()
-    stage.write(TreeWriter(out, None), Chrome(config, "assets/stylesheets/main.css"))
-    wall = time.perf_counter() - start
+    with executor(spec, 2) as pool:
+        stage = OpenData(result.view(config), empty(), pool=pool)
+        start = time.perf_counter()
+        stage.write(TreeWriter(out, None), Chrome(config, "assets/stylesheets/main.css"))
+        wall = time.perf_counter() - start
     sizes: dict[str, int] = {}
     for f in stage.files:
         sizes[f.format] = sizes.get(f.format, 0) + f.bytes
@@ -80,18 +82,20 @@ def export(cache: Path, out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path, help="a sample drop (default: bench/out/sample-N)")
     parser.add_argument("--_prepare", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--_export", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--executor", default="inline", help="inline | process | dask-local")
+    parser.add_argument("--_export", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._prepare:
         prepare(Path(args._prepare[0]), Path(args._prepare[1]))
         return
     if args._export:
-        export(Path(args._export[0]), Path(args._export[1]))
+        export(Path(args._export[0]), Path(args._export[1]), args._export[2])
         return
     print(f"machine: {sys.platform}, python {sys.version.split()[0]}; today={TODAY}")
-    data = sample(args.records)
-    cache = OUT / f"records-{args.records}"
+    data = args.data or sample(args.records)
+    cache = OUT / f"records-{data.name}"
     if not (cache / ".complete").exists():
         run = measure([sys.executable, __file__, "--_prepare", str(data), str(cache)], cwd=ROOT)
         print(
@@ -101,7 +105,7 @@ def main() -> None:
     figures_file = tmp / "figures.json"
     try:
         run = measure(
-            [sys.executable, __file__, "--_export", str(cache), str(tmp / "site")],
+            [sys.executable, __file__, "--_export", str(cache), str(tmp / "site"), args.executor],
             stdout=figures_file,
             cwd=ROOT,
         )
@@ -114,13 +118,15 @@ def main() -> None:
     print(
         f"export {fig['records']:,} published records → {fig['files']} files, {total / 1e6:.0f} MB"
     )
+    print(f"executor {args.executor} (format seconds: summed over workers)")
     for fmt, secs in sorted(fig["timings"].items()):
         size = fig["bytes"].get(fmt, 0)
         print(
             f"  {fmt:<7} {secs:6.1f} s  {size / 1e6:8.0f} MB  {size / max(secs, 1e-9) / 1e6:6.0f} MB/s"
         )
-    other = fig["wall"] - sum(fig["timings"].values())
-    print(f"  other   {other:6.1f} s  (frames, hashes, ledger, feeds, datapackage, pages)")
+    if args.executor == "inline":
+        other = fig["wall"] - sum(fig["timings"].values())
+        print(f"  other   {other:6.1f} s  (frames, hashes, ledger, feeds, datapackage, pages)")
     print(
         f"stage {fig['wall']:.1f} s (process {run['wall']:.1f} s incl. loading); peak RSS "
         f"{run['peak'] / 1024**2:,.0f} MB (records loaded: {fig['loaded_rss'] / 1024**2:,.0f} MB)"

@@ -26,6 +26,7 @@ import polars as pl
 from . import lastbuild
 from .config import Config
 from .executors import INLINE, executor
+from .exits import EXIT_GUARD, EXIT_UNUSABLE
 from .fsutil import lock_file, locked, recover, replace_dir
 from .guard import GuardError, guard_for
 from .memo import drop_key, run_cached
@@ -39,7 +40,6 @@ from .search import SearchError, SearchIndex
 from .site import SiteError, SiteStats, Sources, Verify, new_tree, render
 
 Say = Callable[[str], None]
-EXIT_UNUSABLE, EXIT_GUARD = 2, 3
 
 
 class Stop(Exception):
@@ -71,48 +71,55 @@ class Options:
 
 def build(
     config: Config, paths: Paths, opts: Options, progress: Progress, say: Say, warn: Say
-) -> Result:
-    """Build the site from the drop; return the pipeline's result (its exit code: cli).
+) -> Result | int:
+    """Build the site from the drop; return the pipeline's result (its exit code: cli), or
+    the last build's exit code when every input is unchanged and nothing is written.
 
     `say` prints a line of the build's account, `warn` one for the operator's attention.
     """
-    with one_build_at_a_time(paths, opts.wait, warn), executor(opts.executor, opts.workers) as pool:
+    with one_build_at_a_time(paths, opts.wait, warn):
         drop = drop_key(paths.data, config, opts.today)
-        result = run_cached(
-            paths.work / "cache", paths.data, config, opts.today, progress, pool, drop
-        )
-        # ^ load → validate → identity → disclose → mask (kept while the inputs are unchanged)
-        ledger, source = last_ledger(config, paths, opts)  # the last publication's ledger
-        key = lastbuild.build_key(drop, paths.out, source, Sources.beside(paths.site_file).paths())
-        if (files := lastbuild.unchanged(paths.out, paths.work, key)) is not None:
-            say_unchanged(result, config, source, files, say)
-            return result  # the live site is what this build would write
-        lastbuild.forget(paths.work)
-        monitor = Monitor.compute(result, config, ledger)  # 信用监测, timed against it
-        published = result.view(config)  # published, masked: all the public stages see
-        with ExitStack() as staged:
-            report = staged.enter_context(replace_dir(paths.work / "report"))
-            records = staged.enter_context(replace_dir(paths.work / "records"))
-            write_report(report, result, config, monitor)  # the office's report
-            write_records(records, published)  # the published rows, for the next tools
-            for line in text_lines(result, config):
+        sources = Sources.beside(paths.site_file).paths()
+        key = lastbuild.build_key(drop, paths.out, opts.ledger, opts.first_publication, sources)
+        kept = lastbuild.unchanged(paths.out, paths.work, key)
+        if kept is not None:  # the live site is what this build would write
+            for line in kept.lines:
                 say(line)
-            say(f"上次发布的台账：{source}" if source else "首次发布：发布台账从头开始")
-            public_site(published, ledger, monitor, paths, opts, say, pool)  # render … swap
-        monitor.write_draft(paths.work)  # the month's 通报 draft, never published
-        lastbuild.remember(paths.out, paths.work, key)  # an unchanged rebuild writes nothing
+            return kept.code
+        lastbuild.forget(paths.work)
+        with executor(opts.executor, opts.workers) as pool:
+            result, lines = _build(config, paths, opts, progress, say, pool, drop)
+        lastbuild.remember(paths.out, paths.work, key, lines, result.exit_code())
     return result
 
 
-def say_unchanged(result: Result, config: Config, source: str | None, files: int, say: Say) -> None:
-    """What a build that found nothing to do prints (the drop's account, as always)."""
-    for line in text_lines(result, config):
-        say(line)
-    say(f"上次发布的台账：{source}")
-    say(
-        f"数据、配置、内容页和生成器都与上次成功生成时相同，网站和内部报告的 {files} 个文件"
-        "也未被改动：网站已是最新，本次没有重新生成（原网站保持不变，已通过安全检查）"
-    )
+def _build(
+    config: Config,
+    paths: Paths,
+    opts: Options,
+    progress: Progress,
+    say: Say,
+    pool: Executor | None,
+    drop: str,
+) -> tuple[Result, list[str]]:
+    """The build itself; returns the pipeline's result and the account it printed."""
+    result = run_cached(paths.work / "cache", paths.data, config, opts.today, progress, pool, drop)
+    # ^ load → validate → identity → disclose → mask (kept while the inputs are unchanged)
+    ledger, source = last_ledger(config, paths, opts)  # the last publication's ledger
+    monitor = Monitor.compute(result, config, ledger)  # 信用监测, timed against it
+    published = result.view(config)  # published, masked: all the public stages see
+    lines = list(text_lines(result, config))
+    lines.append(f"上次发布的台账：{source}" if source else "首次发布：发布台账从头开始")
+    with ExitStack() as staged:
+        report = staged.enter_context(replace_dir(paths.work / "report"))
+        records = staged.enter_context(replace_dir(paths.work / "records"))
+        write_report(report, result, config, monitor)  # the office's report
+        write_records(records, published)  # the published rows, for the next tools
+        for line in lines:
+            say(line)
+        public_site(published, ledger, monitor, paths, opts, say, pool)  # render … swap
+    monitor.write_draft(paths.work)  # the month's 通报 draft, never published
+    return result, lines
 
 
 @contextmanager
@@ -159,7 +166,7 @@ def public_site(
     pool: Executor | None = None,
 ) -> None:
     """The public stages into a new tree, the guard, the swap; Stop if it is not replaced."""
-    export = OpenData(published, ledger)
+    export = OpenData(published, ledger, pool=pool)
     index = SearchIndex(timeout=opts.search_timeout)
     try:
         stats = write_site(

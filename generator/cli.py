@@ -28,13 +28,18 @@ if TYPE_CHECKING:
     pass
 
 from .config import Config, ConfigError, load_config
+from .exits import (
+    EXIT_CRASH,
+    EXIT_DEPLOY,
+    EXIT_GUARD,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+)
 from .fsutil import LockHeld, inside, lock_file, locked, recover
 from .load import DATA_SUFFIXES, data_files
 from .pipeline import Result, run
 
-EXIT_OK, EXIT_REJECTED, EXIT_UNUSABLE, EXIT_GUARD, EXIT_DEPLOY = 0, 1, 2, 3, 4
-EXIT_TAKEDOWN = 5  # a withdrawal row withheld nothing (撤下未执行)
-EXIT_LOCKED, EXIT_CRASH = 6, 70
 CRASH_LOG = "crash.log"
 SEARCH_TIMEOUT, DEPLOY_TIMEOUT = 1800, 3600  # seconds, per Pagefind run / per rsync command
 
@@ -255,7 +260,7 @@ def yaml_quote(text: str) -> str:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import EXIT_GUARD, Options, Paths, Stop, build
+    from .build import Options, Paths, Stop, build
     from .executors import ExecutorError, valid
 
     if inside(args.work, args.out) or inside(args.out, args.work):
@@ -286,7 +291,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         )
     try:
         with progress_bar(sys.stderr.isatty()) as step:
-            result = build(config, paths, opts, step, print, _warn)
+            outcome = build(config, paths, opts, step, print, _warn)
     except ExecutorError as exc:
         return _unusable(f"{exc}；原网站 {args.out} 保持不变")
     except Stop as stop:
@@ -294,7 +299,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             return guard_failed(stop, stop.message)
         return _unusable(stop.message)
     print(f"内部报告：{args.work / 'report' / 'index.html'}（不公开）")
-    return _exit_code(result)
+    return outcome if isinstance(outcome, int) else _exit_code(outcome)
 
 
 def guard_failed(exc: Exception, outcome: str) -> int:
@@ -391,17 +396,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _exit_code(result: Result) -> int:
-    """5 when a takedown could not be executed (撤下未执行: the site is built without every
-    candidate, CI fails) or a withdrawal list could not be read; else 1 when any row was
-    rejected or any file could not be read."""
-    from .issues import codes
-
-    if result.takedowns_not_executed or any(
-        str(codes().get(i.code, {}).get("exit")) == str(EXIT_TAKEDOWN) for i in result.issues
-    ):  # a withdrawal list that could not be read (issue_codes.yml: `exit: 5`)
-        return EXIT_TAKEDOWN
-    failed = result.rejected_rows or any(i.severity == "error" for i in result.issues)
-    return EXIT_REJECTED if failed else EXIT_OK
+    return result.exit_code()
 
 
 def main(argv: list[str] | None = None) -> int:

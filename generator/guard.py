@@ -311,11 +311,8 @@ class PiiDetector:
 
     def __init__(self, today: dt.date, separated: bool = True):
         self.today, self.separated = today, separated
-        d, sep = pii.DIGITS, pii.SEPARATORS
-        gap = f"[{sep}]{{0,3}}" if separated else ""
-        x = "XxＸｘ"
         # `%?`: a percent-escape right before a hex token is seen as one (see _in_hex_token).
-        self.pattern = f"%?[0-9A-Fa-f]*[{d}](?:{gap}[{d}]){{10,}}(?:{gap}[{x}])?[0-9A-Za-z]*"
+        self.pattern = pii.candidates(separated)
         self._seen: dict[str, list[tuple[int, str, str]]] = {}
 
     def check(self, token: str) -> list[tuple[int, str, str]]:

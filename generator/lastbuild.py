@@ -8,6 +8,8 @@ successful build used, and the live site and the office's report are exactly the
 that build left (same names, inodes, sizes and modification times), the build has
 nothing to do: the site stays as it is, already checked by the guard.
 
+The check comes before anything is loaded (the pipeline's kept result is a gigabyte at a
+million records): the record holds the account the build printed and its exit code.
 The previous ledger counts as unchanged only when it is the live site's own
 (`downloads/ledger.csv`, covered by the tree's identity); a ledger given with --ledger or
 fetched from a URL always means a full build. The record is kept in the private work
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -31,10 +34,21 @@ VERSION = "1"  # bump when the key's or the record's layout changes
 TOOLS = ("mkdocs", "mkdocs-material", "pagefind", "pagefind-bin-extended")
 
 
-def build_key(drop: str, out: Path, ledger_source: str | None, sources: list[Path]) -> str | None:
-    """The key of everything a build's output depends on; None when it cannot be known
-    (the previous ledger does not come from the live site)."""
-    if ledger_source is None or Path(ledger_source).resolve() != (out / LEDGER_REL).resolve():
+@dataclass(frozen=True)
+class Kept:
+    """What the last build printed of the drop and its exit code: said again when kept."""
+
+    lines: list[str]
+    code: int
+
+
+def build_key(
+    drop: str, out: Path, ledger: str | None, first: bool, sources: list[Path]
+) -> str | None:
+    """The key of everything a build's output depends on (`drop`: memo.drop_key); None
+    when the previous ledger is not the live site's own (--ledger, --first-publication,
+    no ledger in the site: opendata.ledger.previous_ledger looks elsewhere)."""
+    if ledger is not None or first or not (out / LEDGER_REL).is_file():
         return None
     h = hashlib.sha256(f"{VERSION}\0{drop}\0{code_stamp()}\0{out.resolve()}".encode())
     for tool in TOOLS:
@@ -81,19 +95,26 @@ def _roots(out: Path, work: Path) -> list[Path]:
     return [out.resolve(), (work / "report").resolve(), (work / "records").resolve()]
 
 
-def unchanged(out: Path, work: Path, key: str | None) -> int | None:
-    """The number of files checked when the last build had the same key and its site and
-    report are untouched; None when the build must run."""
+def unchanged(out: Path, work: Path, key: str | None) -> Kept | None:
+    """The last build's account when it had the same key and its site and report are
+    untouched; None when the build must run."""
     if key is None:
         return None
     try:
         record = json.loads((work / "cache" / NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("key") != key:
+        if record["key"] != key:
+            return None
+        lines, code = [str(x) for x in record["lines"]], int(record["code"])
+    except (OSError, ValueError, KeyError, TypeError):
         return None
     digest, files = tree_identity(_roots(out, work))
-    return files if record.get("tree") == digest else None
+    if record.get("tree") != digest:
+        return None
+    said = (
+        f"数据、配置、内容页和生成器都与上次成功生成时相同，网站和内部报告的 {files} 个文件"
+        "也未被改动：网站已是最新，本次没有重新生成（原网站保持不变，已通过安全检查）"
+    )
+    return Kept([*lines, said], code)
 
 
 def forget(work: Path) -> None:
@@ -101,13 +122,14 @@ def forget(work: Path) -> None:
     (work / "cache" / NAME).unlink(missing_ok=True)
 
 
-def remember(out: Path, work: Path, key: str | None) -> None:
-    """After the site and the report were replaced: what this build used and left."""
+def remember(out: Path, work: Path, key: str | None, lines: list[str], code: int) -> None:
+    """After the site and the report were replaced: what this build used, left and said."""
     if key is None:
         return
     digest, files = tree_identity(_roots(out, work))
     path = work / "cache" / NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"key": key, "tree": digest, "files": files}), encoding="utf-8")
+    body = {"key": key, "tree": digest, "files": files, "lines": lines, "code": code}
+    tmp.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, path)

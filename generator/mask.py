@@ -8,6 +8,7 @@ number, so no later stage can leak one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import polars as pl
 
@@ -116,11 +117,13 @@ def mask_frame(
     keep = pl.when(full.str.slice(0, 2).is_in(compound) & (n > 2)).then(2).otherwise(1)
     given = full.str.slice(keep)
     masked_name = mask_name_expr(full, compound, char)
-    # Per text cell: a run of digits (separators allowed), or this natural person's name.
+    # Per text cell: a number the detector finds (checked once per distinct token, see
+    # _numbers), or this natural person's name.
     named = person & (n >= 2)
+    numbers = _numbers(frame, texts, today)
     flags = [
         (
-            pl.col(k).str.contains(pii.PREFILTER)
+            numbers(k)
             | (
                 named
                 & pl.lit(k != name)
@@ -154,6 +157,30 @@ def mask_frame(
     if suspect is not None and suspect.any():
         frame, issues = _scan_cells(frame, schema, config, today, texts, suspect)
     return frame.drop([f"?{k}" for k in texts] + ["_full", "_masked"]), issues
+
+
+def _numbers(frame: pl.DataFrame, texts: list[str], today: dt.date) -> Callable[[str], pl.Expr]:
+    """Per text column, True on cells holding a token in which pii.find finds a number.
+
+    Most cells with long digit runs hold the same few values (a department's code, a
+    licence number format): polars extracts the detector's tokens (pii.candidates, the
+    guard's own), each distinct token is checked once in Python, and only the cells with a
+    finding go to the Python pass that masks them in context."""
+    pattern = pii.runs()
+    distinct: set[str] = set()
+    for k in texts:
+        column = frame.get_column(k)
+        tokens = column.filter(column.str.contains(pii.PREFILTER).fill_null(False))
+        distinct.update(tokens.str.extract_all(pattern).explode().drop_nulls().unique().to_list())
+    bad = sorted(t for t in distinct if pii.find(t, today))
+
+    def flag(k: str) -> pl.Expr:
+        if not bad:
+            return pl.lit(False)
+        found = pl.col(k).str.extract_all(pattern).list.eval(pl.element().is_in(bad))
+        return pl.col(k).str.contains(pii.PREFILTER) & found.list.any()
+
+    return flag
 
 
 def _scan_cells(

@@ -57,6 +57,25 @@ PREFILTER = rf"[{_D}](?:[{SEPARATORS}]{{0,3}}[{_D}]){{10}}"
 IDNUM, MOBILE = "idnum", "mobile"
 
 
+def candidates(separated: bool = True) -> str:
+    """The Rust-regex form of every run `find` looks at, for polars (no look-around),
+    widened by the hex characters before it and the letters after it: `find` on one such
+    token sees the context its look-arounds need (an X glued to letters is no check
+    character, a digest's hex digits stay one token). The guard scans output through it."""
+    gap = f"[{SEPARATORS}]{{0,3}}" if separated else ""
+    x = "XxＸｘ"
+    return f"%?[0-9A-Fa-f]*[{_D}](?:{gap}[{_D}]){{10,}}(?:{gap}[{x}])?[0-9A-Za-z]*"
+
+
+def runs() -> str:
+    """The runs `find` looks at, as polars extracts them: every number `find` sees in a
+    text it also sees in one of these tokens (a token ends with the letter after an X, all
+    its look-ahead needs). Masking checks each distinct token once and leaves, in polars,
+    the cells whose every token is clear (tests/test_pii.py holds the property)."""
+    gap = f"[{SEPARATORS}]{{0,3}}"
+    return f"[{_D}](?:{gap}[{_D}]){{10,}}(?:{gap}[XxＸｘ])?[A-Za-z]?"
+
+
 @dataclass(frozen=True)
 class Hit:
     kind: str  # IDNUM | MOBILE

@@ -19,6 +19,7 @@ from .columns import DUPLICATE, ERROR, FILE, ID, REASON, REJECTED, REVIEW, ROW, 
 from .config import Config, Schema
 from .disclose import Withdrawal, disclose, match_withdrawals
 from .executors import map_ordered
+from .exits import EXIT_OK, EXIT_REJECTED, EXIT_TAKEDOWN
 from .identity import assign_ids, merge_duplicates
 from .issues import Issue, make_issue
 from .load import Table, load
@@ -76,6 +77,19 @@ class Result:
     @property
     def rejected_rows(self) -> int:
         return sum(f.filter(pl.col(STATUS) == REJECTED).height for f in self.records.values())
+
+    def exit_code(self) -> int:
+        """5 when a takedown could not be executed (撤下未执行: the site is built without
+        every candidate, CI fails) or a withdrawal list could not be read; else 1 when any
+        row was rejected or any file could not be read; else 0."""
+        from .issues import codes
+
+        if self.takedowns_not_executed or any(
+            str(codes().get(i.code, {}).get("exit")) == str(EXIT_TAKEDOWN) for i in self.issues
+        ):  # a withdrawal list that could not be read (issue_codes.yml: `exit: 5`)
+            return EXIT_TAKEDOWN
+        failed = self.rejected_rows or any(i.severity == "error" for i in self.issues)
+        return EXIT_REJECTED if failed else EXIT_OK
 
 
 def _validate_all(

@@ -118,17 +118,22 @@ def test_any_change_means_a_full_build(
 
 def test_key_follows_every_input(tmp_path: Path) -> None:
     out = tmp_path / "site"
-    ledger = str(out / "downloads" / "ledger.csv")
     content = tmp_path / "content"
     content.mkdir()
     (content / "a.md").write_text("# 一", encoding="utf-8")
-    key = lastbuild.build_key("drop", out, ledger, [content])
-    assert key == lastbuild.build_key("drop", out, ledger, [content])
-    assert key != lastbuild.build_key("another drop", out, ledger, [content])
-    assert key != lastbuild.build_key("drop", tmp_path / "elsewhere", ledger, [content])
-    assert lastbuild.build_key("drop", out, str(tmp_path / "ledger.csv"), [content]) is None
-    assert lastbuild.build_key("drop", out, None, [content]) is None
+    assert lastbuild.build_key("drop", out, None, False, [content]) is None  # no ledger yet
+    (out / "downloads").mkdir(parents=True)
+    (out / "downloads" / "ledger.csv").write_text("x", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(out, elsewhere)
+    key = lastbuild.build_key("drop", out, None, False, [content])
+    assert key is not None
+    assert key == lastbuild.build_key("drop", out, None, False, [content])
+    assert key != lastbuild.build_key("another drop", out, None, False, [content])
+    assert key != lastbuild.build_key("drop", elsewhere, None, False, [content])
+    assert lastbuild.build_key("drop", out, str(tmp_path / "l.csv"), False, [content]) is None
+    assert lastbuild.build_key("drop", out, None, True, [content]) is None
     (content / "a.md").write_text("# 二", encoding="utf-8")
-    assert key != lastbuild.build_key("drop", out, ledger, [content])
+    assert key != lastbuild.build_key("drop", out, None, False, [content])
     os.remove(content / "a.md")
-    assert key != lastbuild.build_key("drop", out, ledger, [content])
+    assert key != lastbuild.build_key("drop", out, None, False, [content])

@@ -421,3 +421,20 @@ def test_a_kind_with_no_published_record_keeps_the_package_valid(tmp_path: Path)
         rel = p.relative_to(downloads).as_posix()
         assert rel not in paths and f"  {rel}\n" in sums
         assert rel.replace(".ndjson", ".csv") in paths  # the kind is still described
+
+
+def test_content_hashes_are_the_sha256_prefix_in_base32_of_each_row():
+    import base64
+    import hashlib
+
+    from generator.opendata.fields import Field
+    from generator.opendata.ledger import content_hashes
+
+    rows = ["甲", "", "b\x1fc", "x" * 300]
+    fields = [Field("备注", "bz", "text", "", ""), Field("记录编号", "_id", "id", "", "")]
+    frame = pl.DataFrame({"备注": rows, "记录编号": ["1", "2", "3", "4"]})
+    want = [
+        base64.b32encode(hashlib.sha256(r.encode()).digest()[:10]).decode().lower() for r in rows
+    ]
+    assert content_hashes(frame, fields) == want
+    assert all(len(h) == 16 for h in want)

@@ -9,6 +9,7 @@ under /downloads/<dataset>/; datapackage.json and SHA256SUMS; the publication le
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from ..web.chrome import Chrome
 from ..web.shell import Shell
 from ..web.urls import feed_rel
 from ..web.writer import TreeWriter
-from .export import FileInfo, Placer, export_dataset
+from .export import FileInfo, Placer, finish_dataset, plan_dataset, write_job
 from .feeds import render_feed, titles
 from .fields import ID_LABEL, Field, examples, export_frame, fields_for
 from .ledger import (
@@ -58,7 +59,8 @@ class OpenData:
     previous: pl.DataFrame
     files: list[FileInfo] = field(default_factory=list)
     events: pl.DataFrame | None = None
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per format (summed)
+    pool: Executor | None = None  # the build's executor: download files are written there
 
     def write(self, writer: TreeWriter, chrome: Chrome) -> list[str]:
         """Write every open-data file through `writer`; return the page URLs for the sitemap."""
@@ -100,6 +102,12 @@ class OpenData:
         published = self.published.frame(schema.id)
         fields = fields_for(schema, self.published.config)
         frame = export_frame(published, schema, fields, site["url"])
+        plan = plan_dataset(
+            frame, schema.id, schema.name, fields, placer, self.published.today, site["name"]
+        )
+        jobs = [job for *_, job in plan.jobs]
+        # On the build's executor, the files are written while this process goes on.
+        futures = [self.pool.submit(write_job, j) for j in jobs] if self.pool else []
         current = pl.DataFrame(
             {
                 "dataset": [schema.id] * frame.height,
@@ -108,28 +116,28 @@ class OpenData:
             },
             schema={"dataset": pl.Utf8, "id": pl.Utf8, "hash": pl.Utf8},
         )
-        reasons = self.published.gone_of(schema.id)
-        files = export_dataset(
-            frame, schema.id, schema.name, fields, placer, self.published.today, site["name"],
-            self.timings,
-        )  # fmt: skip
-        self.files += files
         catalogue = {
             "id": schema.id,
             "name": schema.name,
             "description": schema.description,
             "count": frame.height,
             "feed": feed_rel(schema.id),
-            "files": files,
             "fields": fields,
             "examples": examples(frame, fields),
         }
+        titled = titles(published, schema)
+        done = [f.result() for f in futures] if futures else [write_job(j) for j in jobs]
+        for job, (_, _, seconds) in zip(jobs, done, strict=True):
+            self.timings[job.fmt] = self.timings.get(job.fmt, 0.0) + seconds
+        catalogue["files"] = files = finish_dataset(plan, schema.id, placer, done)
+        self.files += files
+        reasons = self.published.gone_of(schema.id)
         return _Part(
             schema,
             fields,
             current,
             reasons.select(pl.lit(schema.id).alias("dataset"), pl.all()),
-            titles(published, schema),
+            titled,
             catalogue,
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +58,14 @@ class Placer:
 
     def done(self, rel: str) -> tuple[int, str]:
         """Size and SHA-256 of a written file; link the previous build's copy if identical."""
+        size, digest = file_digest(Path(self.writer.new) / rel)
+        self.placed(rel, size, digest)
+        return size, digest
+
+    def placed(self, rel: str, size: int, digest: str) -> None:
+        """Account a file written at `rel` (its size and SHA-256): the previous build's copy
+        is linked in its place when identical."""
         path = Path(self.writer.new) / rel
-        size, digest = file_digest(path)
         self.writer.counts.files += 1
         old = Path(self.writer.prev) / rel if self.writer.prev else None
         same = old is not None and old.is_file() and old.stat().st_size == size
@@ -70,11 +77,10 @@ class Placer:
                 path.write_bytes(old.read_bytes())
             self.writer.stamp(rel, os.stat(path))
             self.writer.scan(rel, linked=True)
-            return size, digest
+            return
         self.writer.counts.changed += 1
         self.writer.stamp(rel, os.stat(path))
         self.writer.scan(rel)
-        return size, digest
 
     def keep(self, rel: str, key: tuple[int, int], rows: int) -> tuple[int, str] | None:
         """The previous build's file at `rel` when it was made from the same `key`: linked
@@ -132,7 +138,26 @@ def json_format(year: int | None) -> str:
     return "ndjson" if year is None else "json"
 
 
-def export_dataset(
+@dataclass
+class Job:
+    """One download file to write (on the build's executor): picklable."""
+
+    path: str  # where in the new tree
+    fmt: str
+    frame: pl.DataFrame  # the rows as the format takes them (spreadsheet-safe or raw)
+    meta: tuple[list[tuple[str, str]], dt.date, str, str]  # columns, created, scope, creator
+
+
+@dataclass
+class Plan:
+    """One dataset's download files: those kept from the last build, and those to write."""
+
+    files: list[FileInfo | None]  # None: written by the job of the same rel
+    jobs: list[tuple[int, str, int | None, Job]]  # (index in files, rel, year, job)
+    rows: list[int]  # rows of each file
+
+
+def plan_dataset(
     frame: pl.DataFrame,
     dataset: str,
     title: str,
@@ -140,16 +165,14 @@ def export_dataset(
     placer: Placer,
     created: dt.date,
     creator: str,
-    timings: dict[str, float] | None = None,
-) -> list[FileInfo]:
-    """Write the whole-dataset files, then each year's, from an export_frame()."""
-    import time
-
+) -> Plan:
+    """The whole-dataset files, then each year's, from an export_frame(): a file made of
+    the same content as the last build's is linked (Placer.keep), the others are jobs."""
     columns = [(f.name, f.kind) for f in fields]
     frame = frame.select(*(n for n, _ in columns), "_year")  # dictionary order in every format
     safe = spreadsheet_safe(frame, fields)
     years = sorted(frame.get_column("_year").drop_nulls().unique().to_list(), reverse=True)
-    out: list[FileInfo] = []
+    plan = Plan([], [], [])
     for year in [None, *years]:
         if year is None:
             raw, sheet = frame.drop("_year"), safe.drop("_year")
@@ -160,19 +183,47 @@ def export_dataset(
         scope = title if year is None else f"{title}（{year}年）"
         content = content_key(raw, columns) if placer.writer.cache is not None else ""
         for fmt in ("csv", "xlsx", json_format(year)):
-            start = time.perf_counter()
             rel = f"{stem}.{fmt}"
             # What the file is made of: the rows, and for XLSX its metadata (dated).
             key = text_hash(rel, content, scope, creator, created if fmt == "xlsx" else None)
             kept = placer.keep(rel, key, raw.height)
-            if kept is None:
-                kept = _write(placer, rel, fmt, raw, sheet, (columns, created, scope, creator))
-                placer.noted(rel, raw.height, kept[1])
-            out.append(FileInfo(rel, dataset, year, fmt, raw.height, *kept))
-            if timings is not None:
-                timings[fmt] = timings.get(fmt, 0.0) + time.perf_counter() - start
+            plan.rows.append(raw.height)
+            if kept is not None:
+                plan.files.append(FileInfo(rel, dataset, year, fmt, raw.height, *kept))
+                continue
+            data = sheet if fmt in ("csv", "xlsx") else raw
+            job = Job(str(placer.path(rel)), fmt, data, (columns, created, scope, creator))
+            plan.jobs.append((len(plan.files), rel, year, job))
+            plan.files.append(None)
         del raw, sheet
-    return out
+    return plan
+
+
+def finish_dataset(
+    plan: Plan, dataset: str, placer: Placer, done: list[tuple[int, str, float]]
+) -> list[FileInfo]:
+    """The files of `plan` once its jobs are `done` (size, SHA-256, seconds each)."""
+    files = list(plan.files)
+    for (i, rel, year, job), (size, digest, _) in zip(plan.jobs, done, strict=True):
+        placer.placed(rel, size, digest)
+        placer.noted(rel, plan.rows[i], digest)
+        files[i] = FileInfo(rel, dataset, year, job.fmt, plan.rows[i], size, digest)
+    return [f for f in files if f is not None]
+
+
+def export_dataset(
+    frame: pl.DataFrame,
+    dataset: str,
+    title: str,
+    fields: list[Field],
+    placer: Placer,
+    created: dt.date,
+    creator: str,
+) -> list[FileInfo]:
+    """Write the whole-dataset files, then each year's, from an export_frame(), here."""
+    plan = plan_dataset(frame, dataset, title, fields, placer, created, creator)
+    done = [write_job(job) for *_, job in plan.jobs]
+    return finish_dataset(plan, dataset, placer, done)
 
 
 def content_key(frame: pl.DataFrame, columns: list[tuple[str, str]]) -> str:
@@ -183,25 +234,19 @@ def content_key(frame: pl.DataFrame, columns: list[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-def _write(
-    placer: Placer,
-    rel: str,
-    fmt: str,
-    raw: pl.DataFrame,
-    sheet: pl.DataFrame,
-    meta: tuple[list[tuple[str, str]], dt.date, str, str],
-) -> tuple[int, str]:
-    """Write one download file in `fmt`; its size and SHA-256."""
-    path = placer.path(rel)
-    if fmt == "csv":
+def write_job(job: Job) -> tuple[int, str, float]:
+    """Worker (or here): write one download file; its size, SHA-256 and the seconds taken."""
+    start = time.perf_counter()
+    path = Path(job.path)
+    if job.fmt == "csv":
         with path.open("wb") as fh:
             fh.write(BOM)
-            sheet.write_csv(fh, line_terminator="\r\n")
-    elif fmt == "xlsx":
-        columns, created, scope, creator = meta
-        write_xlsx(path, sheet, columns, created, scope, creator)
-    elif fmt == "json":
-        raw.write_json(path)
+            job.frame.write_csv(fh, line_terminator="\r\n")
+    elif job.fmt == "xlsx":
+        columns, created, scope, creator = job.meta
+        write_xlsx(path, job.frame, columns, created, scope, creator)
+    elif job.fmt == "json":
+        job.frame.write_json(path)
     else:
-        raw.write_ndjson(path)
-    return placer.done(rel)
+        job.frame.write_ndjson(path)
+    return (*file_digest(path), time.perf_counter() - start)

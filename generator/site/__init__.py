@@ -176,7 +176,7 @@ def render(
     jobs = [(ds, job_for(ds, chrome)) for ds in datasets]
     writer.counts.add(render_records(jobs, writer, tree.scratch / "records", workers, pool))
     for ds in datasets:
-        pages.dataset_lists(ds)
+        pages.dataset_lists(ds, pool)
     content = sources.content_dir
     pages.objection_form()
     pages.home(datasets, articles(content, "news"), articles(content, "cases"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -14,9 +16,10 @@ import polars as pl
 from markupsafe import Markup
 
 from ..columns import ID, SUBJECT, UNTIL
+from ..executors import map_ordered
 from ..web.cache import Ident, RenderCache, row_hashes, text_hash
 from ..web.chrome import FAVICON, SITE_CSS, SITE_JS, Chrome, read_asset
-from ..web.model import Dataset
+from ..web.model import Dataset, escape_expr
 from ..web.nav import search_filters
 from ..web.shell import Shell
 from ..web.templating import cn_date, template
@@ -25,10 +28,15 @@ from ..web.writer import TreeWriter
 from .narrative import Article
 from .subject import REPORT_DIR, Group, qr_svg, subject_context
 
-PAGE_SIZE = 50
+# A list page holds 20 to 100 records, about 50 (see _starts); a page begins at a record
+# whose id, read as a number, is a multiple of PAGE_CUT.
+PAGE_MIN, PAGE_MAX, PAGE_CUT = 20, 100, 32
+BATCH = 250  # list pages per task on the build's executor
 HOME_LATEST = 5
 SITEMAP_MAX = 50_000  # URLs per sitemap file (sitemaps.org limit)
 _LISTS = "lists"
+_ROW = '<tr><td class="xy-name-cell"><a href="{}'  # a list row, up to its link's target
+_DATE = (pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null("").alias("_date"),)
 _FAMILIES = ("subjects", "reports")  # render-cache families of a subject's two pages
 _SUBJECT_FILES = ("index.html", f"{REPORT_DIR}/index.html")
 
@@ -37,18 +45,62 @@ def _slug_dir(key: Any) -> str:
     return f"subject/{subject_slug(str(key))}/"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Pager:
-    n: int
-    pages: int
-    base: str  # URL of page 1, relative to the root
-    root: str
+    """Links of a list page to its neighbours and to both ends ("" where there is none)."""
 
-    def href(self, k: int) -> str:
-        return f"{self.root}{self.base}" + ("" if k == 1 else f"p/{k}/")
+    first: str
+    prev: str
+    next: str
+    last: str
 
-    def window(self) -> range:
-        return range(max(1, self.n - 2), min(self.pages, self.n + 2) + 1)
+
+@dataclass
+class _Shown:
+    """What every list page of a dataset draws on: per row (in the dataset's order) its id,
+    whether a page may start at it, and the hash of what a list shows of it."""
+
+    ids: list[str]
+    marks: list[bool]
+    hashes: list[int]
+    # Made for a first render: each row's table row from its link's target on (_ROW),
+    # and its date as shown.
+    tails: list[str] | None = None
+    dates: list[str] | None = None
+
+
+def _starts(marks: list[bool]) -> list[int]:
+    """Where each page of a list begins: content-defined, so that a record added or taken
+    out moves no page boundary but the nearest ones. A page begins at a marked record
+    (one in PAGE_CUT, by its id) at least PAGE_MIN rows after the previous beginning, or
+    after PAGE_MAX rows without one."""
+    starts = [0]
+    for i, marked in enumerate(marks):
+        while i - starts[-1] > PAGE_MAX:
+            starts.append(starts[-1] + PAGE_MAX)
+        if marked and i - starts[-1] >= PAGE_MIN:
+            starts.append(i)
+    while len(marks) - starts[-1] > PAGE_MAX:
+        starts.append(starts[-1] + PAGE_MAX)
+    return starts
+
+
+def _span(newest: str, oldest: str) -> str:
+    """The dates of a page's first and last rows: 2026年11月3日至2026年10月28日."""
+    if newest and oldest and newest != oldest:
+        return f"{newest}至{oldest}"
+    return newest or oldest or "日期不详"
+
+
+def _render_lists(
+    task: tuple[list[str], str, dict[str, Any], list[dict[str, Any]]],
+) -> list[bytes]:
+    """Worker (or here): render a batch of list pages; `chromes`: page chrome per root."""
+    names, site_name, chromes, pages = task
+    tpl = template(*names)
+    return [
+        tpl.render(ctx, chrome=chromes[ctx["root"]], site_name=site_name).encode() for ctx in pages
+    ]
 
 
 class Pages(Shell):
@@ -65,92 +117,177 @@ class Pages(Shell):
         self.feed = feed  # dataset -> its Atom feed URL, when the open-data stage runs
         self.cache: RenderCache | None = None  # list pages' render cache (dataset_lists)
         self._lists: dict[str, tuple[int, int, Ident]] = {}  # its previous pages
+        self._facet_keys: dict[int, tuple[Any, tuple[int, int]]] = {}
 
     # ---------------------------------------------------------------- lists
 
-    def dataset_lists(self, ds: Dataset) -> None:
+    def dataset_lists(self, ds: Dataset, pool: Executor | None = None) -> None:
         """The list of a dataset and one list per facet value, paginated; with a render
-        cache, a page whose every shown value is unchanged is kept, not rendered."""
+        cache, a page whose every shown value is unchanged is kept, not rendered. Pages
+        are rendered on `pool` (the build's executor) when it is given.
+
+        What changes with every drop is printed on few pages: the first page of a list
+        carries its count and the facet counts; the others show their rows, their dates
+        and links to their neighbours (never a page number or a count), and their
+        boundaries depend on the records near them only (_starts)."""
         cache = self.writer.cache
         if cache is not None and cache is not self.cache:
             self.cache = cache
             cache.family(_LISTS)
             self._lists = cache.lookup(_LISTS)
-        rows = self._rows(ds)
+        shown = self._shown(ds)
         facets = [
             {"key": f.key, "label": f.label, "values": [(s, v, len(p)) for s, v, p in f.values]}
             for f in ds.facets
         ]
-        self._paged(ds, f"{ds.id}/", ds.name, None, rows, facets, None)
+        uncounted = [{**f, "values": [(s, v, None) for s, v, _ in f["values"]]} for f in facets]
+        panels = (facets, uncounted)  # the facet panel of first pages, and of the others
+        self._facet_keys.clear()
+        todo = self._list(ds, shown, f"{ds.id}/", ds.name, None, range(ds.count), panels, None)
         for f in ds.facets:
             for slug, value, positions in f.values:
-                shown = f"{value}年" if f.key == "year" else value
-                self._paged(
+                shown_as = f"{value}年" if f.key == "year" else value
+                todo += self._list(
                     ds,
+                    shown,
                     f"{ds.id}/{f.key}/{slug}/",
-                    f"{ds.name}：{shown}",
-                    f"{f.label}：{shown}",
-                    [rows[i] for i in positions],
-                    facets,
+                    f"{ds.name}：{shown_as}",
+                    f"{f.label}：{shown_as}",
+                    positions,
+                    panels,
                     (f.key, slug),
                 )
+        self._render_lists(ds, shown, todo, pool)
 
     @staticmethod
-    def _rows(ds: Dataset) -> list[tuple[Any, ...]]:
-        frame = ds.frame.select(
-            pl.lit(ds.id).alias("_ds"),
-            pl.lit(ds.name).alias("_dn"),
-            ID,
-            "_t0",
-            "_t1",
-            "_dept",
-            pl.col("_date").dt.strftime("%Y年%-m月%-d日").fill_null(""),
-        )
-        return frame.rows()
+    def _shown(ds: Dataset) -> _Shown:
+        """Ids, page marks and shown-row hashes of a dataset's rows (see _Shown)."""
+        rid = pl.col(ID).cast(pl.Utf8)
+        mark = rid.str.slice(0, 8).str.to_integer(base=16, strict=False) % PAGE_CUT == 0
+        frame = ds.frame.select(rid, mark.fill_null(False).alias("_mark"))
+        ids, marks = (frame.to_series(i).to_list() for i in range(2))
+        hashes = row_hashes(ds.frame, [ID, "_t0", "_t1", "_dept", *_DATE])["h1"].to_list()
+        return _Shown(ids, marks, hashes)
 
-    def _paged(
+    @staticmethod
+    def _tails(ds: Dataset) -> tuple[list[str], list[str]]:
+        """Each row of the list table, escaped by polars for all rows at once (per-value
+        escaping in the template was most of a list page's time), from the record link's
+        target on: a page puts its root before each (_ROW); and each row's date."""
+        t0 = pl.col("_t0").fill_null("")
+        cells = [
+            pl.lit(f"{ds.id}/"),
+            escape_expr(pl.col(ID).cast(pl.Utf8)),
+            pl.lit('.html">'),
+            escape_expr(pl.when(t0 == "").then(pl.lit("（无名称）")).otherwise(t0)),
+            pl.lit('</a></td><td data-label="事项">'),
+            escape_expr(pl.col("_t1").fill_null("")),
+            pl.lit('</td><td data-label="部门">'),
+            escape_expr(pl.col("_dept").fill_null("")),
+            pl.lit('</td><td data-label="日期" class="xy-date">'),
+            escape_expr(_DATE[0]),
+            pl.lit("</td></tr>\n"),
+        ]
+        frame = ds.frame.select(pl.concat_str(cells).alias("_tail"), *_DATE)
+        return frame.to_series(0).to_list(), frame.to_series(1).to_list()
+
+    def _list(
         self,
         ds: Dataset,
+        shown: _Shown,
         base: str,
         heading: str,
         facet: str | None,
-        rows: list[tuple[Any, ...]],
-        facets: list[dict[str, Any]],
+        positions: Sequence[int],
+        panels: tuple[list[dict[str, Any]], list[dict[str, Any]]],
         current: tuple[str, str] | None,
-    ) -> None:
-        pages = max(1, -(-len(rows) // PAGE_SIZE))
-        facet_html: dict[str, Any] = {}
-        for n in range(1, pages + 1):
-            url = base if n == 1 else f"{base}p/{n}/"
+    ) -> list[dict[str, Any]]:
+        """One list's pages: those kept from the last build are placed; the others are
+        returned, each as its context without rows (`_rows`: their positions)."""
+        marks = shown.marks
+        starts = _starts([marks[p] for p in positions])
+        ends = [*starts[1:], len(positions)]
+        urls = [base, *(f"{base}p/{shown.ids[positions[i]]}/" for i in starts[1:])]
+        feed = self.feed(ds.id) if self.feed else ""
+        todo = []
+        for k, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            url = urls[k]
             root = root_for(url)
-            if root not in facet_html:
-                facet_html[root] = Markup(
-                    template("site/_facets.html").render(
-                        facets=facets, root=root, ds_id=ds.id, current=current
-                    )
-                )
             ctx = {
                 "ds_id": ds.id,
                 "ds_name": ds.name,
-                "feed": self.feed(ds.id) if self.feed else "",
+                "feed": feed,
                 "heading": heading,
                 "facet": facet,
                 "description": ds.description,
-                "total": len(rows),
-                "show_ds": False,
-                "rows": rows[(n - 1) * PAGE_SIZE : n * PAGE_SIZE],
-                "facets_html": facet_html[root],
-                "pager": Pager(n, pages, base, root),
+                "total": len(positions) if k == 0 else None,
+                "facets": panels[0] if k == 0 else panels[1],
+                "current": current,
+                "root": root,
+                "pager": Pager(
+                    f"{root}{base}" if k else "",
+                    f"{root}{urls[k - 1]}" if k else "",
+                    f"{root}{urls[k + 1]}" if k + 1 < len(urls) else "",
+                    f"{root}{urls[-1]}" if k + 1 < len(urls) else "",
+                ),
             }
-            if not self._kept_list(url, ctx):
-                self.page(url, [f"site/list-{ds.id}.html", "site/list.html"], f"{ds.id}/", **ctx)
+            page = positions[a:b]
+            if not self._kept_list(url, ctx, [shown.hashes[p] for p in page]):
+                todo.append({**ctx, "_url": url, "_rows": page})
+        return todo
 
-    def _kept_list(self, url: str, ctx: dict[str, Any]) -> bool:
-        """Keep the previous build's list page at `url` if it showed the same `ctx`."""
+    def _render_lists(
+        self, ds: Dataset, shown: _Shown, todo: list[dict[str, Any]], pool: Executor | None
+    ) -> None:
+        """Render the pages `todo` (in batches, on `pool` when given) and write them."""
+        if not todo:
+            return
+        if shown.tails is None or shown.dates is None:
+            shown.tails, shown.dates = self._tails(ds)
+        tails, dates = shown.tails, shown.dates
+        facet_html: dict[tuple[str, Any, bool], Markup] = {}
+        chromes: dict[str, Any] = {}
+        for ctx in todo:
+            page, root = ctx.pop("_rows"), ctx["root"]
+            lead = _ROW.format(root)
+            ctx["rows_html"] = Markup(lead + lead.join([tails[p] for p in page]) if page else "")
+            ctx["span"] = _span(dates[page[0]], dates[page[-1]]) if page else ""
+            key = (root, ctx["current"], ctx["total"] is None)
+            if key not in facet_html:
+                facet_html[key] = Markup(
+                    template("site/_facets.html").render(
+                        facets=ctx["facets"], root=root, ds_id=ds.id, current=ctx["current"]
+                    )
+                )
+            ctx["facets_html"] = facet_html[key]
+            del ctx["facets"]
+            chromes.setdefault(root, self.chrome.get(root, f"{ds.id}/"))
+        names = [f"site/list-{ds.id}.html", "site/list.html"]
+        tasks = [
+            (names, self.site_name, chromes, todo[i : i + BATCH])
+            for i in range(0, len(todo), BATCH)
+        ]
+        for task, done in zip(tasks, map_ordered(pool, _render_lists, tasks), strict=True):
+            for ctx, html in zip(task[3], done, strict=True):
+                self.writer.write(f"{ctx['_url']}index.html", html)
+                self.urls.append(ctx["_url"])
+
+    def _facets_key(self, facets: list[dict[str, Any]]) -> tuple[int, int]:
+        """The hash of a facet panel's data (the same few lists on every page)."""
+        key = id(facets)
+        if key not in self._facet_keys or self._facet_keys[key][0] is not facets:
+            self._facet_keys[key] = (facets, text_hash(facets))
+        return self._facet_keys[key][1]
+
+    def _kept_list(self, url: str, ctx: dict[str, Any], hashes: list[int]) -> bool:
+        """Keep the previous build's list page at `url` if it showed the same `ctx` and
+        rows (`hashes`: the 64-bit hash of each row as shown)."""
         if self.cache is None:
             return False
         rel = f"{url}index.html"
-        h = text_hash(url, sorted(ctx.items()))
+        shown = sorted((k, v) for k, v in ctx.items() if k != "facets")
+        facets = self._facets_key(ctx["facets"])
+        h = text_hash(url, shown, facets, array("Q", hashes).tobytes())
         self.cache.add(_LISTS, rel, h)
         old = self._lists.get(rel)
         if old is None or old[:2] != h or not self.writer.keep(rel, old[2]):
