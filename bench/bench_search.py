@@ -36,6 +36,12 @@ Figures printed (no asserts; targets on the 2-core reference machine):
 
     .venv/bin/python bench/bench_search.py [--records 1000000] [--subjects N] [--skip-browser]
     .venv/bin/python bench/bench_search.py --recall-only [--recall-records 100000]
+4. Rebuilds (--rebuild-only 100000): the stage alone over the cached records, then again
+   over its own output with the same records (unchanged: no Pagefind run, every file
+   linked) and over the records of a 1 % drop (bench_build.change_drop): seconds, share
+   of the first build, bundles re-indexed.
+
+    .venv/bin/python bench/bench_search.py --rebuild-only 100000
 """
 
 from __future__ import annotations
@@ -324,7 +330,7 @@ def _tally() -> tuple[dict[str, int], dict[str, set]]:
     for ph, path, n in list(LOG):
         if "/search/pf/" in path or path.startswith("/subject/"):
             tally[ph] = tally.get(ph, 0) + n
-            m = re.search(r"/search/pf/(more-\d+)/", path)
+            m = re.search(r"/search/pf/(more-[0-9a-f]+-\d+)/", path)
             if m:
                 more.setdefault(ph, set()).add(m.group(1))
     return tally, more
@@ -528,7 +534,7 @@ async def _page_tops(base: str, queries: list[str]) -> list[dict]:
                 if side == "s":
                     row["status"] = await page.text_content("#xy-status")
                     row["merged"] = sorted({m.group(1) for _, path, _ in list(LOG)
-                                            if (m := re.search(r"/pf/(more-\d+)/", path))})  # fmt: skip
+                                            if (m := re.search(r"/pf/(more-[0-9a-f]+-\d+)/", path))})  # fmt: skip
             rows.append(row)
         await b.close()
     return rows
@@ -615,6 +621,74 @@ def loss_line(result, records: int) -> None:
           f"not searchable by design")  # fmt: skip
 
 
+# ---------------------------------------------------------------- 4. rebuilds
+def drop_cache(records: int) -> Path:
+    """The records of the sample changed as bench_build.change_drop changes it (1 %)."""
+    cache = OUT / f"records-{records}-drop"
+    if not (cache / ".complete").exists():
+        from bench_build import change_drop
+
+        data = OUT / f"sample-{records}-drop"
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(sample(records), data)
+        change_drop(data)
+        exporter = str(Path(__file__).parent / "bench_export.py")
+        measure([sys.executable, exporter, "--_prepare", str(data), str(cache)], cwd=ROOT)
+    return cache
+
+
+def rebuild_child(first: Path, changed: Path, out: Path) -> None:
+    """The stage over `first`, again over itself (unchanged) and over `changed` (1 % drop),
+    each with the previous tree and the render cache of the first (as a build has them)."""
+    import generator.search as search
+    from generator.web.cache import RenderCache
+    from generator.web.writer import TreeWriter
+
+    shutil.rmtree(out, ignore_errors=True)
+    runs: list[list[str]] = []
+    real = search.index_bundles
+
+    def spy(jobs, timeout):  # noqa: ANN001, ANN202
+        runs.append([o.name for *_, o in jobs])
+        return real(jobs, timeout)
+
+    search.index_bundles = spy
+    rows = {}
+    for name, cache, prev in (("first", first, None), ("unchanged", first, "first"),
+                              ("drop", changed, "first")):  # fmt: skip
+        datasets, schemas, _ = load_datasets(cache)
+        writer = TreeWriter(out / name, out / prev if prev else None, track=True)
+        writer.cache = RenderCache(out / "work", ["bench"])
+        runs.clear()
+        stage = search.SearchIndex()
+        t0 = time.perf_counter()
+        stage.write(writer, datasets, schemas, Path("/nonexistent"), [], out / "scratch")
+        wall = time.perf_counter() - t0
+        if name == "first":
+            writer.cache.save(writer.counts.stamps)
+        rows[name] = {"wall": wall, "bundles": len(stage.bundles),
+                      "indexed": runs[0] if runs else [], "load": os.getloadavg()[0]}  # fmt: skip
+    print(json.dumps(rows))
+
+
+def part4(records: int) -> None:
+    first, changed = records_cache(records), drop_cache(records)
+    out = OUT / f"search-rebuild-{records}"
+    figures = out.with_suffix(".json")
+    run = measure([sys.executable, __file__, "--_rebuild", str(first), str(changed), str(out)],
+                  stdout=figures, cwd=ROOT)  # fmt: skip
+    if run["code"] != 0:
+        raise SystemExit(f"rebuild measurement failed with exit code {run['code']}")
+    rows = json.loads(figures.read_text())
+    print(f"[4] the stage alone at {records:,} records (no narrative pages): first build, "
+          f"unchanged rebuild and a 1 % drop over it (bench_build.change_drop)")  # fmt: skip
+    for name, r in rows.items():
+        share = r["wall"] / rows["first"]["wall"]
+        print(f"    {name:<9} {r['wall']:7.1f} s ({share:.0%} of the first), Pagefind runs "
+              f"{len(r['indexed'])} of {r['bundles']} bundles, load {r['load']:.1f}")  # fmt: skip
+    shutil.rmtree(out, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -630,12 +704,23 @@ def main() -> None:
     parser.add_argument("--more", type=int, default=None, help="subjects in each more-* bundle")
     parser.add_argument("--_index", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--_recall", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--_rebuild", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--rebuild-only", type=int, metavar="RECORDS",
+        help="part 4 only: the stage's first build, unchanged rebuild and 1 %% drop",
+    )  # fmt: skip
     args = parser.parse_args()
     if args._index:
         index_child(*map(Path, args._index[:3]), args._index[3])
         return
     if args._recall:
         recall_child(*map(Path, args._recall[:3]), int(args._recall[3]))
+        return
+    if args._rebuild:
+        rebuild_child(*map(Path, args._rebuild))
+        return
+    if args.rebuild_only:
+        part4(args.rebuild_only)
         return
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores, load {load[0]:.1f} at start; python "

@@ -132,14 +132,16 @@ def sharded(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tu
 def test_bundles_tiered_by_document_length_recent_apart(sharded: tuple[str, Any]):
     search = sharded[1]
     ids = [b["id"] for b in search.bundles]
-    more = [f"more-{i}" for i in range(1, len(ids) - 1)]
-    assert ids == ["main", *more, "recent"] and len(more) >= 2
+    more = ids[1:-1]
+    assert ids[0] == "main" and ids[-1] == "recent" and len(more) >= 2
+    assert all(re.fullmatch(r"more-[0-9a-f]+-\d+", b) for b in more)
     # main holds the subjects with the shortest documents (Pagefind ranks them first), then
-    # more-1, more-2 …: every tier's documents are at most as long as the next tier's.
+    # then the more-* tiers in order: every tier's documents are at most as long as the next tier's.
     words = sharded[2]
     tiers = [[words[u] for u in search.subjects[b]] for b in ["main", *more]]
     assert all(max(t) <= min(n) for t, n in zip(tiers, tiers[1:], strict=False))
-    assert all(len(search.subjects[b]) <= 40 for b in more)
+    assert len(search.subjects["main"]) <= 40
+    assert all(len(search.subjects[b]) <= 50 for b in more)  # 40, small parts joined
     # recent repeats the most recently active subjects, for lists newest first.
     recent = search.bundles[-1]
     others = [b for b in search.bundles[:-1] if b["subjects"]]
@@ -148,7 +150,7 @@ def test_bundles_tiered_by_document_length_recent_apart(sharded: tuple[str, Any]
         for b in others
         if set(search.subjects[b["id"]]).isdisjoint(search.subjects["recent"])
     )
-    assert len(search.subjects["recent"]) == len(search.subjects["main"])
+    assert len(search.subjects["recent"]) == search.main_subjects
     manifest = json.loads((Path(sharded[3]) / "search/pf/manifest.json").read_text("utf-8"))
     assert [b["id"] for b in manifest["bundles"]] == ["main", *more]
     assert manifest["recent"]["id"] == "recent" and manifest["routes"] >= 1
@@ -157,7 +159,7 @@ def test_bundles_tiered_by_document_length_recent_apart(sharded: tuple[str, Any]
 
 def test_route_tables_name_the_bundles_that_hold_a_word(tmp_path: Path):
     from generator.search import _route_tables
-    from generator.search.bundles import spool
+    from generator.search.bundles import html_of, pack
     from generator.search.documents import RANK_TOP, render
 
     def doc(url: str, text: str):
@@ -170,15 +172,15 @@ def test_route_tables_name_the_bundles_that_hold_a_word(tmp_path: Path):
         ("more-3", [doc("e/", "甲乙辛壬")]),
     ]
     for _, g in groups:
-        g[:] = list(spool(g, tmp_path))
-    routes = {w: held for table in _route_tables(tmp_path, groups) for w, held in table.items()}
+        g[:] = list(pack(g))
+    routes = {w: held for table in _route_tables(groups) for w, held in table.items()}
     pair = lambda text: encode(text).split()[0]  # noqa: E731
     assert routes[pair("己庚")] == [1] and routes[pair("辛壬")] == [3]
     assert routes[pair("乙辛")] == [2, 3] and routes[pair("丁戊")] == []  # in main only
     assert pair("甲乙") not in routes  # in every more-<n>: no bundle to skip
     first = groups[0][1][0]
     assert first.words == len(encode("甲乙丙").split()) + 1  # + the mark in every document
-    html = (tmp_path / "a%2F.html").read_text(encoding="utf-8")
+    html = html_of(first).decode()
     assert f'data-pagefind-sort="rank">{RANK_TOP - first.words}<' in html
 
 
@@ -548,16 +550,17 @@ def test_tokens_agree_with_the_page(page, base_url: str):
 
 
 def test_documents_are_flat_files_named_by_their_address(tmp_path: Path):
-    from generator.search.bundles import spool
+    from generator.search.bundles import pack, write_docs
     from generator.search.documents import Doc
 
     long = "policies/" + "示例市社会信用体系建设" * 10 + "/"
     docs = [Doc("subject/91990100MA0000000X/", "<p>a</p>"), Doc(long, "<p>b</p>"),
             Doc("subject/91990100MA0000000X", "<p>c</p>")]  # fmt: skip
-    spooled = list(spool(docs, tmp_path / "pool"))
-    assert [d.html for d in spooled] == ["", "", ""]  # the HTML is on disk only
-    assert len({d.digest for d in spooled}) == 3
-    files = sorted((tmp_path / "pool").iterdir())
+    packed = list(pack(docs))
+    assert [d.html for d in packed] == ["", "", ""]  # kept compressed, not in clear
+    assert len({d.digest for d in packed}) == 3
+    write_docs(packed, tmp_path / "docs")
+    files = sorted((tmp_path / "docs").iterdir())
     assert len(files) == 3 and all(p.is_file() for p in files)
     assert all(len(p.name.encode()) <= 255 and p.name.endswith(".html") for p in files)
-    assert (tmp_path / "pool" / "subject%2F91990100MA0000000X%2F.html").read_text() == "<p>a</p>"
+    assert (tmp_path / "docs" / "subject%2F91990100MA0000000X%2F.html").read_text() == "<p>a</p>"

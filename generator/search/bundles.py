@@ -2,11 +2,12 @@
 
 Each bundle is indexed by its own run of the Pagefind CLI, so its memory is returned when
 the bundle is written: the peak is that of the largest bundles being indexed at once, not
-of the whole site. Documents go to Pagefind as flat files: each is written to a pool as it
-is made (so the documents' HTML is never all in memory), linked into its bundle's folder by
-the worker that indexes the bundle, and the link deleted by it straight after (the Python API's
-custom records wait 0.1 s per response: a day at a million). A document's page address
-travels in its `href` metadata, not in its file name.
+of the whole site. Each document's HTML is kept compressed in memory as it is made (~0.5 KB
+a subject: ~130 MB at a million records) with its digest; only the bundles whose documents
+changed since the previous build are written out, as flat files into the bundle's folder by
+the worker that indexes it, and deleted by it straight after (the Python API's custom
+records wait 0.1 s per response: a day at a million). An unchanged bundle is never written
+out. A document's page address travels in its `href` metadata, not in its file name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -56,19 +58,30 @@ def doc_name(url: str) -> str:
     return name + ".html"
 
 
-def spool(docs: Iterable[Doc], pool: Path) -> Iterator[Doc]:
-    """Write each document's HTML into `pool`; yield it with its digest and without its HTML."""
-    pool.mkdir(parents=True, exist_ok=True)
+def pack(docs: Iterable[Doc]) -> Iterator[Doc]:
+    """Yield each document with its digest and its HTML compressed (`packed`), not in clear."""
     for doc in docs:
         data = doc.html.encode()
-        fd = os.open(pool / doc_name(doc.url), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
         doc.digest = hashlib.sha256(doc.url.encode() + b"\0" + data).digest()
+        doc.packed = zlib.compress(data, 1)
         doc.html = ""
         yield doc
+
+
+def html_of(doc: Doc) -> bytes:
+    """A packed document's HTML."""
+    return zlib.decompress(doc.packed)
+
+
+def write_docs(docs: Iterable[Doc], folder: Path) -> None:
+    """Write each packed document into `folder` as a flat file named by its address."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc in docs:
+        fd = os.open(folder / doc_name(doc.url), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, html_of(doc))
+        finally:
+            os.close(fd)
 
 
 def _index(source: Path, out: Path, timeout: float) -> None:
@@ -146,30 +159,25 @@ def canonical(out: Path) -> None:
     entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), "utf-8")
 
 
-def _job(docs: list[Doc], pool: Path, source: Path, out: Path, timeout: float) -> int:
-    """Link one bundle's documents from the pool (a document may be in two bundles: main or
-    more-* and recent), index them, delete the links; return the count."""
-    source.mkdir(parents=True, exist_ok=True)
+def _job(docs: list[Doc], source: Path, out: Path, timeout: float) -> int:
+    """Write one bundle's documents into `source` (a document may be in two bundles: main
+    or more-* and recent), index them, delete them; return the count."""
     try:
-        for doc in docs:
-            name = doc_name(doc.url)
-            os.link(pool / name, source / name)
+        write_docs(docs, source)
         _index(source, out, timeout)
         return len(docs)
     finally:
         shutil.rmtree(source, ignore_errors=True)
 
 
-def index_bundles(
-    jobs: list[tuple[list[Doc], Path, Path, Path]], timeout: float = TIMEOUT
-) -> list[int]:
-    """Index each (documents, pool, scratch folder, output folder); return the page counts.
+def index_bundles(jobs: list[tuple[list[Doc], Path, Path]], timeout: float = TIMEOUT) -> list[int]:
+    """Index each (documents, scratch folder, output folder); return the page counts.
 
-    Moving and deleting a bundle's documents overlap with the other bundles' indexing.
+    Writing and deleting a bundle's documents overlap with the other bundles' indexing.
     Each Pagefind run is stopped after `timeout` seconds (SearchError).
     """
     with ThreadPoolExecutor(CONCURRENT) as pool:
-        return list(pool.map(lambda job: _job(job[0], job[1], job[2], job[3], timeout), jobs))
+        return list(pool.map(lambda job: _job(job[0], job[1], job[2], timeout), jobs))
 
 
 def bundle_files(out: Path) -> Iterable[tuple[str, Path]]:
@@ -185,11 +193,10 @@ def bundle_files(out: Path) -> Iterable[tuple[str, Path]]:
 _BODY = re.compile(r"<p[^>]*>([^<]*)</p>")
 
 
-def pair_words(pool: Path, docs: Iterable[Doc]) -> set[str]:
-    """The Han pair words (tokens.is_pair) in the bodies of `docs`, read back from the pool."""
+def pair_words(docs: Iterable[Doc]) -> set[str]:
+    """The Han pair words (tokens.is_pair) in the bodies of packed `docs`."""
     out: set[str] = set()
     for doc in docs:
-        text = (pool / doc_name(doc.url)).read_text(encoding="utf-8")
-        for body in _BODY.findall(text):
+        for body in _BODY.findall(html_of(doc).decode()):
             out.update(w for w in body.split() if is_pair(w))
     return out

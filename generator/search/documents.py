@@ -50,7 +50,8 @@ class Doc:
     filters: dict[str, list[str]] = field(default_factory=dict)
     title: str = ""
     meta: dict[str, str] = field(default_factory=dict)
-    digest: bytes = b""  # SHA-256 of url and HTML, kept once the HTML is spooled to disk
+    digest: bytes = b""  # SHA-256 of url and HTML (bundles.pack)
+    packed: bytes = b""  # the HTML, zlib-compressed, once packed (bundles.pack)
     words: int = 0  # index words in its body: Pagefind ranks shorter documents higher
 
 
