@@ -48,7 +48,7 @@ def code_stamp() -> str:
     from importlib.metadata import version
 
     digest = hashlib.sha256(f"{FORMAT}|{sys.version}".encode())
-    for lib in ("polars", "jinja2", "markupsafe", "zxing-cpp"):
+    for lib in ("polars", "jinja2", "markupsafe"):
         digest.update(f"|{lib} {version(lib)}".encode())
     for root in (PACKAGE_DIR, PACKAGE_DIR.parent / "overrides"):
         for path in sorted(root.rglob("*")):
