@@ -16,6 +16,14 @@ never split: digits glued to more digits are not a number on their own.
 birth date (19YYMMDD) is an old ID number. The same rule holds in a registration-number
 column: a value with a valid check digit is never masked there; one that fails its check
 digit and reads as an old ID number is masked (mask.py reports it as regno-masked-as-id).
+
+Digits inside a 统一社会信用代码 are part of a code, not a number of their own: a run
+that lies in 18 characters of its word (the ASCII letters and digits around it) with a
+letter before the last, region digits in places 3–8 and a valid GB 32100 check character
+is skipped (`Y199010020312963X0` holds 15 digits that read as an old ID number; the search
+index writes it `0y199010020312963x0`). An ID number has no letter but its last, so an ID
+number is never such a code itself; a 15-digit one glued between letters makes one by
+chance 1 time in 31.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .values import idnum_valid_scalar, regno_valid_scalar
+from .values import USCC_ALPHABET, idnum_valid_scalar, regno_valid_scalar, uscc_check_char
 
 # Digits as they arrive: ASCII and full-width.
 DIGITS = _D = "0-9\uff10-\uff19"  # the digits a number may be written in (also the guard's)
@@ -59,12 +67,12 @@ IDNUM, MOBILE = "idnum", "mobile"
 
 def candidates(separated: bool = True) -> str:
     """The Rust-regex form of every run `find` looks at, for polars (no look-around),
-    widened by the hex characters before it and the letters after it: `find` on one such
-    token sees the context its look-arounds need (an X glued to letters is no check
-    character, a digest's hex digits stay one token). The guard scans output through it."""
+    widened by the letters and digits around it: `find` on one such token sees the context
+    its look-arounds need (an X glued to letters is no check character, a digest's hex
+    digits stay one token, a 统一社会信用代码 is one word). The guard scans output through it."""
     gap = f"[{SEPARATORS}]{{0,3}}" if separated else ""
     x = "XxＸｘ"
-    return f"%?[0-9A-Fa-f]*[{_D}](?:{gap}[{_D}]){{10,}}(?:{gap}[{x}])?[0-9A-Za-z]*"
+    return f"%?[0-9A-Za-z]*[{_D}](?:{gap}[{_D}]){{10,}}(?:{gap}[{x}])?[0-9A-Za-z]*"
 
 
 def runs() -> str:
@@ -108,9 +116,47 @@ def find(text: str, today: dt.date, separated: bool = True) -> list[Hit]:
     """
     hits: list[Hit] = []
     for run in (_RUN if separated else _RUN_PLAIN).finditer(text):
+        if _in_uscc(text, run.start(), run.end()):
+            continue
         groups = [(g.start(), g.group()) for g in _GROUP.finditer(text, run.start(), run.end())]
         hits.extend(_in_run(groups, today))
     return hits
+
+
+_WORD = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_USCC = frozenset(USCC_ALPHABET)
+
+
+def _in_uscc(text: str, start: int, end: int) -> bool:
+    """True when the run at [start, end) lies in 18 characters of its word that are a
+    统一社会信用代码 with a letter before its last character (module doc): a code, whose
+    digits are no number. Either case (the search index and name tables write words in
+    lower case, the index with a leading 0)."""
+    a, b = start, end
+    while a > 0 and text[a - 1] in _WORD and not _escaped(text, a):
+        a -= 1
+    while b < len(text) and text[b] in _WORD:
+        b += 1
+    if b - a < 18 or end - start > 17:
+        return False
+    for at in range(max(a, end - 18), min(start, b - 18) + 1):
+        word = text[at : at + 18].upper()
+        if (
+            _USCC.issuperset(word)
+            and not word[:17].isdigit()
+            and word[2:8].isdigit()
+            and uscc_check_char(word) == word[17]
+        ):
+            return True
+    return False
+
+
+def _escaped(text: str, at: int) -> bool:
+    """True when a percent-escape ends at `at` (`%2F` before a word in an address)."""
+    return at >= 3 and text[at - 3] == "%" and all(c in _HEXDIGITS for c in text[at - 2 : at])
+
+
+_HEXDIGITS = frozenset("0123456789ABCDEFabcdef")
 
 
 def _in_run(groups: list[tuple[int, str]], today: dt.date) -> list[Hit]:

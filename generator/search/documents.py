@@ -27,6 +27,7 @@ from pathlib import Path
 import polars as pl
 from markupsafe import escape
 
+from .. import pii
 from ..columns import ID, SUBJECT
 from ..config import Schema
 from ..web.model import Dataset, subjects
@@ -76,10 +77,10 @@ def render(
     parts = [f'<html lang="zh"><head><title>{_attr(title)}</title></head><body>']
     parts.append(f'<span data-pagefind-meta="title">{_attr(title)}</span>')
     # The page's address (documents are indexed as flat files whose names mean nothing).
-    parts.append(f'<span data-pagefind-meta="href">{_attr(url)}</span>')
+    parts.append(f'<span data-pagefind-meta="href">{_attr(unglued(url))}</span>')
     for key, value in meta.items():
         if value:
-            parts.append(f'<span data-pagefind-meta="{key}">{_attr(value)}</span>')
+            parts.append(f'<span data-pagefind-meta="{key}">{_attr(unglued(value))}</span>')
     for name, values in filters.items():
         for v in values:
             parts.append(f'<span data-pagefind-filter="{name}">{_attr(v)}</span>')
@@ -156,7 +157,10 @@ def subject_docs(datasets: list[Dataset], schemas: list[Schema]) -> Iterator[Doc
             name,
             [
                 (name, 10),
-                (str(key), 10),  # Pagefind lower-cases words; the page upper-cases codes
+                (
+                    indexed_code(str(key)),
+                    10,
+                ),  # Pagefind lower-cases words; the page upper-cases codes
                 ("；".join(nos), 5),
                 ("；".join(titles), 1),
                 ("；".join(depts), 1),
@@ -171,6 +175,34 @@ def subject_docs(datasets: list[Dataset], schemas: list[Schema]) -> Iterator[Doc
             newest.isoformat() if newest else "",
             "subject",
         )
+
+
+_DIGIT_RUN = re.compile(r"[0-9]{11,}")
+
+
+def _number(run: str) -> bool:
+    """Whether digits read, on their own, as an ID or mobile number (any birth date: when
+    in doubt, a number)."""
+    return bool(pii.find(run, dt.date.max))
+
+
+def indexed_code(code: str) -> str:
+    """The subject's code as an index word, or "" when Pagefind would make a number of it.
+
+    Pagefind also indexes the digits between a word's letters as a word of their own, so
+    `Y199010020312963X0` gives the word 199010020312963, which reads as an old ID number
+    out of its code (generator/pii.py): such a code is left out of the indexed text. The
+    page still finds it — a code is looked up directly, never through the index."""
+    return "" if any(_number(r) for r in _DIGIT_RUN.findall(code)) else code
+
+
+def unglued(value: str) -> str:
+    """A metadata value with "~" after every tenth digit of a run that would read as a
+    number on its own: Pagefind indexes metadata words too, digits apart (indexed_code);
+    the page removes the "~" (search.js)."""
+    return _DIGIT_RUN.sub(
+        lambda m: re.sub(r"(\d{10})(?=\d)", r"\1~", m[0]) if _number(m[0]) else m[0], value
+    )
 
 
 _TAGS = re.compile(r"<[^>]+>")

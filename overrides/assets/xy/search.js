@@ -313,6 +313,7 @@ async function more(mine) {
     const d = await pending;
     if (mine !== seq) return;
     const m = d.meta || {};
+    m.href = (m.href || "").replaceAll("~", ""); // see unglued() in generator/search/documents.py
     if (listed.has(m.href)) {
       repeated += 1; // already shown as an exact name
       continue;
