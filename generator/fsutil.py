@@ -14,6 +14,15 @@ call: a reader, or a kill at any instant, finds the old tree or the new one, nev
 `recover` (run at the start of the next build or publish) restores `<name>` from `-old`
 (else `-new`) if a kill on a system without RENAME_EXCHANGE left it missing, and removes
 what dead runs left behind.
+
+With `standby`, the tree a swap takes out is kept as `.<name>.standby` instead of being
+deleted, and the next replacement starts from it (renamed to its `.<name>.tmp-<pid>`): the
+site build then only replaces the files that changed and removes the ones it did not place
+(TreeWriter.prune), instead of linking every unchanged file into an empty folder and
+deleting the whole previous tree after the swap. The standby may share files (hard links)
+with the live tree, so nothing may be written into it in place: every writer replaces a
+path (a new file, renamed or linked over it). A replacement that fails deletes it: a tree
+the guard refused is never kept.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ SWAP_STEPS = ("written", "ready", "exchanged", "moved-aside", "renamed", "cleane
 FAULT_EXIT = 86
 _TMP = re.compile(r"^\..+\.tmp-(?P<pid>\d+)(-new|-old)?$")
 _DONE = ("-old", "-new")
+STANDBY = "standby"
 
 
 def _fault(step: str) -> None:
@@ -73,8 +83,26 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a))
 
 
-def swap_in(new: Path, target: Path) -> None:
-    """Put the complete tree `new` at `target` (the previous one, if any, is removed)."""
+def standby_of(target: Path) -> Path:
+    """Where the tree a swap took out of `target` is kept for the next build (`standby`)."""
+    return target.with_name(f".{target.name}.{STANDBY}")
+
+
+def _retire(old: Path, spare: Path | None) -> None:
+    """The tree a swap took out: kept as the standby `spare`, else deleted."""
+    if spare is None:
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    shutil.rmtree(spare, ignore_errors=True)
+    try:
+        old.rename(spare)
+    except OSError:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def swap_in(new: Path, target: Path, spare: Path | None = None) -> None:
+    """Put the complete tree `new` at `target`; the previous one, if any, is removed (or
+    kept at `spare`)."""
     ready = new.with_name(new.name + "-new")
     old = new.with_name(new.name + "-old")
     shutil.rmtree(ready, ignore_errors=True)
@@ -85,21 +113,23 @@ def swap_in(new: Path, target: Path) -> None:
         return
     if exchange(ready, target):
         _fault("exchanged")
-        shutil.rmtree(ready, ignore_errors=True)  # now the previous tree
+        _retire(ready, spare)  # now the previous tree
     else:
         shutil.rmtree(old, ignore_errors=True)
         target.rename(old)
         _fault("moved-aside")
         ready.rename(target)
         _fault("renamed")
-        shutil.rmtree(old, ignore_errors=True)
+        _retire(old, spare)
     _fault("cleaned")
 
 
 @contextmanager
-def replace_dir(target: Path, tag: str = "") -> Iterator[Path]:
+def replace_dir(target: Path, tag: str = "", standby: bool = False) -> Iterator[Path]:
     """Yield a fresh sibling directory; on success it replaces `target` (see swap_in).
 
+    With `standby`, the directory yielded is the tree the last swap took out, when there is
+    one (else empty), and the tree this swap takes out is kept for the next (module doc).
     On any exception the temporary directory is removed and `target` is left as it was.
     """
     target = target.resolve()
@@ -108,7 +138,11 @@ def replace_dir(target: Path, tag: str = "") -> Iterator[Path]:
     tmp = target.with_name(f".{target.name}.{tag}")
     for stale in (tmp, tmp.with_name(tmp.name + "-new"), tmp.with_name(tmp.name + "-old")):
         shutil.rmtree(stale, ignore_errors=True)
-    tmp.mkdir()
+    spare = standby_of(target) if standby else None
+    if spare is not None and spare.is_dir() and not spare.is_symlink():
+        spare.rename(tmp)
+    else:
+        tmp.mkdir()
     try:
         yield tmp
     except BaseException:
@@ -116,7 +150,7 @@ def replace_dir(target: Path, tag: str = "") -> Iterator[Path]:
         raise
     _fault("written")
     try:
-        swap_in(tmp, target)
+        swap_in(tmp, target, spare)
     except BaseException:
         if target.exists():  # old or new, complete either way: drop the leftovers
             for left in (tmp, tmp.with_name(tmp.name + "-new"), tmp.with_name(tmp.name + "-old")):

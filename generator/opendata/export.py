@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from ..web.cache import text_hash
-from ..web.writer import TreeWriter
+from ..web.writer import TreeWriter, clear
 from .fields import Field, spreadsheet_safe
 from .xlsx import write_xlsx
 
@@ -52,8 +52,11 @@ class Placer:
         self._previous: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     def path(self, rel: str) -> Path:
+        """Where to write `rel`: nothing is there (a standby's file may be a hard link to
+        the live site's: it is removed, never written into)."""
         path = Path(self.writer.new) / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        clear(path)
         return path
 
     def done(self, rel: str) -> tuple[int, str]:

@@ -10,6 +10,7 @@ same tree, and `Site.finish` adds the sitemap of everything written.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import Executor
@@ -78,12 +79,14 @@ def new_tree(out: Path, work: Path, guard: Verify | None = None) -> Iterator[Tre
     shutil.rmtree(scratch, ignore_errors=True)
     out = out.resolve()
     try:
-        with replace_dir(out) as tmp:
+        with replace_dir(out, standby=True) as tmp:
             prev = out if out.is_dir() else None
             if guard is None:
                 writer = TreeWriter(tmp, prev, track=True)
             else:
                 writer = TreeWriter(tmp, prev, guard.scanner, guard.inherit(out), track=True)
+            with os.scandir(tmp) as entries:
+                writer.standby = any(True for _ in entries)
             yield Tree(out, tmp, prev, writer, scratch)
         if guard is not None:
             guard.passed(out)
@@ -144,6 +147,7 @@ class Site:
         """The sitemap of every page written (the site's and `more_urls`), and the counts."""
         self.pages.sitemap(self.narrative_urls + self.urls + more_urls)
         tree = self.tree
+        tree.writer.prune()  # what the standby held and this build did not place
         gone = removed(tree.prev, tree.root) if tree.prev else 0
         count = tree.writer.counts
         n = sum(ds.count for ds in self.datasets)

@@ -3,6 +3,11 @@
 A file whose bytes equal the previous build's is hard-linked from it instead of written,
 so an unchanged rebuild changes nothing on disk (and deploy tools that compare inodes or
 mtimes see only the pages a data change touched).
+
+The new tree may start as the standby (generator/fsutil.py): the tree before the live one,
+sharing most files with it by hard links. A path is then never written in place (it may be
+a link to a live file): it is replaced, and a path that already is the live file's link is
+left as it is. `prune` removes what the build did not place.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ class TreeWriter:
         # skip unchanged pages; None: every page is rendered.
         self.cache: RenderCache | None = None
         self._dirs: set[str] = set()
+        self.standby = False  # the tree started as the standby (prune removes its rest)
 
     def scan(self, rel: str, data: bytes | None = None, linked: bool = False) -> None:
         """Run the scanner over a file just placed at `rel` (its bytes, or read from disk)."""
@@ -109,7 +115,9 @@ class TreeWriter:
         try:
             os.mkdir(parent)
         except FileExistsError:
-            pass
+            if not os.path.isdir(parent):  # a file of the standby where a folder goes now
+                os.unlink(parent)
+                os.mkdir(parent)
         except FileNotFoundError:
             os.makedirs(parent, exist_ok=True)
         self._dirs.add(parent)
@@ -122,7 +130,7 @@ class TreeWriter:
         old = self._same(f"{self.prev}/{rel}", data) if self.prev is not None else None
         if old is not None:
             try:
-                os.link(f"{self.prev}/{rel}", path)
+                _link(f"{self.prev}/{rel}", path, old.st_ino)
                 self.stamp(rel, old)
                 self.scan(rel, data, linked=True)
                 return
@@ -132,9 +140,9 @@ class TreeWriter:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
-            # Never truncate in place: a path written twice may be a hard link into the
-            # previous (live) site, which must stay untouched until the swap.
-            os.unlink(path)
+            # Never truncate in place: a path of the standby or one written twice may be a
+            # hard link into the live site, which must stay untouched until the swap.
+            clear(Path(path))
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             os.write(fd, data)
@@ -168,10 +176,7 @@ class TreeWriter:
         path = f"{self.new}/{rel}"
         self._mkdir(path.rpartition("/")[0])
         try:
-            os.link(old, path)
-        except FileExistsError:
-            os.unlink(path)
-            os.link(old, path)
+            _link(old, path, st.st_ino)
         except OSError:
             return False
         self.counts.files += 1
@@ -191,8 +196,7 @@ class TreeWriter:
         path = f"{self.new}/{rel}"
         if self.prev is None or _size(f"{self.prev}/{rel}") != size:
             self._mkdir(path.rpartition("/")[0])
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)  # never rename over a path linked into the previous tree
+            clear(Path(path))  # never rename over a path linked into the previous tree
             try:
                 os.rename(src, path)
                 self.counts.files += 1
@@ -230,6 +234,42 @@ class TreeWriter:
                 if rel not in skip:
                     with open(full, "rb") as fh:
                         self.write(rel, fh.read())
+
+    def prune(self) -> int:
+        """Remove every file (and emptied folder) under the tree that this build did not
+        place (its `counts.stamps`): what a standby still held. Returns the files removed."""
+        if not self.standby:
+            return 0  # an empty folder at the start: it holds only what was placed
+        placed, gone = self.counts.stamps, 0
+        root = self.new + "/"
+        for dirpath, dirnames, filenames in os.walk(self.new, topdown=False):
+            base = dirpath[len(root) :] + "/" if dirpath != self.new else ""
+            for name in filenames:
+                if base + name not in placed:
+                    os.unlink(f"{dirpath}/{name}")
+                    gone += 1
+            for name in dirnames:
+                if os.path.islink(f"{dirpath}/{name}"):  # os.walk lists, never follows, it
+                    os.unlink(f"{dirpath}/{name}")
+                    continue
+                with contextlib.suppress(OSError):  # not empty: it holds placed files
+                    os.rmdir(f"{dirpath}/{name}")
+        return gone
+
+
+def _link(old: str, path: str, ino: int) -> None:
+    """Hard-link `old` at `path`, replacing what is there unless it already is `old`'s
+    inode `ino` (the standby's link to a file the live tree still has)."""
+    try:
+        os.link(old, path)
+    except FileExistsError:
+        try:
+            if os.lstat(path).st_ino == ino:
+                return
+        except OSError:
+            pass
+        clear(Path(path))
+        os.link(old, path)
 
 
 def _size(path: str) -> int:
@@ -276,4 +316,12 @@ def removed(prev: Path, new: Path) -> int:
 
 
 def clear(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
+    """Remove the file or folder at `path`, if any."""
+    try:
+        os.unlink(path)
+    except IsADirectoryError:
+        shutil.rmtree(path, ignore_errors=True)
+    except FileNotFoundError:
+        pass
+    except PermissionError:  # a folder, on systems that say so
+        shutil.rmtree(path, ignore_errors=True)
