@@ -172,7 +172,9 @@ def test_killed_build_between_renames_then_the_next_build_keeps_the_history(tmp_
     assert again.returncode == 0, again.stderr
     assert "已从" in again.stderr and "恢复" in again.stderr
     assert ledger_builds(out) == [1, 2]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site-lock", "data", "site", "work"]
+    # Nothing left of the killed run; the tree this build swapped out is the standby.
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [".site-lock", ".site.standby", "data", "site", "work"]
 
 
 def test_killed_build_after_the_exchange_leaves_the_new_site(tmp_path):
@@ -186,7 +188,8 @@ def test_killed_build_after_the_exchange_leaves_the_new_site(tmp_path):
     stale = [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")]
     assert stale  # the previous tree, left by the killed build …
     assert gen(*build_args(data, out, work)).returncode == 0
-    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")]  # … removed
+    # … removed; the tree the last build swapped out is the standby.
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.")] == [".site.standby"]
 
 
 def test_two_builds_at_once_the_second_stops_with_6(tmp_path):
