@@ -30,7 +30,7 @@ import polars as pl
 
 from . import pii
 from .columns import FILE, ID, ROW, SHEET
-from .scan import Batch, Hit
+from .scan import BLOCK, Batch, Hit
 
 if TYPE_CHECKING:
     from .published import Published
@@ -370,7 +370,11 @@ class Scanner:
         if suffix == ".pdf":
             return scan_pdf(rel, Path(path), self.today)
         batch = self._batch(rel)
-        return _findings(batch.add_file(rel, _file(Path(path)), os.path.getsize(path)))
+        size = os.path.getsize(path)
+        if size <= BLOCK:  # read once (a search fragment, a page): the bytes go to the batch
+            with open(path, "rb") as fh:
+                return _findings(batch.add(rel, fh.read()))
+        return _findings(batch.add_file(rel, _file(Path(path)), size))
 
     def flush(self) -> list[Finding]:
         return [f for b in self._batches.values() for f in _findings(b.flush())]

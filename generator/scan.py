@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -178,8 +179,8 @@ def _expand(path: str, opener: Opener, size: int) -> Iterator[_Item]:
     if magic[:2] == b"\x1f\x8b":
         with opener() as raw:
             try:
-                data = gzip.GzipFile(fileobj=raw).read()
-            except (OSError, EOFError):
+                data = gzip.decompress(raw.read())
+            except (OSError, EOFError, zlib.error):
                 return
         yield from _blocks(path, partial(io.BytesIO, data), len(data))
         return
