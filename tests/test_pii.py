@@ -3,11 +3,15 @@ normaliser (generator/text.py), masking and the guard agreeing (spec §3, §5)."
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+import subprocess
+import sys
 
 import polars as pl
 import pytest
-from conftest import ORG, PERSON_ID, TODAY, XZCF_HEADER, flat, penalty, write_csv
+from conftest import ORG, PERSON_ID, ROOT, TODAY, XZCF_HEADER, flat, penalty, write_csv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -311,54 +315,9 @@ def test_property_a_passed_pipeline_leaves_the_guard_nothing(tmp_path_factory, c
     assert list(scan_bytes("xzcf.ndjson", dump.encode(), TODAY)) == []
 
 
-def test_build_publishes_no_number_in_any_writing(tmp_path):
-    """Every writing in every text column of a drop, built end to end: nothing survives."""
-    import subprocess
-    import sys
+def build_penalties(tmp_path, rows: list[list[str]]):
+    """Build a drop of these 行政处罚 rows end to end (the CLI); the site's folder."""
 
-    from conftest import ROOT
-
-    from generator.guard import scan_tree
-
-    rows = []
-    for n, (number, _) in enumerate(WRITINGS, 1):
-        row = penalty(
-            "段军伟", "", f"示市监罚〔2026〕{n}号", kind="自然人", idnum=PERSON_ID, rep=""
-        )
-        for i in FREE:
-            row[i] = f"当事人段军伟（{number}）经查属实，军伟本人已签收"
-        rows.append(row)
-    write_csv(tmp_path / "data" / "xzcf" / "处罚.csv", [XZCF_HEADER, *rows])
-    out = tmp_path / "site"
-    done = subprocess.run(
-        [sys.executable, "-m", "generator", "--config", str(ROOT / "site.yml"), "build"]
-        + ["--data", str(tmp_path / "data"), "--out", str(out), "--work", str(tmp_path / "w")]
-        + ["--today", TODAY.isoformat(), "--first-publication"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    assert done.returncode in (0, 1), done.stderr
-    assert scan_tree(out, TODAY) == []
-    planted = {digits_of(w) for w, _ in WRITINGS} | {PERSON_ID}
-    for path in out.rglob("*"):
-        if path.is_file() and path.suffix in (".html", ".json", ".csv", ".xml", ".ndjson"):
-            text = path.read_text(encoding="utf-8", errors="replace")
-            assert "段军伟" not in text and "军伟本人" not in text, path
-            assert not any(p in digits_of(text) for p in planted if len(p) >= 15), path
-
-
-def test_codes_with_id_like_digits_get_their_subject_pages(tmp_path):
-    """Masking leaves such a code as it is, so the guard must too: the build publishes."""
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
-    rows = [
-        penalty(f"示例市第{n}商行有限公司", code, f"示市监罚〔2026〕{n}号")
-        for n, code in enumerate(CODES_WITH_ID_LIKE_DIGITS, 1)
-    ]
     write_csv(tmp_path / "data" / "xzcf" / "处罚.csv", [XZCF_HEADER, *rows])
     out = tmp_path / "site"
     done = subprocess.run(
@@ -370,12 +329,41 @@ def test_codes_with_id_like_digits_get_their_subject_pages(tmp_path):
         cwd=ROOT,
     )
     assert done.returncode in (0, 1), done.stdout + done.stderr
+    return out
+
+
+def test_build_publishes_no_number_in_any_writing(tmp_path):
+    """Every writing in every text column of a drop, built end to end: nothing survives."""
+    from generator.guard import scan_tree
+
+    rows = []
+    for n, (number, _) in enumerate(WRITINGS, 1):
+        row = penalty(
+            "段军伟", "", f"示市监罚〔2026〕{n}号", kind="自然人", idnum=PERSON_ID, rep=""
+        )
+        for i in FREE:
+            row[i] = f"当事人段军伟（{number}）经查属实，军伟本人已签收"
+        rows.append(row)
+    out = build_penalties(tmp_path, rows)
+    assert scan_tree(out, TODAY) == []
+    planted = {digits_of(w) for w, _ in WRITINGS} | {PERSON_ID}
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".csv", ".xml", ".ndjson"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert "段军伟" not in text and "军伟本人" not in text, path
+            assert not any(p in digits_of(text) for p in planted if len(p) >= 15), path
+
+
+def test_codes_with_id_like_digits_get_their_subject_pages(tmp_path):
+    """Masking leaves such a code as it is, so the guard must too: the build publishes."""
+    rows = [
+        penalty(f"示例市第{n}商行有限公司", code, f"示市监罚〔2026〕{n}号")
+        for n, code in enumerate(CODES_WITH_ID_LIKE_DIGITS, 1)
+    ]
+    out = build_penalties(tmp_path, rows)
     for code in CODES_WITH_ID_LIKE_DIGITS:
         assert code in (out / "subject" / code / "index.html").read_text(encoding="utf-8")
     # The search results link them: the address in the index, once the page drops its "~".
-    import gzip
-    import json
-
     hrefs = set()
     for path in (out / "search" / "pf").rglob("*.pf_fragment"):
         meta = json.loads(gzip.decompress(path.read_bytes())[12:])["meta"]
