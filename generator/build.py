@@ -201,6 +201,7 @@ def write_site(
     pool: Executor | None = None,
 ) -> SiteStats:
     """Every public stage writes into one new tree; the guard checks it; it is swapped in."""
+    before = lastbuild.placed_files(paths.work)  # the live site's files, as last placed
     with new_tree(paths.out, paths.work, guard) as tree:
         sources = Sources.beside(paths.site_file)
         site = render(published, tree, sources, workers, export is not None, pool)
@@ -209,6 +210,7 @@ def write_site(
                         site.narrative_urls, tree.scratch / "search")  # fmt: skip
         urls = export.write(tree.writer, site.chrome) if export is not None else []
         urls += monitor.write(tree.writer, site.chrome) if monitor is not None else []
-        stats = site.finish(urls)
+        stats = site.finish(urls, [f[0] for f in before] if before is not None else None)
         tree.check(guard)  # last: nothing written after this is checked
+    lastbuild.save_placed(paths.work, tree.writer.counts.stamps)  # the new live site's files
     return stats

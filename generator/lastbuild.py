@@ -26,11 +26,14 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import polars as pl
+
 from .opendata.ledger import REL as LEDGER_REL
 from .web.cache import code_stamp
 
 NAME = "last-site.json"
-VERSION = "1"  # bump when the key's or the record's layout changes
+PLACED = "site-files.arrow"  # the live site's files, as the last build placed them
+VERSION = "2"  # bump when the key's or the record's layout changes
 TOOLS = ("mkdocs", "mkdocs-material", "pagefind", "pagefind-bin-extended")
 
 
@@ -64,31 +67,71 @@ def build_key(
     return h.hexdigest()
 
 
-def tree_identity(roots: list[Path]) -> tuple[str, int]:
-    """A digest of every entry under `roots` (name, type, inode, size, mtime) and the
-    number of files: any file added, removed, replaced or edited changes it."""
+def tree_identity(
+    roots: list[Path], placed: dict[Path, list[FileIdent]] | None = None
+) -> tuple[str, int]:
+    """A digest of every file under `roots` (path, inode, size, mtime) and their number:
+    any file added, removed, replaced or edited changes it. A root's files are read from
+    disk, or taken from `placed` (what the build's writers placed there: `placed_files`)."""
     h = hashlib.sha256()
     files = 0
     for root in roots:
         h.update(b"\0root\0" + str(root).encode())
-        stack = [root]
-        while stack:
-            folder = stack.pop()
-            try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError:
-                h.update(b"\0missing\0" + str(folder).encode())
-                continue
-            for e in entries:
-                st = e.stat(follow_symlinks=False)
-                h.update(
-                    f"{e.path}\0{st.st_mode}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\n".encode()
-                )
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(Path(e.path))
-                else:
-                    files += 1
+        found = (placed or {}).get(root)
+        listed = sorted(found) if found is not None else _walk(root)
+        for rel, ino, size, mtime in listed:
+            h.update(f"{rel}\0{ino}\0{size}\0{mtime}\n".encode())
+        files += len(listed)
     return h.hexdigest(), files
+
+
+FileIdent = tuple[str, int, int, int]  # path under the root, inode, size, mtime_ns
+
+
+def _walk(root: Path) -> list[FileIdent]:
+    """Every file under `root` with its identity, sorted by path; a missing root is empty."""
+    out: list[FileIdent] = []
+    stack = [str(root)]
+    base = len(str(root)) + 1
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                stack.append(e.path)
+            else:
+                st = e.stat(follow_symlinks=False)
+                out.append((e.path[base:], st.st_ino, st.st_size, st.st_mtime_ns))
+    out.sort()
+    return out
+
+
+def placed_files(work: Path) -> list[FileIdent] | None:
+    """The files the last successful build placed in the site (`save_placed`), or None."""
+    try:
+        frame = pl.read_ipc(work / "cache" / PLACED)
+        return [(str(r), int(i), int(s), int(m)) for r, i, s, m in frame.iter_rows()]
+    except (OSError, ValueError, pl.exceptions.PolarsError):
+        return None
+
+
+def save_placed(work: Path, stamps: dict[str, tuple[int, int, int]]) -> None:
+    """After the swap: every file the writers placed in the live site, with its identity
+    (read back by `remember` instead of walking the site, and by the next build's count
+    of removed files)."""
+    path = work / "cache" / PLACED
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = pl.DataFrame(
+        [(r, *i) for r, i in stamps.items()],
+        schema={"rel": pl.Utf8, "ino": pl.Int64, "size": pl.Int64, "mtime": pl.Int64},
+        orient="row",
+    )
+    tmp = path.with_suffix(".tmp")
+    frame.sort("rel").write_ipc(tmp)
+    os.replace(tmp, path)
 
 
 def _roots(out: Path, work: Path) -> list[Path]:
@@ -126,7 +169,9 @@ def remember(out: Path, work: Path, key: str | None, lines: list[str], code: int
     """After the site and the report were replaced: what this build used, left and said."""
     if key is None:
         return
-    digest, files = tree_identity(_roots(out, work))
+    roots = _roots(out, work)
+    placed = placed_files(work)  # the site's files as placed: no walk over a million
+    digest, files = tree_identity(roots, {roots[0]: placed} if placed is not None else None)
     path = work / "cache" / NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

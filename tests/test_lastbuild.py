@@ -60,6 +60,11 @@ def test_unchanged_rebuild_writes_nothing(
     assert code_again == code == first
     assert "合计：读入" in said  # the drop's account is printed as always
     assert lastbuild.tree_identity([out, work / "report"]) == before  # not one file touched
+    # What the build remembered of the site without walking it — the files its writers
+    # placed — is what a walk over the site finds.
+    placed = lastbuild.placed_files(work)
+    assert placed is not None and len(placed) == len(built)
+    assert lastbuild.tree_identity([out], {out.resolve(): placed}) == lastbuild.tree_identity([out])
 
 
 def test_rebuild_after_a_changed_drop_is_idempotent(

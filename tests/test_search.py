@@ -329,7 +329,10 @@ def test_header_box_leads_to_results(page, base_url: str, demo: Demo):
     page.goto(f"{base_url}xzcf/")
     page.fill("#xy-q", c["name"])
     page.press("#xy-q", "Enter")
-    page.wait_for_function("() => /找到/.test(document.getElementById('xy-status').textContent)")
+    # The list page has no status line: wait for the search page first (under load the
+    # check could run before the browser had left the list page).
+    page.wait_for_url("**/search/**")
+    page.wait_for_function("() => /找到/.test(document.getElementById('xy-status')?.textContent)")
     assert page.text_content("#xy-results li h2") == c["name"]
     assert "q=" in page.url
 

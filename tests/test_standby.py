@@ -18,7 +18,7 @@ from test_incremental import build, files, same_trees
 
 from generator import fsutil
 from generator.sample import write_sample
-from generator.web.writer import TreeWriter
+from generator.web.writer import TreeWriter, removed
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_build import change_drop  # noqa: E402
@@ -28,7 +28,9 @@ def inodes(root: Path) -> dict[str, int]:
     return {str(p.relative_to(root)): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
 
 
-def test_build_over_the_standby_equals_clean_build(tmp_path: Path) -> None:
+def test_build_over_the_standby_equals_clean_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data, out, work = tmp_path / "data", tmp_path / "site", tmp_path / "work"
     write_sample(data, records=200, seed=5, anchor=dt.date(2026, 11, 22))
     standby = fsutil.standby_of(out)
@@ -54,9 +56,15 @@ def test_build_over_the_standby_equals_clean_build(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.csv"
     shutil.copy(out / "downloads" / "ledger.csv", ledger)
     change_drop(data, share=0.08)
+    capsys.readouterr()
     build(data, out, work)  # starts from the standby
     # The tree that was live is the standby now, every byte as it was served.
     assert files(standby) == live_before
+    # The files it had that this build no longer has: counted from the list the previous
+    # build placed, as a walk over the two trees counts them.
+    said = capsys.readouterr()
+    line = next(x for x in (said.out + said.err).splitlines() if x.startswith("site: "))
+    assert line.endswith(f" {removed(standby, out)} removed")
     clean_out, clean_work = tmp_path / "clean-site", tmp_path / "clean-work"
     build(data, clean_out, clean_work, ledger=ledger)
     same_trees(out, clean_out)

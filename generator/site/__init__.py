@@ -143,12 +143,18 @@ class Site:
     def chrome(self) -> Chrome:
         return self.pages.chrome
 
-    def finish(self, more_urls: list[str]) -> SiteStats:
-        """The sitemap of every page written (the site's and `more_urls`), and the counts."""
+    def finish(self, more_urls: list[str], before: list[str] | None = None) -> SiteStats:
+        """The sitemap of every page written (the site's and `more_urls`), and the counts;
+        `before`: the files the previous build placed (else the live tree is walked)."""
         self.pages.sitemap(self.narrative_urls + self.urls + more_urls)
         tree = self.tree
         tree.writer.prune()  # what the standby held and this build did not place
-        gone = removed(tree.prev, tree.root) if tree.prev else 0
+        if not tree.prev:
+            gone = 0
+        elif before is not None:
+            gone = len(set(before).difference(tree.writer.counts.stamps))
+        else:
+            gone = removed(tree.prev, tree.root)
         count = tree.writer.counts
         n = sum(ds.count for ds in self.datasets)
         return SiteStats(count.files, count.changed, gone, n, self.subjects)
