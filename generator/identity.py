@@ -7,6 +7,7 @@ files and re-exported drops. Personal ID numbers never enter an id unmasked.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import polars as pl
@@ -15,7 +16,14 @@ from .columns import DUPLICATE, ERROR, FILE, ID, IDKEY, ROW, SEQ, SHEET, SUBJECT
 from .config import Config, Schema
 from .issues import Issue, make_issue, where
 from .mask import mask_id_expr
-from .values import USCC_PATTERN, USCC_PLACEHOLDER, docno_key, name_key
+from .values import (
+    USCC_PATTERN,
+    USCC_PLACEHOLDER,
+    docno_key,
+    idnum_valid,
+    name_key,
+    regno_valid,
+)
 
 
 def subject_expr(schema: Schema) -> pl.Expr:
@@ -25,14 +33,30 @@ def subject_expr(schema: Schema) -> pl.Expr:
     parts: list[pl.Expr] = []
     if code:
         c = pl.col(code)
-        parts.append(pl.when(c.str.contains(USCC_PATTERN) & (c != USCC_PLACEHOLDER)).then(c))
+        usable = c.str.contains(USCC_PATTERN) & (c != USCC_PLACEHOLDER) & _no_id_number(c)
+        parts.append(pl.when(usable).then(c))
     if regno:
-        parts.append(pl.col(regno))
+        r = pl.col(regno)
+        parts.append(pl.when(_no_id_number(r)).then(r))
     key = pl.coalesce(parts) if parts else pl.lit(None, dtype=pl.Utf8)
     person = schema.by_key[category].person_value if category else None
     if category and person:  # a natural person has no subject key (spec §5: no profile)
         key = pl.when(pl.col(category) == person).then(None).otherwise(key)
     return key.cast(pl.Utf8)
+
+
+# Any birth date up to this reads as one (when in doubt, an ID number: never a key).
+_LATEST = dt.date(2199, 12, 31)
+
+
+def _no_id_number(e: pl.Expr) -> pl.Expr:
+    """False where the value reads as a resident ID number (as pii.classify reads it: an
+    18-digit number with its check digit and a birth date, a 15-digit one with a birth date
+    that is no 工商注册号). Such a value is masked in its column; as a key it would be
+    published whole (the subject's address and page), so it is none. An ID number passes
+    the 统一社会信用代码 check by chance 1 time in 31, and 个体工商户 rows often hold one."""
+    upper = e.cast(pl.Utf8).str.to_uppercase()
+    return ~(idnum_valid(upper, _LATEST) & ~regno_valid(upper)).fill_null(False)
 
 
 def _person_key(schema: Schema, config: Config) -> pl.Expr:
@@ -91,11 +115,13 @@ def hash_ids(dataset: str, keys: pl.Series) -> pl.Series:
 
 
 def assign_ids(frame: pl.DataFrame, schema: Schema, config: Config) -> pl.DataFrame:
-    subj = subject_expr(schema)
+    # The subject key first, as a column: its expression is large (the ID-number check),
+    # and polars expands it once per use.
+    frame = frame.with_columns(subject_expr(schema).alias(SUBJECT))
     values = {k: pl.col(k) for k in schema.identity + schema.identity_optional if k != "subject"}
     if "subject" in schema.identity:
-        values["subject"] = pl.coalesce([subj, _person_key(schema, config)])
-    frame = frame.with_columns(subj.alias(SUBJECT), identity_key(schema, values).alias(IDKEY))
+        values["subject"] = pl.coalesce([pl.col(SUBJECT), _person_key(schema, config)])
+    frame = frame.with_columns(identity_key(schema, values).alias(IDKEY))
     return frame.with_columns(hash_ids(schema.id, frame.get_column(IDKEY)))
 
 

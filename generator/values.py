@@ -127,7 +127,9 @@ def regno_valid(e: pl.Expr) -> pl.Expr:
     check = pl.lit(5, dtype=pl.Int64)
     for i in range(15):
         digit = e.str.slice(i, 1).cast(pl.Int64, strict=False)
-        doubled = (pl.when(check == 0).then(10).otherwise(check) * 2) % 11
+        # 10 where check is 0, else check — written with `check` once: an expression that
+        # used it twice per digit would be 2^15 copies of itself once expanded.
+        doubled = (((check + 9) % 10 + 1) * 2) % 11
         check = (doubled + digit) % 10
     return (e.str.contains(r"^\d{15}$") & (check == 1)).fill_null(False)
 

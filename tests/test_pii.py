@@ -371,6 +371,31 @@ def test_codes_with_id_like_digits_get_their_subject_pages(tmp_path):
     assert {f"subject/{code}/" for code in CODES_WITH_ID_LIKE_DIGITS} <= hrefs
 
 
+# ID numbers that also pass the 统一社会信用代码 check (1 in 31 do): typed into the code
+# column, as 个体工商户 rows often are.
+IDS_THAT_PASS_AS_CODES = ["510105195810279905", "510105198804272663"]
+
+
+def test_an_id_number_in_the_code_column_is_masked_and_no_subject_key(tmp_path):
+    """It is masked in its column and never becomes a subject's address: the build
+    publishes (the guard stopped the whole site on it before)."""
+    for code in IDS_THAT_PASS_AS_CODES:
+        assert uscc_check_char(code) == code[17] and pii.find(code, TODAY)
+    rows = [
+        penalty(
+            "临江县张记小吃店", IDS_THAT_PASS_AS_CODES[0], "示市监罚〔2026〕1号", kind="个体工商户"
+        ),
+        penalty("示例市甲商行有限公司", IDS_THAT_PASS_AS_CODES[1], "示市监罚〔2026〕2号"),
+    ]
+    out = build_penalties(tmp_path, rows)
+    assert not (out / "subject").exists()
+    pages = [p for p in (out / "xzcf").glob("*.html") if p.name != "index.html"]
+    assert len(pages) == 2
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "5***************" in text and "51010519" not in text
+
+
 _PIECES = [w for w, _ in WRITINGS] + CODES_WITH_ID_LIKE_DIGITS + [
     "abc", "F", "号", " ", "-", "X", "x", "0", "7", "%9A", "ff", "12345678901234567890",
     REGNO, OLD_ID, MOBILE, PERSON_ID, "\u200b", "（", "Ab12",
