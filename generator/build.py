@@ -207,7 +207,7 @@ def write_site(
         site = render(published, tree, sources, workers, export is not None, pool)
         if index is not None:
             index.write(tree.writer, site.datasets, published.kinds, site.narrative,
-                        site.narrative_urls, tree.scratch / "search")  # fmt: skip
+                        site.narrative_urls, tree.scratch / "search", pool)  # fmt: skip
         urls = export.write(tree.writer, site.chrome) if export is not None else []
         urls += monitor.write(tree.writer, site.chrome) if monitor is not None else []
         stats = site.finish(urls, [f[0] for f in before] if before is not None else None)

@@ -9,6 +9,7 @@ cities' subjects.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -78,3 +79,34 @@ def test_an_unknown_executor_is_refused_before_anything_is_built(tmp_path: Path,
     assert build(tmp_path / "data", tmp_path / "site", tmp_path / "work", "--executor", "yarn") == 2
     assert "--executor" in capsys.readouterr().err
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.slow
+def test_search_bundles_indexed_on_the_cluster_equal_those_indexed_here(tmp_path: Path):
+    """Each bundle's Pagefind run is a task on the build's executor (issue 16 point 5): on a
+    Dask LocalCluster the search files are byte-identical to those indexed in this process,
+    and the work is really spread: several bundles, each indexed by a worker."""
+    from distributed import Client, LocalCluster, get_task_stream
+
+    from generator.build import Paths, write_site
+    from generator.config import load_config
+    from generator.pipeline import run
+    from generator.search import SearchIndex
+
+    data = province(tmp_path)
+    config = load_config(ROOT / "site.yml")
+    published = run(data, config, dt.date.fromisoformat(TODAY)).view(config)
+    sites = {}
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+    with cluster, Client(cluster) as client:
+        for side, pool in (("here", None), ("cluster", client.get_executor())):
+            paths = Paths(data, tmp_path / side, tmp_path / f"w-{side}", ROOT / "site.yml")
+            index = SearchIndex(main_subjects=40, more_subjects=60)
+            with get_task_stream(client) as stream:
+                write_site(published, paths, index=index, pool=pool)
+            sites[side] = tree(tmp_path / side / "search")
+            runs = [t["worker"] for t in stream.data if str(t["key"]).startswith("_run-")]
+            assert len(runs) == (len(index.bundles) if pool else 0)
+    assert len(index.bundles) > 4
+    assert sites["here"] == sites["cluster"]
+    assert len(set(runs)) == 2  # both workers indexed bundles

@@ -49,7 +49,7 @@ import os
 import shutil
 from array import array
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,8 +98,10 @@ class SearchIndex:
         narrative: Path,
         narrative_urls: list[str],
         scratch: Path,
+        pool: Executor | None = None,
     ) -> None:
-        """Index subjects and narrative pages; write the bundles through `writer`."""
+        """Index subjects and narrative pages; write the bundles through `writer`; the
+        Pagefind runs on `pool` (the build's executor) when there is one."""
         shutil.rmtree(scratch, ignore_errors=True)
         stamp = self._stamp(datasets, schemas, narrative, narrative_urls)
         known = _known(writer)
@@ -125,7 +127,7 @@ class SearchIndex:
         jobs.sort(key=lambda job: -len(job[0]))  # the largest first: the runs end together
         # The Pagefind runs (other processes) go on while the tables are made here.
         with ThreadPoolExecutor(1) as background:
-            indexed = background.submit(index_bundles, jobs, self.timeout)
+            indexed = background.submit(index_bundles, jobs, self.timeout, pool)
             entries = number_entries(datasets)
             names = [_json(t) for t in _name_tables((d for _, g in searched for d in g), entries)]
             filters = _filter_values(d for _, g in searched for d in g)

@@ -22,13 +22,14 @@ import subprocess
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
 
 import cbor2
 
+from ..executors import map_ordered
 from .documents import Doc
 from .tokens import is_pair
 
@@ -170,14 +171,28 @@ def _job(docs: list[Doc], source: Path, out: Path, timeout: float) -> int:
         shutil.rmtree(source, ignore_errors=True)
 
 
-def index_bundles(jobs: list[tuple[list[Doc], Path, Path]], timeout: float = TIMEOUT) -> list[int]:
+Job = tuple[list[Doc], Path, Path]  # documents, scratch folder, output folder
+
+
+def _run(job: Job, timeout: float) -> int:
+    return _job(job[0], job[1], job[2], timeout)
+
+
+def index_bundles(
+    jobs: list[Job], timeout: float = TIMEOUT, pool: Executor | None = None
+) -> list[int]:
     """Index each (documents, scratch folder, output folder); return the page counts.
 
     Writing and deleting a bundle's documents overlap with the other bundles' indexing.
-    Each Pagefind run is stopped after `timeout` seconds (SearchError).
+    Each Pagefind run is stopped after `timeout` seconds (SearchError). With `pool` (the
+    build's executor: a process pool or a Dask cluster, whose workers share the work
+    folder) each bundle is a task of its own, run where the executor puts it; without
+    one, CONCURRENT Pagefind processes run from here.
     """
-    with ThreadPoolExecutor(CONCURRENT) as pool:
-        return list(pool.map(lambda job: _job(job[0], job[1], job[2], timeout), jobs))
+    if pool is not None:
+        return map_ordered(pool, _run, jobs, timeout)
+    with ThreadPoolExecutor(CONCURRENT) as local:
+        return list(local.map(lambda job: _run(job, timeout), jobs))
 
 
 def bundle_files(out: Path) -> Iterable[tuple[str, Path]]:
