@@ -184,6 +184,42 @@ def test_route_tables_name_the_bundles_that_hold_a_word(tmp_path: Path):
     assert f'data-pagefind-sort="rank">{RANK_TOP - first.words}<' in html
 
 
+def test_title_tables_list_every_subject_holding_a_title():
+    """A record title's entry counts every subject whose titles hold its words in a row —
+    its own title or a longer one, never the words apart or across two titles — and lists
+    the first TOP in Pagefind's order for a phrase (shorter documents first)."""
+    from generator.search.documents import render
+    from generator.search.titles import TOP, title_tables
+
+    def subject(n: int, titles: list[str], words: int):
+        doc = render(f"subject/{n:018d}/", f"主体{n}", [], {"summary": "行政处罚1条"}, {},
+                     "", "subject")  # fmt: skip
+        doc.titles, doc.words = titles, words
+        return doc
+
+    docs = [
+        subject(1, ["超过保质期"], 30),
+        subject(2, ["销售超过保质期的食品", "无证经营"], 20),  # a longer title holds it
+        subject(3, ["超过", "保质期"], 10),  # the words apart: no
+        subject(4, ["无证经营"], 5),
+        subject(5, ["超过保质"], 1),  # a shorter title: holds 超过保质, not 超过保质期
+        *(subject(100 + i, ["2025年排污单位执法检查（第3批）"], 40 + i) for i in range(TOP + 5)),
+    ]
+    table = {k: v for t in title_tables(docs) for k, v in t.items()}
+    assert sorted(table) == sorted({phrase(t) for d in docs for t in d.titles})
+    count, rows = table[phrase("超过保质期")]
+    assert count == 2 and [r[0] for r in rows] == [docs[1].url, docs[0].url]  # shorter first
+    assert rows[0][1:] == ["主体2", "行政处罚1条", "", "销售超过保质期的食品"]
+    assert table[phrase("超过保质")][0] == 3  # 1, 2 and 5 (the phrase's last run is open)
+    assert table[phrase("无证经营")][0] == 2 and table[phrase("保质期")][0] == 3
+    count, rows = table[phrase("2025年排污单位执法检查（第3批）")]
+    assert count == TOP + 5 and len(rows) == TOP and rows[0][0] == "subject/000000000000000100/"
+    # In the file the page fetches: by the hash of the phrase's words.
+    tables = title_tables(docs)
+    key = phrase("无证经营")
+    assert key in tables[fnv1a(key) % len(tables)]
+
+
 # ---------------------------------------------------------------- in the browser
 
 
@@ -484,6 +520,38 @@ def test_title_terms_rank_as_one_index_would(page, sharded, base_url: str, demo:
         if whole:
             shares[term] = len(set(whole) & set(part)) / len(whole)
     assert len(shares) >= 5 and sum(shares.values()) / len(shares) >= 0.8, shares
+
+
+def test_record_title_answered_over_every_subject_in_one_fetch(page, sharded, base_url, demo):
+    """A record title held by subjects in many bundles: the sharded page lists them from
+    the title table (one small file, no more-* bundle), with the exact count of subjects
+    over the whole site, in the order one Pagefind index over every subject gives the
+    phrase's matches (the demo site's index, searched with the 查找…其他结果 button)."""
+    from generator.web.model import prepare
+
+    url, index, *_ = sharded
+    frames = [prepare(demo.result.published(s.id), s).frame for s in demo.config.datasets()]
+    holders = pl.concat([f.select("_subject", "_t1") for f in frames]).drop_nulls()
+    counts = holders.unique().group_by("_t1").agg(pl.len()).sort("len", "_t1", descending=True)
+    title, n = next((t, n) for t, n in counts.iter_rows() if len(t) >= 6 and 3 <= n <= 10)
+    where = {b for b, urls in index.subjects.items() for u in urls if b != "recent"
+             if u.split("/")[1] in set(holders.filter(pl.col("_t1") == title)["_subject"])}  # fmt: skip
+    assert len(where) >= 2, where  # spread over bundles
+    results = search(page, url, title)
+    status = page.text_content("#xy-status")
+    held = holders.filter(pl.col("_t1").str.contains(title, literal=True))["_subject"].n_unique()
+    assert f"找到 {held} 个主体" in status and "已搜索全站全部主体" in status, status
+    assert all(title in r["text"] for r in results) and len(results) == held
+    assert not [u for u in page.requests if "/pf/more-" in u or "/pf/main/index/" in u]
+    assert [u for u in page.requests if "/pf/titles/" in u]
+    # The same subjects, in the same order, as Pagefind's own phrase search over one index.
+    table = [r["href"].removeprefix(url) for r in results]
+    search(page, base_url, title)
+    page.click("#xy-wide")
+    page.wait_for_function("() => !document.getElementById('xy-wide').offsetParent")
+    page.wait_for_function("() => /找到/.test(document.getElementById('xy-status').textContent)")
+    hrefs = page.eval_on_selector_all("#xy-results li a", "as => as.map(a => a.href)")
+    assert [h.removeprefix(base_url) for h in hrefs][: len(table)] == table
 
 
 def test_older_subjects_button_searches_every_bundle(page, sharded):

@@ -23,6 +23,9 @@ same atomically swapped tree under /search/pf/:
   subjects it covers), the name and route tables and the filter values (with the number
   of documents under each), read by the search page: its filter menus come from here, so
   Pagefind loads a filter's file only when a reader chooses that filter.
+- `titles/<n>.json`: for each record title, every subject whose titles hold it (how many,
+  and the first of them in Pagefind's order for the phrase): a title query is answered
+  over all subjects with one small fetch, whichever bundles hold them (titles.py).
 - `names/<n>.json`: exact names (subjects and pages) and record numbers (文号), normalised,
   by hash: a full company name finds its subject, a 文号 its record, with one small fetch
   whichever bundle holds it.
@@ -60,6 +63,7 @@ from ..web.model import Dataset
 from ..web.writer import TreeWriter
 from .bundles import TIMEOUT, SearchError, bundle_files, index_bundles, pack, pair_words
 from .documents import Doc, article_docs, number_entries, subject_docs
+from .titles import shard_count, title_tables
 from .tokens import fnv1a, normalise
 
 __all__ = ["SearchIndex", "SearchError", "MAIN_SUBJECTS", "MORE_SUBJECTS", "fnv1a", "name_key"]
@@ -86,6 +90,7 @@ class SearchIndex:
     main_subjects: int = MAIN_SUBJECTS
     more_subjects: int = MORE_SUBJECTS
     timeout: float = TIMEOUT  # seconds per Pagefind run
+    titles: bool = True  # write the record-title tables (titles.py)
     bundles: list[dict[str, Any]] = field(default_factory=list)
     # Each bundle's subject page URLs, in bundle order (the tests check the merging with it).
     subjects: dict[str, list[str]] = field(default_factory=dict)
@@ -130,6 +135,11 @@ class SearchIndex:
             indexed = background.submit(index_bundles, jobs, self.timeout, pool)
             entries = number_entries(datasets)
             names = [_json(t) for t in _name_tables((d for _, g in searched for d in g), entries)]
+            titles = (
+                [_json(t) for t in title_tables(d for _, g in searched for d in g)]
+                if self.titles
+                else []
+            )
             filters = _filter_values(d for _, g in searched for d in g)
             routes = _routes(writer, before, searched, digests, known) if len(searched) > 1 else []
             counts = dict(zip((o.name for *_, o in jobs), indexed.result(), strict=True))
@@ -140,10 +150,11 @@ class SearchIndex:
             self._publish(writer, name, group, digests[name], counts, previous, scratch)
             for name, group in groups
         ]
-        for folder, tables in (("names", names), ("routes", routes)):
+        for folder, tables in (("names", names), ("routes", routes), ("titles", titles)):
             for i, table in enumerate(tables):
                 writer.write(f"{PREFIX}{folder}/{i}.json", table)
-        _manifest(writer, self.bundles, self.subjects, len(names), len(routes), filters)
+        _manifest(writer, self.bundles, self.subjects, (len(names), len(routes), len(titles)),
+                  filters)  # fmt: skip
         shutil.rmtree(scratch, ignore_errors=True)
         if writer.cache is not None:  # for the next build: what these files were made of
             writer.cache.family(FAMILY)
@@ -158,7 +169,7 @@ class SearchIndex:
         """A hash of everything the stage reads: the published rows of every kind (in
         order), the narrative pages' files and the bundle sizes. Code, config and the
         libraries are in the render cache's own key (generator/web/cache.py)."""
-        h = hashlib.sha256(repr((self.main_subjects, self.more_subjects)).encode())
+        h = hashlib.sha256(repr((self.main_subjects, self.more_subjects, self.titles)).encode())
         for ds, schema in zip(datasets, schemas, strict=True):
             h.update(f"\0{ds.id}\0{ds.name}\0{schema.id}\0{ds.frame.height}\0".encode())
             for seed in _SEEDS:  # two 64-bit hashes a row
@@ -298,9 +309,7 @@ def _route_tables(groups: list[tuple[str, list[Doc]]]) -> list[dict[str, list[in
         len([i for i in held if i]) < everywhere
     )  # fmt: skip
     size = sum(len(w) + 6 + 3 * len(held) for w, held in entries)
-    shards = 1
-    while size / shards > NAMES_SHARD_BYTES:
-        shards *= 2
+    shards = shard_count(size, NAMES_SHARD_BYTES)
     tables: list[dict[str, list[int]]] = [{} for _ in range(shards)]
     for word, held in entries:
         tables[fnv1a(word) % shards][word] = held
@@ -335,9 +344,7 @@ def _name_tables(
     size = (
         len(json.dumps(entries, ensure_ascii=False).encode()) - 2 * len(entries) if entries else 0
     )
-    shards = 1
-    while size / shards > NAMES_SHARD_BYTES:
-        shards *= 2
+    shards = shard_count(size, NAMES_SHARD_BYTES)
     tables: list[dict[str, list[list[str]]]] = [{} for _ in range(shards)]
     for key, *entry in entries:
         tables[fnv1a(key) % shards].setdefault(key, []).append(entry)
@@ -505,11 +512,11 @@ def _manifest(
     writer: TreeWriter,
     bundles: list[dict[str, Any]],
     subjects: dict[str, list[str]],
-    names: int,
-    routes: int,
+    tables: tuple[int, int, int],
     filters: dict[str, list[list[Any]]],
 ) -> None:
     """manifest.json: the bundles (in the page's merging order), tables and filters."""
+    names, routes, titles = tables
     # Sizes stay out of the manifest: they vary with Pagefind's filter-file order.
     public = [{k: v for k, v in b.items() if k != "bytes"} for b in bundles]
     manifest: dict[str, Any] = {
@@ -517,6 +524,8 @@ def _manifest(
         "names": names,
         "filters": filters,
     }
+    if titles:
+        manifest["titles"] = titles
     if len(public) > 1:  # what the search page says its count covers
         manifest["recent"] = next((b for b in public if b["id"] == RECENT), None)
         manifest["routes"] = routes

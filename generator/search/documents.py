@@ -54,6 +54,7 @@ class Doc:
     digest: bytes = b""  # SHA-256 of url and HTML (bundles.pack)
     packed: bytes = b""  # the HTML, zlib-compressed, once packed (bundles.pack)
     words: int = 0  # index words in its body: Pagefind ranks shorter documents higher
+    titles: list[str] = field(default_factory=list)  # a subject's record titles, as written
 
 
 def _attr(value: str) -> str:
@@ -152,7 +153,7 @@ def subject_docs(datasets: list[Dataset], schemas: list[Schema]) -> Iterator[Doc
             "类别": sorted({c for r in recs for c in r[6]}),
         }
         summary = "；".join(f"{names[d]}{n}条" for d, n in per.items())
-        yield render(
+        doc = render(
             f"subject/{subject_slug(str(key))}/",
             name,
             [
@@ -175,6 +176,8 @@ def subject_docs(datasets: list[Dataset], schemas: list[Schema]) -> Iterator[Doc
             newest.isoformat() if newest else "",
             "subject",
         )
+        doc.titles = titles
+        yield doc
 
 
 _DIGIT_RUN = re.compile(r"[0-9]{11,}")

@@ -193,6 +193,42 @@ async function named(q) {
   }
 }
 
+/* A record title (the phrase's words as the index holds them) in the title tables
+   (generator/search/titles.py): [subjects holding it, the first of them], or null. */
+async function titled(words) {
+  if (!words || !manifest.titles) return null;
+  try {
+    const resp = await fetch(new URL(`titles/${fnv1a(words) % manifest.titles}.json`, pf));
+    if (!resp.ok) return null;
+    return (await resp.json())[words] || null;
+  } catch (e) {
+    return null;
+  }
+}
+
+/* Table rows as results: what more() reads of a Pagefind result, the record title in
+   place of the excerpt. */
+function rows(list) {
+  return list.map(([url, title, line, date, shown]) => ({
+    data: async () => ({ meta: { href: url, title, summary: line, date }, excerpt: "", shown }),
+  }));
+}
+
+/* A record title as the excerpt: the typed words marked where they stand in it. */
+function titleExcerpt(text, q) {
+  const p = document.createElement("p");
+  p.className = "xy-excerpt";
+  const at = normalise(text).indexOf(q);
+  if (at < 0 || normalise(text).length !== text.length) {
+    p.append(text);
+  } else {
+    const m = document.createElement("mark");
+    m.textContent = text.slice(at, at + q.length);
+    p.append(text.slice(0, at), m, text.slice(at + q.length));
+  }
+  return p;
+}
+
 function state() {
   const filters = {};
   for (const sel of selects) if (sel.value) filters[sel.dataset.filter] = sel.value;
@@ -249,11 +285,15 @@ async function run(widen = false, all = false) {
   };
   // An exact name is the answer: the wider search (every index file its words touch)
   // waits for the reader to ask for it.
-  const [hit, exact] = await Promise.all([
+  // A record title is answered from the title tables, over every subject, in the order
+  // Pagefind gives a phrase's matches; not when the reader chose an order or asked wider.
+  const [hit, exact, table] = await Promise.all([
     code ? direct(s.q) : null,
     s.q && lookup && !code ? named(s.q) : [],
+    s.q && lookup && !code && !s.sort && !widen && !all ? titled(exactly) : null,
   ]);
-  narrowed = exact.length > 0 && !widen;
+  const title = exact.length ? null : table; // an exact name comes first
+  narrowed = (exact.length > 0 || !!title) && !widen;
   let results = [];
   let newest = false; // searched the recent bundle alone
   if (all) await mergeSome(unmerged());
@@ -285,11 +325,11 @@ async function run(widen = false, all = false) {
   repeated = 0;
   if (hit) list.append(item(hit.url, hit.title, "统一社会信用代码完全一致", "", ""));
   for (const e of exact) list.append(item(e.url, e.title, `${e.how || "名称完全一致"} · ${e.line}`, e.date, ""));
-  current = results;
+  current = title ? rows(title[1]) : results;
   shown = 0;
   await more(mine);
   if (mine !== seq) return;
-  const total = results.length + (hit ? 1 : 0) + exact.length - repeated;
+  const total = title ? title[0] : results.length + (hit ? 1 : 0) + exact.length - repeated;
   // Announced once the first results are on the page.
   const note = loose ? "没有完全一致的结果，以下结果包含所输入的全部字词。" : "";
   // Until every bundle is searched, the count says which subjects it covers.
@@ -298,9 +338,12 @@ async function run(widen = false, all = false) {
   // Results are subjects (each with all its records), pages and records: say so, since
   // the column lists count records.
   const what = exact.some((e) => e.how) ? "条记录或结果" : "个结果（企业等主体和文章，每个主体的全部公示记录见其页面）";
-  status.textContent = total
-    ? `找到 ${total} ${what}。${note}${scope}`
-    : "没有找到结果。请检查输入，或减少关键词、取消筛选条件后再试。";
+  const first = title && title[0] > title[1].length ? `以下列出其中 ${title[1].length} 个（公示内容较少的在前）。` : "";
+  status.textContent = title
+    ? `找到 ${total.toLocaleString("zh-CN")} 个主体，其公示记录的标题包含“${s.q}”（已搜索全站全部主体）。${first}`
+    : total
+      ? `找到 ${total} ${what}。${note}${scope}`
+      : "没有找到结果。请检查输入，或减少关键词、取消筛选条件后再试。";
   olderBtn.hidden = narrowed || !!hit || !scope.startsWith("本次");
   moreWrap.hidden = moreBtn.hidden && olderBtn.hidden && wideBtn.hidden;
 }
@@ -318,7 +361,9 @@ async function more(mine) {
       repeated += 1; // already shown as an exact name
       continue;
     }
-    list.append(item(m.href, m.title, m.summary || m.kind, m.date, d.excerpt));
+    const li = item(m.href, m.title, m.summary || m.kind, m.date, d.excerpt);
+    if (d.shown) li.append(titleExcerpt(d.shown, state().q));
+    list.append(li);
   }
   shown += page.length;
   moreBtn.hidden = shown >= current.length;
