@@ -29,7 +29,12 @@ Figures printed (no asserts; targets on the 2-core reference machine):
    main holds the same share) and as one unsharded index. 25 name queries (unique subject
    names) and 50 title queries (record titles; 4-character parts of them when there are
    fewer distinct titles) are typed into the real search page, once over each index:
-   recall@10 = |page's first 10 ∩ unsharded page's first 10| / |unsharded first 10|.
+   recall@10 = |page's first 10 ∩ unsharded page's first 10| / |unsharded first 10|. The
+   unsharded side has no title tables (generator/search/titles.py): the truth is
+   Pagefind's own ranking. 25 terms (4 Han characters out of a title, no title themselves,
+   answered by the bundles, not the tables) are printed too, with no target. Bytes: the
+   search files the sharded page fetched per query, its page load included (an upper
+   bound: the browser's cache is not subtracted).
    Printed per group with the queries that merged older bundles (route tables) and those
    whose count says it covered part of the subjects. Record-level loss: published
    records of natural persons, which have no subject document (by design).
@@ -75,7 +80,7 @@ TODAY = dt.date(2026, 11, 22)
 DEMO = OUT / "search-site"
 TARGET_WALL, TARGET_PEAK = 300.0, 6 * 1024**3
 TARGET_BYTES, TARGET_MS = 500_000, 500.0
-SUBJECTS_1M = 59_855  # subjects of the 1 M-record sample: main's share of them is kept
+SUBJECTS_1M = 250_000  # subjects at 1 M records as bench_build.py builds them: main's share is kept
 
 
 # ---------------------------------------------------------------- preparation (not timed)
@@ -485,7 +490,7 @@ def recall_child(cache: Path, out: Path, site: Path, main_subjects: int) -> None
     more = round(main_subjects * MORE_SUBJECTS / MAIN_SUBJECTS)
     sharded = SearchIndex(main_subjects=main_subjects, more_subjects=more)
     sharded.write(TreeWriter(out / "sharded", None), datasets, schemas, site, urls, out / "s1")
-    whole = SearchIndex(main_subjects=10**9)
+    whole = SearchIndex(main_subjects=10**9, titles=False)  # the truth: Pagefind alone
     whole.write(TreeWriter(out / "unsharded", None), datasets, schemas, site, urls, out / "s2")
     order = ordered_subjects(datasets)
     rng = random.Random(20261122)
@@ -503,10 +508,22 @@ def recall_child(cache: Path, out: Path, site: Path, main_subjects: int) -> None
             i = rng.randrange(len(t) - 3)
             if t[i : i + 4] not in tq:
                 tq.append(t[i : i + 4])
+    # Terms: 4 Han characters out of a title that are no title themselves (the title
+    # tables do not answer them: the bundles do).
+    whole_titles, terms = set(titles), []
+    for t in rng.sample(titles, len(titles)):
+        runs = re.findall(r"[\u4e00-\u9fff]{5,}", t)
+        if runs:
+            r = rng.choice(runs)
+            i = rng.randrange(len(r) - 3)
+            if r[i : i + 4] not in whole_titles and r[i : i + 4] not in terms:
+                terms.append(r[i : i + 4])
+        if len(terms) == 25:
+            break
     print(json.dumps({
         "subjects": len(order), "main_share": main_subjects,
         "bundles": [b["id"] for b in sharded.bundles],
-        "names": [[r[2], r[0], r[0] in near] for r in picks], "titles": tq,
+        "names": [[r[2], r[0], r[0] in near] for r in picks], "titles": tq, "terms": terms,
     }, ensure_ascii=False))  # fmt: skip
 
 
@@ -533,6 +550,9 @@ async def _page_tops(base: str, queries: list[str]) -> list[dict]:
                 row[side] = await page.evaluate(TOP10)
                 if side == "s":
                     row["status"] = await page.text_content("#xy-status")
+                    row["bytes"] = sum(
+                        n for _, path, n in list(LOG) if path.startswith("/s/search/pf/")
+                    )
                     row["merged"] = sorted({m.group(1) for _, path, _ in list(LOG)
                                             if (m := re.search(r"/pf/(more-[0-9a-f]+-\d+)/", path))})  # fmt: skip
             rows.append(row)
@@ -540,15 +560,18 @@ async def _page_tops(base: str, queries: list[str]) -> list[dict]:
     return rows
 
 
-def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
-    cache = records_cache(records)
+def part3(
+    records: int, ratio: float, site: Path, browser: bool, subjects: int | None = None
+) -> None:
+    cache = records_cache(records, subjects)
     if not browser:
         _, _, result = load_datasets(cache)
         loss_line(result, records)
         return
 
-    out = OUT / f"search-recall-{records}"
-    figures = OUT / f"search-recall-{records}.json"
+    tag = f"{records}" + (f"-s{subjects}" if subjects else "")
+    out = OUT / f"search-recall-{tag}"
+    figures = OUT / f"search-recall-{tag}.json"
     # the main share of subjects at 1 M, applied to this sample
     datasets, _, result = load_datasets(cache)
     n = len(ordered_subjects(datasets))
@@ -558,7 +581,7 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
     if run["code"] != 0:
         raise SystemExit(f"recall build failed with exit code {run['code']}")
     fig = json.loads(figures.read_text())
-    queries = [q for q, _, _ in fig["names"]] + fig["titles"]
+    queries = [q for q, _, _ in fig["names"]] + fig["titles"] + fig.get("terms", [])
     routes = {"/s/search/pf/": out / "sharded" / "search" / "pf",
               "/u/search/pf/": out / "unsharded" / "search" / "pf", "/s/": site, "/u/": site,
               "/": site}  # fmt: skip
@@ -567,7 +590,7 @@ def part3(records: int, ratio: float, site: Path, browser: bool) -> None:
         rows = asyncio.run(_page_tops(base, queries))
     finally:
         server.shutdown()
-    (OUT / f"search-recall-{records}-pages.json").write_text(
+    (OUT / f"search-recall-{tag}-pages.json").write_text(
         json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     print_recall(fig, rows, records, ratio)
@@ -578,7 +601,8 @@ def print_recall(fig: dict, rows: list[dict], records: int, ratio: float) -> Non
     def rec(got: list[str], truth: list[str]) -> float:
         return len(set(got) & set(truth)) / len(truth)
 
-    groups = {"names": rows[: len(fig["names"])], "titles": rows[len(fig["names"]) :]}
+    n, t = len(fig["names"]), len(fig["titles"])
+    groups = {"names": rows[:n], "titles": rows[n : n + t], "terms": rows[n + t :]}
     more = sum(1 for b in fig["bundles"] if b.startswith("more-"))
     print(f"[3] recall@10 on {records:,} records, the search page itself over a sharded and an "
           f"unsharded index: {fig['subjects']:,} subjects, main holds {fig['main_share']:,} "
@@ -595,10 +619,14 @@ def print_recall(fig: dict, rows: list[dict], records: int, ratio: float) -> Non
         merged = sum(1 for r in rs if r["merged"])
         partial = sum(1 for r in rs if "本次只搜索了" in (r["status"] or ""))
         worst = sorted(zip(shares, [r["q"] for r in rs], strict=True))[:3]
-        print(f"    {label:<6} ({len(rs)} queries): recall@10 {sum(shares) / len(shares):.1%} "
-              f"(target ≥ 80 %); {merged} merged older bundles (routes); {partial} counts say "
+        sizes = sorted(r.get("bytes", 0) for r in rs)
+        target = "" if label == "terms" else " (target ≥ 80 %)"
+        print(f"    {label:<6} ({len(rs)} queries): recall@10 {sum(shares) / len(shares):.1%}"
+              f"{target}; {merged} merged older bundles (routes); {partial} counts say "
               f"they covered part of the subjects; lowest: "
               + ", ".join(f"{q} {v:.0%}" for v, q in worst))  # fmt: skip
+        print(f"           search files fetched per query (page load included): median "
+              f"{sizes[len(sizes) // 2] / 1e3:.0f} KB, largest {sizes[-1] / 1e3:.0f} KB")  # fmt: skip
     found = sum(
         any(u.strip("/").endswith(url.strip("/")) for u in r["s"])
         for (_, url, _), r in zip(fig["names"], groups["names"], strict=True)
@@ -694,6 +722,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--recall-records", type=int, default=20_000)
+    parser.add_argument("--recall-subjects", type=int, default=None,
+                        help="subjects the recall sample names (default: the sample's)")  # fmt: skip
     parser.add_argument(
         "--subjects", type=int, default=None,
         help="subjects the sample names (default: the sample's, 59 855 at 1 M records)",
@@ -730,7 +760,7 @@ def main() -> None:
 
     main_n, more_n = args.main or MAIN_SUBJECTS, args.more or MORE_SUBJECTS
     if args.recall_only:  # main's share of the subjects as at 1 M records
-        part3(args.recall_records, main_n / SUBJECTS_1M, site, True)
+        part3(args.recall_records, main_n / SUBJECTS_1M, site, True, args.recall_subjects)
         return
     cache = records_cache(args.records, args.subjects)
     fig = part1(cache, site, args.records, f"{main_n},{more_n}")
@@ -740,7 +770,7 @@ def main() -> None:
     if not args.skip_browser:
         part2(fig, site)
     share = main_n / max(fig["subjects"], SUBJECTS_1M)  # as at 1 M records at least
-    part3(args.recall_records, share, site, not args.skip_browser)
+    part3(args.recall_records, share, site, not args.skip_browser, args.recall_subjects)
     print(f"load {os.getloadavg()[0]:.1f} at end (2 cores: above 2 means contended)")
 
 
